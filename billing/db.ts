@@ -1,0 +1,28 @@
+import knexFactory, { Knex } from 'knex';
+import { types } from 'pg';
+
+// Dates are calendar dates in billing: keep them as 'YYYY-MM-DD' strings instead of
+// letting pg turn them into JavaScript Dates at local midnight.
+const DATE_OID = 1082;
+types.setTypeParser(DATE_OID, (value: string) => value);
+// numeric (1700) already arrives as a string; bigint (20) ids fit in a JS number for any
+// realistic volume, so parse them as numbers.
+const INT8_OID = 20;
+types.setTypeParser(INT8_OID, (value: string) => Number(value));
+
+export type Db = Knex;
+export type Tx = Knex.Transaction;
+
+export interface DbOptions {
+  /** Most connections the pool opens. */
+  poolMax?: number;
+}
+
+/** Opens a knex pool on a Postgres connection string. */
+export function createDb(connectionString: string, options: DbOptions = {}): Db {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString, application_name: 'billbot' },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Every failure a person can cause has its own class and a stable code (in the manner
+ * of bolt-js's coded errors). The faces (CLI, shell, Slack) map them to one sentence;
+ * anything that is not a BillingError is a bug and is reported as such.
+ */
+export abstract class BillingError extends Error {
+  abstract readonly code: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidInputError extends BillingError {
+  readonly code = 'invalid_input';
+}
+
+export class InvalidAmountError extends BillingError {
+  readonly code = 'invalid_amount';
+}
+
+export class InvalidDateError extends BillingError {
+  readonly code = 'invalid_date';
+}
+
+export class InvalidPeriodError extends BillingError {
+  readonly code = 'invalid_period';
+}
+
+export class UnknownAccountError extends BillingError {
+  readonly code = 'unknown_account';
+  constructor(
+    readonly accountName: string,
+    readonly closeMatches: string[] = [],
+  ) {
+    super(
+      `There is no account named "${accountName}".` +
+        (closeMatches.length ? ` Did you mean ${closeMatches.map((n) => `"${n}"`).join(', ')}?` : ''),
+    );
+  }
+}
+
+export class UnknownConfigurationError extends BillingError {
+  readonly code = 'unknown_configuration';
+  constructor(
+    readonly configurationName: string,
+    readonly known: string[] = [],
+  ) {
+    super(
+      `There is no bill run configuration named "${configurationName}".` +
+        (known.length ? ` Known configurations: ${known.map((n) => `"${n}"`).join(', ')}.` : ''),
+    );
+  }
+}
+
+export class UnknownPackageError extends BillingError {
+  readonly code = 'unknown_package';
+}
+
+export class UnknownBillGroupError extends BillingError {
+  readonly code = 'unknown_bill_group';
+}
+
+export class UnknownBillRunError extends BillingError {
+  readonly code = 'unknown_bill_run';
+}
+
+export class UnknownInvoiceError extends BillingError {
+  readonly code = 'unknown_invoice';
+}
+
+export class UnknownCreditError extends BillingError {
+  readonly code = 'unknown_credit';
+}
+
+export class AccountNotBillableError extends BillingError {
+  readonly code = 'account_not_billable';
+}
+
+export class CurrencyMismatchError extends BillingError {
+  readonly code = 'currency_mismatch';
+}
+
+export class InvalidInvoicerError extends BillingError {
+  readonly code = 'invalid_invoicer';
+}
+
+export class AccountCycleError extends BillingError {
+  readonly code = 'account_cycle';
+}
+
+export class DuplicateNameError extends BillingError {
+  readonly code = 'duplicate_name';
+}
+
+export class ConfigurationCannotBillError extends BillingError {
+  readonly code = 'configuration_cannot_bill';
+}
+
+export class CreditStateError extends BillingError {
+  readonly code = 'credit_state';
+}
+
+export class DisbursementRefusedError extends BillingError {
+  readonly code = 'disbursement_refused';
+}
+
+export class BillRunStateError extends BillingError {
+  readonly code = 'bill_run_state';
+}

@@ -1,0 +1,103 @@
+import type { Knex } from 'knex';
+
+/**
+ * The one place money moves from credits to invoices. A disbursement lowers the
+ * invoice's balance and the credit's amount left in the same statement as it is
+ * recorded; the database's checks (balance >= 0, amount left >= 0) refuse any
+ * disbursement that would take either below zero, so a race can never overdraw.
+ * Callers hold the invoicer's account lock (see billRuns.ts, credits.ts).
+ */
+export interface DisbursementRow {
+  creditId: number;
+  invoiceId: number;
+  /** Exact decimal text. */
+  amount: string;
+}
+
+export async function applyDisbursements(
+  trx: Knex.Transaction,
+  rows: DisbursementRow[],
+  actor: string,
+  options: { automatic: boolean; requestKey?: string | null },
+): Promise<{ id: number; creditId: number; invoiceId: number; amount: string }[]> {
+  if (rows.length === 0) return [];
+  const { rows: inserted } = await trx.raw(
+    `WITH input AS (
+       SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::numeric[]) AS x(credit_id, invoice_id, amount)
+     ),
+     ins AS (
+       INSERT INTO disbursements (credit_id, invoice_id, amount, automatic, created_by, request_key)
+       SELECT credit_id, invoice_id, amount, ?, ?, ? FROM input
+       RETURNING id, credit_id, invoice_id, amount
+     ),
+     inv AS (
+       UPDATE invoices i SET balance = i.balance - x.amount,
+              status = CASE WHEN i.balance - x.amount = 0 THEN 'paid' ELSE 'open' END
+       FROM (SELECT invoice_id, sum(amount) AS amount FROM input GROUP BY invoice_id) x
+       WHERE i.id = x.invoice_id
+       RETURNING i.id, i.balance
+     ),
+     cr AS (
+       UPDATE credits c SET amount_left = c.amount_left - x.amount
+       FROM (SELECT credit_id, sum(amount) AS amount FROM input GROUP BY credit_id) x
+       WHERE c.id = x.credit_id
+       RETURNING c.id, c.amount_left
+     ),
+     ev AS (
+       INSERT INTO credit_events (credit_id, action, actor, before, after)
+       SELECT ins.credit_id, 'disbursed', ?,
+              jsonb_build_object('amount_left', cr.amount_left + ins.amount, 'invoice_balance', inv.balance + ins.amount),
+              jsonb_build_object('amount_left', cr.amount_left, 'invoice_balance', inv.balance,
+                                 'invoice_id', ins.invoice_id, 'disbursed', ins.amount, 'automatic', ?::boolean)
+       FROM ins JOIN cr ON cr.id = ins.credit_id JOIN inv ON inv.id = ins.invoice_id
+     )
+     SELECT id, credit_id, invoice_id, amount FROM ins ORDER BY id`,
+    [
+      rows.map((r) => r.creditId),
+      rows.map((r) => r.invoiceId),
+      rows.map((r) => r.amount),
+      options.automatic,
+      actor,
+      options.requestKey ?? null,
+      actor,
+      options.automatic,
+    ],
+  );
+  return inserted.map((r: any) => ({ id: r.id, creditId: r.credit_id, invoiceId: r.invoice_id, amount: r.amount }));
+}
+
+/**
+ * Automatic disbursement: each credit goes to its invoicer's unpaid invoices, oldest
+ * first, up to each balance (credits in the order they were added). Set-based: the
+ * overlap of each credit's and each invoice's slice of a running total.
+ */
+export async function disburseAutomatically(trx: Knex.Transaction, creditIds: number[], actor: string): Promise<number> {
+  if (creditIds.length === 0) return 0;
+  const { rows } = await trx.raw(
+    `WITH cr AS (
+       SELECT c.id, i.account_id AS invoicer, c.amount_left,
+              sum(c.amount_left) OVER (PARTITION BY i.account_id ORDER BY c.id) - c.amount_left AS lo
+       FROM credits c JOIN invoices i ON i.id = c.issued_invoice_id
+       WHERE c.id = ANY(?::bigint[]) AND c.status = 'issued' AND c.amount_left > 0
+     ),
+     iv AS (
+       SELECT i.id, i.account_id AS invoicer, i.balance,
+              sum(i.balance) OVER (PARTITION BY i.account_id ORDER BY i.number) - i.balance AS lo
+       FROM invoices i
+       WHERE i.account_id IN (SELECT invoicer FROM cr) AND i.balance > 0
+     )
+     SELECT cr.id AS credit_id, iv.id AS invoice_id,
+            LEAST(cr.lo + cr.amount_left, iv.lo + iv.balance) - GREATEST(cr.lo, iv.lo) AS amount
+     FROM cr JOIN iv ON iv.invoicer = cr.invoicer
+     WHERE LEAST(cr.lo + cr.amount_left, iv.lo + iv.balance) > GREATEST(cr.lo, iv.lo)
+     ORDER BY cr.id, iv.lo`,
+    [creditIds],
+  );
+  const applied = await applyDisbursements(
+    trx,
+    rows.map((r: any) => ({ creditId: r.credit_id, invoiceId: r.invoice_id, amount: r.amount })),
+    actor,
+    { automatic: true },
+  );
+  return applied.length;
+}

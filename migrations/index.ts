@@ -1,0 +1,27 @@
+import type { Knex } from 'knex';
+import * as m001 from './20261122_001_create_settings';
+import * as m002 from './20261122_002_create_accounts';
+import * as m003 from './20261122_003_create_packages';
+import * as m004 from './20261122_004_create_bill_run_configurations';
+import * as m005 from './20261122_005_create_bill_runs';
+import * as m006 from './20261122_006_create_invoices';
+import * as m007 from './20261122_007_create_credits';
+import * as m008 from './20261122_008_create_transactions';
+import * as m009 from './20261122_009_create_disbursements';
+import * as m010 from './20261122_010_create_credit_events';
+import * as m011 from './20261122_011_create_add_months_function';
+
+/** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
+export const migrations: { name: string; migration: Knex.Migration }[] = [
+  { name: '20261122_001_create_settings', migration: m001 },
+  { name: '20261122_002_create_accounts', migration: m002 },
+  { name: '20261122_003_create_packages', migration: m003 },
+  { name: '20261122_004_create_bill_run_configurations', migration: m004 },
+  { name: '20261122_005_create_bill_runs', migration: m005 },
+  { name: '20261122_006_create_invoices', migration: m006 },
+  { name: '20261122_007_create_credits', migration: m007 },
+  { name: '20261122_008_create_transactions', migration: m008 },
+  { name: '20261122_009_create_disbursements', migration: m009 },
+  { name: '20261122_010_create_credit_events', migration: m010 },
+  { name: '20261122_011_create_add_months_function', migration: m011 },
+];
