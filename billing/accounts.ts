@@ -210,6 +210,79 @@ async function checkTree(
   }
 }
 
+/**
+ * The rules seen from the other side: the accounts that invoice to this one must still find
+ * it active and in their currency, and its own packages must stay in its currency.
+ */
+async function checkDependants(db: Db, account: Account, status: string, currency: string): Promise<void> {
+  const dependant = () =>
+    db('accounts').where('invoicer_id', account.id).whereNot('status', 'cancelled').orderBy('name').first('name', 'currency');
+  if (status !== account.status && status !== 'active') {
+    const d = await dependant();
+    if (d) {
+      throw new InvalidInvoicerError(`"${account.name}" cannot become ${status}: "${d.name}" invoices to it, and an invoicer must be active.`);
+    }
+  }
+  if (currency !== account.currency) {
+    const d = await dependant();
+    if (d) {
+      throw new CurrencyMismatchError(
+        `"${account.name}" cannot change to ${currency}: "${d.name}" invoices to it in ${d.currency}, and an invoicer must use the same currency.`,
+      );
+    }
+    const pkg = await db('account_packages as ap')
+      .join('packages as p', 'p.id', 'ap.package_id')
+      .where('ap.account_id', account.id)
+      .whereNot('ap.status', 'cancelled')
+      .orderBy('p.name')
+      .first('p.name', 'p.currency');
+    if (pkg) {
+      throw new CurrencyMismatchError(`"${account.name}" cannot change to ${currency}: its package "${pkg.name}" is in ${pkg.currency}.`);
+    }
+  }
+}
+
+/**
+ * After an account moved to another parent (so its whole subtree changed tree): no invoicer
+ * link into or out of the subtree may now cross from one tree to another. Runs inside the
+ * caller's transaction, after the update, so a refusal rolls the move back.
+ */
+async function checkTreeAfterMove(db: Db, account: Account, parent: Account | null): Promise<void> {
+  const { rows } = await db.raw(
+    `WITH RECURSIVE subtree(id) AS (
+       SELECT ?::bigint
+       UNION
+       SELECT a.id FROM accounts a JOIN subtree s ON a.parent_id = s.id
+     ),
+     links AS (
+       SELECT a.id AS account_id, a.invoicer_id FROM accounts a
+       WHERE a.invoicer_id IS NOT NULL AND a.status <> 'cancelled'
+         AND (a.id IN (SELECT id FROM subtree) OR a.invoicer_id IN (SELECT id FROM subtree))
+     ),
+     up(start, cur, depth) AS (
+       SELECT x.id, x.id, 0 FROM (SELECT account_id AS id FROM links UNION SELECT invoicer_id FROM links) x
+       UNION ALL
+       SELECT up.start, a.parent_id, up.depth + 1 FROM up JOIN accounts a ON a.id = up.cur
+       WHERE a.parent_id IS NOT NULL AND up.depth < 1000
+     ),
+     roots AS (SELECT DISTINCT ON (start) start, cur AS root FROM up ORDER BY start, depth DESC)
+     SELECT a.name AS account, i.name AS invoicer
+     FROM links l
+     JOIN roots ra ON ra.start = l.account_id
+     JOIN roots ri ON ri.start = l.invoicer_id
+     JOIN accounts a ON a.id = l.account_id
+     JOIN accounts i ON i.id = l.invoicer_id
+     WHERE ra.root <> ri.root
+     ORDER BY a.name
+     LIMIT 1`,
+    [account.id],
+  );
+  if (rows.length) {
+    const move = parent ? `Moving "${account.name}" under "${parent.name}"` : `Making "${account.name}" a top-level account`;
+    throw new InvalidInvoicerError(`${move} would leave "${rows[0].account}" invoicing to "${rows[0].invoicer}" outside its tree.`);
+  }
+}
+
 /** Creates an account after checking every rule of the account tree. */
 export async function createAccount(db: Db, input: AccountInput): Promise<Account> {
   const data = parse(accountInputSchema, input);
@@ -267,7 +340,9 @@ export async function updateAccount(db: Db, name: string, change: AccountChange)
     if (data.status !== undefined) patch.status = data.status;
     if (data.billDay !== undefined) patch.bill_day = data.billDay;
     if (data.billGroup !== undefined) patch.bill_group_id = (await findBillGroup(trx, data.billGroup)).id;
+    await checkDependants(trx, account, data.status ?? account.status, currency);
     await trx('accounts').where('id', account.id).update(patch);
+    if (parent?.id !== (account.parentId ?? undefined)) await checkTreeAfterMove(trx, account, parent);
     return findAccountById(trx, account.id);
   });
 }

@@ -97,10 +97,12 @@ export async function findConfiguration(db: Db, name?: string | null): Promise<B
   }
   if (!row) {
     const known = await db('bill_run_configurations').orderBy('name').limit(20).pluck('name');
-    if (!name) {
-      throw new UnknownConfigurationError('', known);
-    }
-    throw new UnknownConfigurationError(name.trim(), known);
+    if (name && name.trim()) throw new UnknownConfigurationError(name.trim(), known);
+    // No name given and none to fall back on: say so, rather than 'no configuration named ""'.
+    if (known.length === 0) throw new InvalidInputError('There is no bill run configuration yet; create one first.');
+    throw new InvalidInputError(
+      `Name a bill run configuration, as there is no "Default" one: known configurations are ${known.map((n: string) => `"${n}"`).join(', ')}.`,
+    );
   }
   return toConfiguration(row, await groupsOf(db, row.id));
 }

@@ -140,7 +140,8 @@ export class Money {
 
   /** For people: "$140.00", "-$50.00", "¥1,000", "KWD 1.250". */
   format(): string {
-    const negative = this.value.isNegative();
+    // lt(0), not isNegative(): a value rounded to zero from below is -0, and "-$0.00" means nothing.
+    const negative = this.value.lt(0);
     const [whole, fraction] = this.value.abs().toFixed(this.currency.minorUnits).split('.');
     const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
     const digits = fraction ? `${grouped}.${fraction}` : grouped;
@@ -171,7 +172,7 @@ const AMOUNT_PATTERN = /^\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$/;
  */
 export function parseAmount(text: string, cur: Currency | string): Money {
   const c = typeof cur === 'string' ? currency(cur) : cur;
-  const expected = `Expected an amount greater than zero like 50, 50.00, $50 or 1,234.56${
+  const expected = `Expected an amount greater than zero like ${amountExamples(c)}${
     c.minorUnits === 2 ? '' : ` (${c.code} has ${c.minorUnits} decimal places)`
   }`;
   const trimmed = text.trim();
@@ -179,12 +180,23 @@ export function parseAmount(text: string, cur: Currency | string): Money {
   if (!AMOUNT_PATTERN.test(trimmed)) throw new InvalidAmountError(`${expected}; got "${trimmed}".`);
   const d = new D(trimmed.replace(/[$,]/g, ''));
   if (d.isZero()) throw new InvalidAmountError(`${expected}; got zero.`);
-  if (d.decimalPlaces() > c.minorUnits) {
+  // Count the digits typed, not decimal.js's decimalPlaces() (which drops trailing zeros):
+  // "50.100" in USD or "1000.00" in JPY has more decimals than the currency has.
+  const typedDecimals = trimmed.includes('.') ? trimmed.length - trimmed.indexOf('.') - 1 : 0;
+  if (typedDecimals > c.minorUnits) {
     throw new InvalidAmountError(
       `${expected}; "${trimmed}" has more decimal places than ${c.code} allows (${c.minorUnits}).`,
     );
   }
   return Money.exact(d.toString(), c);
+}
+
+/** Examples of typed amounts that fit the currency: "50, 50.00, $50 or 1,234.56" for USD. */
+function amountExamples(c: Currency): string {
+  if (c.minorUnits === 0) return '50, $50 or 1,234';
+  const zeros = '0'.repeat(c.minorUnits);
+  const digits = '567890'.slice(0, c.minorUnits);
+  return `50, 50.${zeros}, $50 or 1,234.${digits}`;
 }
 
 /** True when the text reads as an amount (used by command parsers to find the amount token). */
