@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { findAccount, formatInvoiceNumber } from './accounts';
 import { isoDateSchema, todayIn } from './dates';
-import { CreditStateError, DisbursementRefusedError, InvalidInputError, UnknownCreditError } from './errors';
+import { AccountNotBillableError, CreditStateError, DisbursementRefusedError, InvalidInputError, UnknownCreditError } from './errors';
 import { DisbursementView, findInvoice, formatCreditId } from './invoices';
 import { applyDisbursements } from './ledger';
 import { Money, parseAmount } from './money';
@@ -45,6 +45,17 @@ function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.output<T> {
   return result.data;
 }
 
+/** Who does something to a credit (a Slack user id, "cli:<user>", "schedule"). */
+function actorSchema(message: string) {
+  return z.string({ message }).trim().min(1, message).max(200, 'A user name can be at most 200 characters.');
+}
+const requestKeySchema = z
+  .string({ message: 'A request key is text.' })
+  .trim()
+  .min(1, 'A request key cannot be empty.')
+  .max(200, 'A request key can be at most 200 characters.')
+  .nullish();
+
 export const addCreditSchema = z.object({
   account: nameSchema,
   /** As typed: "50", "$50", "1,234.56". */
@@ -52,9 +63,9 @@ export const addCreditSchema = z.object({
   quantity: quantitySchema.default(1),
   detail: z.string({ message: 'A detail (the reason for the credit) is required.' }).trim().min(1, 'A detail (the reason for the credit) is required.').max(500, 'A detail can be at most 500 characters.'),
   date: isoDateSchema.nullish(),
-  autoDisburse: z.boolean().default(false),
-  createdBy: z.string().trim().min(1),
-  requestKey: z.string().trim().min(1).max(200).nullish(),
+  autoDisburse: z.boolean({ message: 'Automatic disbursement is on or off (true or false).' }).default(false),
+  createdBy: actorSchema('A credit must say who added it.'),
+  requestKey: requestKeySchema,
 });
 export type AddCreditInput = z.input<typeof addCreditSchema>;
 
@@ -65,17 +76,48 @@ async function creditRow(db: Db, id: number, forUpdate = false) {
   return row;
 }
 
-/** The account that receives this account's invoices (its invoicer chain's end). */
-async function invoicerOf(db: Db, accountId: number): Promise<number> {
-  const { rows } = await db.raw(
-    `WITH RECURSIVE up(cur, next, depth) AS (
-       SELECT id, invoicer_id, 0 FROM accounts WHERE id = ?
-       UNION ALL
-       SELECT a.id, a.invoicer_id, up.depth + 1 FROM accounts a JOIN up ON a.id = up.next WHERE up.depth < 100
-     ) SELECT cur FROM up WHERE next IS NULL`,
-    [accountId],
-  );
-  return rows[0].cur;
+/** The credit changed between the unlocked look and the locked one: run again. */
+class CreditMoved extends Error {}
+
+/**
+ * Runs `work` in a transaction holding, in the lock order every writer of money uses
+ * (see billBatch in billRuns.ts), first the row lock of the invoicer the credit was issued
+ * to (when it is issued), then the credit's row lock. Which invoicer that is can only change
+ * once (when a bill run issues the credit); if it did in between, the work starts again.
+ */
+async function withLockedCredit<T>(
+  db: Db,
+  id: number,
+  work: (trx: Knex.Transaction, credit: any) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (trx) => {
+        const peek = await creditRow(trx, id);
+        if (peek.issued_invoice_id) {
+          const issuedTo = await trx('invoices').where('id', peek.issued_invoice_id).first('account_id');
+          await trx('accounts').where('id', issuedTo.account_id).forUpdate().first('id');
+        }
+        const credit = await creditRow(trx, id, true);
+        if (credit.issued_invoice_id !== peek.issued_invoice_id) throw new CreditMoved();
+        return work(trx, credit);
+      });
+    } catch (e) {
+      if (e instanceof CreditMoved && attempt < 5) continue;
+      throw e;
+    }
+  }
+}
+
+/** True for Postgres' unique violation of the named index (a request key used twice at once). */
+function isUniqueViolation(e: unknown, constraint: string): boolean {
+  const err = e as { code?: string; constraint?: string };
+  return err?.code === '23505' && err.constraint === constraint;
+}
+
+/** Amounts as stored (numeric text) shown in the currency's minor unit. */
+function amountText(value: string, currencyCode: string): string {
+  return Money.exact(value, currencyCode).toString();
 }
 
 async function event(trx: Knex.Transaction, creditId: number, action: string, actor: string, before: unknown, after: unknown) {
@@ -91,127 +133,146 @@ async function event(trx: Knex.Transaction, creditId: number, action: string, ac
 /** Adds a credit to an account (a child is allowed). It starts unissued. */
 export async function addCredit(db: Db, input: AddCreditInput, clock: Clock = { now: () => new Date() }): Promise<CreditView> {
   const data = parse(addCreditSchema, input);
-  const id = await db.transaction(async (trx) => {
-    if (data.requestKey) {
-      const existing = await trx('credits').where('request_key', data.requestKey).first('id');
-      if (existing) return existing.id as number;
-    }
-    const account = await findAccount(trx, data.account);
-    const unit = parseAmount(data.amount, account.currency);
-    const amount = unit.times(data.quantity);
-    const [row] = await trx('credits')
-      .insert({
-        account_id: account.id,
-        unit_amount: unit.toString(),
-        quantity: data.quantity,
+  const add = () =>
+    db.transaction(async (trx) => {
+      if (data.requestKey) {
+        const existing = await trx('credits').where('request_key', data.requestKey).first('id');
+        if (existing) return existing.id as number;
+      }
+      const account = await findAccount(trx, data.account);
+      if (account.status === 'cancelled') {
+        throw new AccountNotBillableError(
+          `Account "${account.name}" is cancelled; a credit can only be added to an active or inactive account.`,
+        );
+      }
+      const unit = parseAmount(data.amount, account.currency);
+      const amount = unit.times(data.quantity);
+      const [row] = await trx('credits')
+        .insert({
+          account_id: account.id,
+          unit_amount: unit.toString(),
+          quantity: data.quantity,
+          amount: amount.toString(),
+          amount_left: amount.toString(),
+          currency: account.currency,
+          credit_date: data.date ?? todayIn('UTC', clock.now()),
+          detail: data.detail,
+          auto_disburse: data.autoDisburse,
+          created_by: data.createdBy,
+          request_key: data.requestKey ?? null,
+        })
+        .returning('id');
+      await event(trx, row.id, 'added', data.createdBy, null, {
+        status: 'unissued',
+        account: account.name,
         amount: amount.toString(),
-        amount_left: amount.toString(),
-        currency: account.currency,
-        credit_date: data.date ?? todayIn('UTC', clock.now()),
-        detail: data.detail,
+        quantity: data.quantity,
         auto_disburse: data.autoDisburse,
-        created_by: data.createdBy,
-        request_key: data.requestKey ?? null,
-      })
-      .returning('id');
-    await event(trx, row.id, 'added', data.createdBy, null, {
-      status: 'unissued',
-      account: account.name,
-      amount: amount.toString(),
-      quantity: data.quantity,
-      auto_disburse: data.autoDisburse,
-      detail: data.detail,
+        detail: data.detail,
+      });
+      return row.id as number;
     });
-    return row.id as number;
-  });
+  let id: number;
+  try {
+    id = await add();
+  } catch (e) {
+    // The same request key arrived twice at once: the other one added the credit.
+    if (!isUniqueViolation(e, 'credits_request_key')) throw e;
+    id = await add();
+  }
   return getCredit(db, formatCreditId(id));
 }
 
 /** Deletes a credit; only an unissued one can be deleted (an issued one is reversed instead). */
 export async function deleteCredit(db: Db, creditText: string, actor: string): Promise<CreditView> {
   const id = parseCreditId(creditText);
-  await db.transaction(async (trx) => {
-    const credit = await creditRow(trx, id, true);
-    if (credit.status === 'deleted') throw new CreditStateError(`${formatCreditId(id)} is already deleted.`);
+  const by = parse(actorSchema('Say who is deleting the credit.'), actor);
+  await withLockedCredit(db, id, async (trx, credit) => {
+    const cid = formatCreditId(id);
+    if (credit.status === 'deleted') throw new CreditStateError(`${cid} is already deleted.`);
     if (credit.status !== 'unissued') {
       throw new CreditStateError(
-        `${formatCreditId(id)} is ${credit.status} and can no longer be deleted` +
-          (credit.status === 'issued' ? `; reverse it instead (credit reverse ${formatCreditId(id)}).` : '.'),
+        `${cid} is ${credit.status} and can no longer be deleted` +
+          (credit.status === 'issued' ? `; reverse it instead (credit reverse ${cid}).` : '.'),
       );
     }
     await trx('credits').where('id', id).update({ status: 'deleted', amount_left: 0 });
-    await event(trx, id, 'deleted', actor, { status: 'unissued' }, { status: 'deleted' });
+    await event(trx, id, 'deleted', by, { status: 'unissued', amount_left: credit.amount_left }, { status: 'deleted', amount_left: '0' });
   });
   return getCredit(db, formatCreditId(id));
 }
 
 export const disburseSchema = z.object({
-  credit: z.string(),
-  invoice: z.string(),
+  credit: z.string({ message: 'Name the credit to disburse, like CR-7.' }),
+  invoice: z.string({ message: 'Name the invoice to disburse to, like INV-000018.' }),
   /** As typed; absent means the most allowed. */
-  amount: z.string().nullish(),
-  actor: z.string().trim().min(1),
-  requestKey: z.string().trim().min(1).max(200).nullish(),
+  amount: z.string({ message: 'An amount is text like "50.00".' }).nullish(),
+  actor: actorSchema('A disbursement must say who is disbursing it.'),
+  requestKey: requestKeySchema,
 });
 export type DisburseInput = z.input<typeof disburseSchema>;
 
 /**
  * Disburses an issued credit to one unpaid invoice of the same invoicer, for any amount
- * up to both the credit's amount left and the invoice's balance.
+ * up to both the credit's amount left and the invoice's balance. The checks run under the
+ * invoicer's lock, so two disbursements racing for one credit or one invoice take turns and
+ * the second sees what the first left.
  */
 export async function disburseCredit(db: Db, input: DisburseInput): Promise<{ credit: CreditView; disbursed: string; invoice: string; invoiceBalance: string }> {
   const data = parse(disburseSchema, input);
   const id = parseCreditId(data.credit);
-  const result = await db.transaction(async (trx) => {
-    if (data.requestKey) {
-      const existing = await trx('disbursements').where('request_key', data.requestKey).first();
-      if (existing) return { invoiceId: existing.invoice_id as number, amount: existing.amount as string };
-    }
-    const peek = await creditRow(trx, id);
-    const target = await findInvoice(trx, data.invoice);
-    // Lock order everywhere: the invoicer's account row, then the credit, then the invoice.
-    if (peek.issued_invoice_id) {
-      const issuedTo = await trx('invoices').where('id', peek.issued_invoice_id).first('account_id');
-      await trx('accounts').where('id', issuedTo.account_id).forUpdate().first('id');
-    } else {
-      await trx('accounts').where('id', await invoicerOf(trx, peek.account_id)).forUpdate().first('id');
-    }
-    const credit = await creditRow(trx, id, true);
-    const cid = formatCreditId(id);
-    if (credit.status === 'unissued') {
-      throw new CreditStateError(`${cid} is not issued yet; it is issued onto the next invoice when its account is billed, and can be disbursed after that.`);
-    }
-    if (credit.status !== 'issued') throw new CreditStateError(`${cid} is ${credit.status} and cannot be disbursed.`);
-    const issuedTo = await trx('invoices').where('id', credit.issued_invoice_id).first('account_id');
-    const invoice = await trx('invoices').where('id', target.id).forUpdate().first();
-    if (invoice.account_id !== issuedTo.account_id) {
-      throw new DisbursementRefusedError(`${target.number} belongs to ${target.invoicer}, not to the invoicer of ${cid}; a credit is disbursed only to its own invoicer's invoices.`);
-    }
-    if (invoice.status === 'paid') throw new DisbursementRefusedError(`${target.number} is already paid.`);
-    const left = Money.exact(credit.amount_left, credit.currency);
-    const balance = Money.exact(invoice.balance, invoice.currency);
-    const most = left.min(balance);
-    if (left.isZero()) throw new DisbursementRefusedError(`${cid} has nothing left to disburse.`);
-    const amount = data.amount ? parseAmount(data.amount, credit.currency) : most;
-    if (amount.gt(left)) {
-      throw new DisbursementRefusedError(`${cid} has only ${left.format()} left to disburse; ${amount.format()} is more than that.`);
-    }
-    if (amount.gt(balance)) {
-      throw new DisbursementRefusedError(`${target.number} has a balance of ${balance.format()}; ${amount.format()} is more than that.`);
-    }
-    await applyDisbursements(trx, [{ creditId: id, invoiceId: invoice.id, amount: amount.toString() }], data.actor, {
-      automatic: false,
-      requestKey: data.requestKey,
+  const disburse = () =>
+    withLockedCredit(db, id, async (trx, credit) => {
+      const cid = formatCreditId(id);
+      if (data.requestKey) {
+        const existing = await trx('disbursements').where('request_key', data.requestKey).first();
+        if (existing) return { invoiceId: existing.invoice_id as number, amount: existing.amount as string };
+      }
+      const requested = data.amount ? parseAmount(data.amount, credit.currency) : null;
+      const target = await findInvoice(trx, data.invoice);
+      if (credit.status === 'unissued') {
+        throw new CreditStateError(`${cid} is not issued yet; it is issued onto the next invoice when its account is billed, and can be disbursed after that.`);
+      }
+      if (credit.status !== 'issued') throw new CreditStateError(`${cid} is ${credit.status} and cannot be disbursed.`);
+      const issuedTo = await trx('invoices').where('id', credit.issued_invoice_id).first('account_id');
+      const owner = await trx('invoices').where('id', target.id).first('account_id');
+      if (owner.account_id !== issuedTo.account_id) {
+        throw new DisbursementRefusedError(`${target.number} belongs to ${target.invoicer}, not to the invoicer of ${cid}; a credit is disbursed only to its own invoicer's invoices.`);
+      }
+      // Held already through the invoicer's lock; FOR UPDATE states it and guards any other writer.
+      const invoice = await trx('invoices').where('id', target.id).forUpdate().first();
+      if (invoice.status === 'paid') throw new DisbursementRefusedError(`${target.number} is already paid.`);
+      const left = Money.exact(credit.amount_left, credit.currency);
+      const balance = Money.exact(invoice.balance, invoice.currency);
+      if (left.isZero()) throw new DisbursementRefusedError(`${cid} has nothing left to disburse.`);
+      const amount = requested ?? left.min(balance);
+      if (amount.gt(left)) {
+        throw new DisbursementRefusedError(`${cid} has only ${left.format()} left to disburse; ${amount.format()} is more than that.`);
+      }
+      if (amount.gt(balance)) {
+        throw new DisbursementRefusedError(`${target.number} has a balance of ${balance.format()}; ${amount.format()} is more than that.`);
+      }
+      await applyDisbursements(trx, [{ creditId: id, invoiceId: invoice.id, amount: amount.toString() }], data.actor, {
+        automatic: false,
+        requestKey: data.requestKey,
+      });
+      return { invoiceId: invoice.id as number, amount: amount.toString() };
     });
-    return { invoiceId: invoice.id as number, amount: amount.toString() };
-  });
+  let result: { invoiceId: number; amount: string };
+  try {
+    result = await disburse();
+  } catch (e) {
+    // The same request key arrived twice at once: the other one disbursed.
+    if (!isUniqueViolation(e, 'disbursements_request_key')) throw e;
+    result = await disburse();
+  }
   const invoice = await db('invoices').where('id', result.invoiceId).first();
   const prefix = (await db('settings').first('invoice_prefix')).invoice_prefix;
   return {
     credit: await getCredit(db, formatCreditId(id)),
-    disbursed: Money.exact(result.amount, invoice.currency).toString(),
+    disbursed: amountText(result.amount, invoice.currency),
     invoice: formatInvoiceNumber(prefix, Number(invoice.number)),
-    invoiceBalance: Money.exact(invoice.balance, invoice.currency).toString(),
+    invoiceBalance: amountText(invoice.balance, invoice.currency),
   };
 }
 
@@ -222,29 +283,24 @@ export async function disburseCredit(db: Db, input: DisburseInput): Promise<{ cr
  */
 export async function reverseCredit(db: Db, creditText: string, actor: string): Promise<CreditView> {
   const id = parseCreditId(creditText);
-  await db.transaction(async (trx) => {
-    const peek = await creditRow(trx, id);
-    if (peek.issued_invoice_id) {
-      const issuedTo = await trx('invoices').where('id', peek.issued_invoice_id).first('account_id');
-      await trx('accounts').where('id', issuedTo.account_id).forUpdate().first('id');
-    }
-    const credit = await creditRow(trx, id, true);
+  const by = parse(actorSchema('Say who is reversing the credit.'), actor);
+  await withLockedCredit(db, id, async (trx, credit) => {
     const cid = formatCreditId(id);
     if (credit.status === 'unissued') {
       throw new CreditStateError(`${cid} is not issued yet, so there is nothing to reverse; delete it instead (credit delete ${cid}).`);
     }
-    if (credit.status === 'reversal pending' || credit.status === 'reversed') {
-      throw new CreditStateError(`${cid} is already ${credit.status}.`);
+    if (credit.status === 'reversal pending') {
+      throw new CreditStateError(`${cid} is already reversal pending; a credit is reversed only once.`);
     }
+    if (credit.status === 'reversed') throw new CreditStateError(`${cid} is already reversed; a credit is reversed only once.`);
     if (credit.status !== 'issued') throw new CreditStateError(`${cid} is ${credit.status} and cannot be reversed.`);
-    const amount = Money.exact(credit.amount, credit.currency);
-    const left = Money.exact(credit.amount_left, credit.currency);
-    const disbursed = amount.subtract(left);
-    await trx('credits').where('id', id).update({ status: 'reversal pending', reversed_amount: disbursed.toString(), amount_left: 0 });
-    await event(trx, id, 'reversal requested', actor, { status: 'issued', amount_left: left.toString() }, {
+    const { rows } = await trx.raw('SELECT COALESCE(sum(amount), 0)::text AS disbursed FROM disbursements WHERE credit_id = ?', [id]);
+    const disbursed = rows[0].disbursed as string;
+    await trx('credits').where('id', id).update({ status: 'reversal pending', reversed_amount: disbursed, amount_left: 0 });
+    await event(trx, id, 'reversal requested', by, { status: 'issued', amount_left: credit.amount_left }, {
       status: 'reversal pending',
       amount_left: '0',
-      reversed_amount: disbursed.toString(),
+      reversed_amount: disbursed,
     });
   });
   return getCredit(db, formatCreditId(id));
@@ -333,9 +389,50 @@ export interface CreditEventView {
   after: unknown;
 }
 
-/** The audit trail of one credit, in order. */
+const EVENT_AMOUNTS = new Set(['amount', 'amount_left', 'invoice_balance', 'disbursed', 'reversed_amount']);
+const EVENT_INVOICES: Record<string, string> = {
+  invoice_id: 'invoice',
+  issued_invoice_id: 'issued_invoice',
+  reversal_invoice_id: 'reversal_invoice',
+};
+
+/** An audit row's before/after for people: amounts in the currency's minor unit, invoices by number. */
+function eventValues(value: unknown, currencyCode: string, numbers: Map<number, string>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (EVENT_AMOUNTS.has(key) && (typeof v === 'string' || typeof v === 'number')) out[key] = amountText(String(v), currencyCode);
+    else if (key in EVENT_INVOICES && v !== null) out[EVENT_INVOICES[key]] = numbers.get(Number(v)) ?? `#${String(v)}`;
+    else out[key] = v;
+  }
+  return out;
+}
+
+/** The audit trail of one credit, in order: who did what when, with the values before and after. */
 export async function creditHistory(db: Db, creditText: string): Promise<CreditEventView[]> {
   const id = parseCreditId(creditText);
+  const credit = await db('credits').where('id', id).first('currency');
+  if (!credit) throw new UnknownCreditError(`There is no credit ${formatCreditId(id)}.`);
   const rows = await db('credit_events').where('credit_id', id).orderBy('id');
-  return rows.map((r: any) => ({ credit: formatCreditId(id), action: r.action, actor: r.actor, at: new Date(r.at).toISOString(), before: r.before, after: r.after }));
+  const invoiceIds = new Set<number>();
+  for (const r of rows) {
+    for (const side of [r.before, r.after]) {
+      for (const key of Object.keys(EVENT_INVOICES)) if (side && side[key] != null) invoiceIds.add(Number(side[key]));
+    }
+  }
+  const prefix = (await db('settings').first('invoice_prefix')).invoice_prefix;
+  const numbers = new Map<number, string>();
+  if (invoiceIds.size) {
+    for (const i of await db('invoices').whereIn('id', [...invoiceIds]).select('id', 'number')) {
+      numbers.set(i.id, formatInvoiceNumber(prefix, Number(i.number)));
+    }
+  }
+  return rows.map((r: any) => ({
+    credit: formatCreditId(id),
+    action: r.action,
+    actor: r.actor,
+    at: new Date(r.at).toISOString(),
+    before: eventValues(r.before, credit.currency, numbers),
+    after: eventValues(r.after, credit.currency, numbers),
+  }));
 }

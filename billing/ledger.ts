@@ -4,8 +4,11 @@ import type { Knex } from 'knex';
  * The one place money moves from credits to invoices. A disbursement lowers the
  * invoice's balance and the credit's amount left in the same statement as it is
  * recorded; the database's checks (balance >= 0, amount left >= 0) refuse any
- * disbursement that would take either below zero, so a race can never overdraw.
- * Callers hold the invoicer's account lock (see billRuns.ts, credits.ts).
+ * disbursement that would take either below zero, so a race can never overdraw, and its
+ * deferred constraint triggers (migration 030) refuse any commit where a balance is not the
+ * total less the disbursements or an amount left is not the disbursable amount less them.
+ * Callers hold the lock of the invoicer the credits were issued to (see billRuns.ts,
+ * credits.ts), so the checks they make before calling here still hold when it runs.
  */
 export interface DisbursementRow {
   creditId: number;
@@ -21,13 +24,17 @@ export async function applyDisbursements(
   options: { automatic: boolean; requestKey?: string | null },
 ): Promise<{ id: number; creditId: number; invoiceId: number; amount: string }[]> {
   if (rows.length === 0) return [];
+  // The audit row of each disbursement carries the amount left and the invoice balance just
+  // before and just after it: the UPDATEs return the final values, and a running sum over the
+  // later disbursements of the same credit (or invoice) in this call steps back from there.
+  // Amounts go into the audit trail as text so that no reader ever turns them into floats.
   const { rows: inserted } = await trx.raw(
     `WITH input AS (
-       SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::numeric[]) AS x(credit_id, invoice_id, amount)
+       SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::numeric[]) WITH ORDINALITY AS x(credit_id, invoice_id, amount, ord)
      ),
      ins AS (
        INSERT INTO disbursements (credit_id, invoice_id, amount, automatic, created_by, request_key)
-       SELECT credit_id, invoice_id, amount, ?, ?, ? FROM input
+       SELECT credit_id, invoice_id, amount, ?, ?, ? FROM input ORDER BY ord
        RETURNING id, credit_id, invoice_id, amount
      ),
      inv AS (
@@ -43,13 +50,19 @@ export async function applyDisbursements(
        WHERE c.id = x.credit_id
        RETURNING c.id, c.amount_left
      ),
+     steps AS (
+       SELECT ins.id, ins.credit_id, ins.invoice_id, ins.amount,
+              cr.amount_left + sum(ins.amount) OVER (PARTITION BY ins.credit_id ORDER BY ins.id DESC) AS left_before,
+              inv.balance + sum(ins.amount) OVER (PARTITION BY ins.invoice_id ORDER BY ins.id DESC) AS balance_before
+       FROM ins JOIN cr ON cr.id = ins.credit_id JOIN inv ON inv.id = ins.invoice_id
+     ),
      ev AS (
        INSERT INTO credit_events (credit_id, action, actor, before, after)
-       SELECT ins.credit_id, 'disbursed', ?,
-              jsonb_build_object('amount_left', cr.amount_left + ins.amount, 'invoice_balance', inv.balance + ins.amount),
-              jsonb_build_object('amount_left', cr.amount_left, 'invoice_balance', inv.balance,
-                                 'invoice_id', ins.invoice_id, 'disbursed', ins.amount, 'automatic', ?::boolean)
-       FROM ins JOIN cr ON cr.id = ins.credit_id JOIN inv ON inv.id = ins.invoice_id
+       SELECT credit_id, 'disbursed', ?,
+              jsonb_build_object('amount_left', left_before::text, 'invoice_balance', balance_before::text),
+              jsonb_build_object('amount_left', (left_before - amount)::text, 'invoice_balance', (balance_before - amount)::text,
+                                 'invoice_id', invoice_id, 'disbursed', amount::text, 'automatic', ?::boolean)
+       FROM steps ORDER BY id
      )
      SELECT id, credit_id, invoice_id, amount FROM ins ORDER BY id`,
     [
