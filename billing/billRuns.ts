@@ -124,6 +124,25 @@ export async function startBillRun(
 ): Promise<{ runId: number; created: boolean }> {
   const req = parseRequest(request);
   const clock = options.clock ?? systemClock;
+  try {
+    return await recordBillRun(db, req, clock, options);
+  } catch (error) {
+    // The same request key sent twice at once (a double click): both callers found no run with
+    // the key, and the unique index refused the second insert. That caller gets the first's run.
+    if (req.requestKey && (error as { constraint?: string }).constraint === 'bill_runs_request_key') {
+      const existing = await db('bill_runs').where('request_key', req.requestKey).first('id');
+      if (existing) return { runId: existing.id, created: false };
+    }
+    throw error;
+  }
+}
+
+async function recordBillRun(
+  db: Db,
+  req: ReturnType<typeof parseRequest>,
+  clock: Clock,
+  options: RunOptions,
+): Promise<{ runId: number; created: boolean }> {
   return db.transaction(async (trx) => {
     if (req.requestKey) {
       const existing = await trx('bill_runs').where('request_key', req.requestKey).first('id');
@@ -163,10 +182,13 @@ export async function startBillRun(
       .returning('id');
     await planBatches(trx, run.id, config, account?.id ?? null, options.familiesPerBatch ?? 1000);
     if (account && config.billPackages) {
+      // Billable means an active package on an active account (an inactive child's packages are not).
       const billable = await trx('bill_run_batches as b')
         .joinRaw('JOIN account_packages ap ON ap.account_id = ANY(b.account_ids)')
+        .join('accounts as a', 'a.id', 'ap.account_id')
         .where('b.bill_run_id', run.id)
         .where('ap.status', 'active')
+        .where('a.status', 'active')
         .first('ap.id');
       if (!billable) {
         throw new AccountNotBillableError(
@@ -231,7 +253,7 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
   // Who each account invoices to, following invoicer links to the end.
   const { rows: family } = await trx.raw(
     `WITH RECURSIVE up(account_id, cur, next, depth) AS (
-       SELECT a.id, a.id, a.invoicer_id, 0 FROM accounts a WHERE a.id = ANY(?::bigint[])
+       SELECT a.id, a.id, a.invoicer_id, 0 FROM unnest(?::bigint[]) AS u(id) JOIN accounts a ON a.id = u.id
        UNION ALL
        SELECT up.account_id, i.id, i.invoicer_id, up.depth + 1 FROM up JOIN accounts i ON i.id = up.next WHERE up.depth < 100
      ) SELECT account_id, cur AS bill_to FROM up WHERE next IS NULL`,
@@ -241,18 +263,22 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
   const invoicers = [...new Set<number>(family.map((r: any) => r.bill_to))].sort((a, b) => a - b);
   // Every write that touches an invoicer's money takes the invoicer's row lock first, in id
   // order: two runs (or a run and a disbursement) for one family wait for each other.
-  await trx.raw('SELECT id FROM accounts WHERE id = ANY(?::bigint[]) ORDER BY id FOR UPDATE', [invoicers]);
+  await trx.raw(
+    'SELECT a.id FROM unnest(?::bigint[]) AS u(id) JOIN accounts a ON a.id = u.id ORDER BY a.id FOR UPDATE OF a',
+    [invoicers],
+  );
 
   const params = { run: run.id, ps: run.period_start, pe: run.period_end, posting: run.posting_date };
   if (run.bill_packages) {
     await trx.raw(
-      `WITH due AS (
+      `WITH due AS MATERIALIZED (
          SELECT ap.id, ap.account_id, ap.package_id, ap.quantity, ap.next_bill_date, ap.anchor_day, ap.cancel_date,
                 CASE p.frequency WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6 ELSE 12 END AS months
-         FROM account_packages ap
-         JOIN accounts a ON a.id = ap.account_id
+         FROM unnest(:ids::bigint[]) AS u(id)
+         JOIN accounts a ON a.id = u.id
+         JOIN account_packages ap ON ap.account_id = a.id
          JOIN packages p ON p.id = ap.package_id
-         WHERE ap.account_id = ANY(:ids::bigint[]) AND ap.status = 'active' AND a.status = 'active'
+         WHERE ap.status = 'active' AND a.status = 'active'
            AND ap.next_bill_date BETWEEN :ps::date AND :pe::date
            AND (ap.cancel_date IS NULL OR ap.next_bill_date < ap.cancel_date)
        ),
@@ -264,7 +290,7 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
            ((extract(year FROM :pe::date) - extract(year FROM due.next_bill_date)) * 12
              + extract(month FROM :pe::date) - extract(month FROM due.next_bill_date))::int / due.months) AS k
        ),
-       billable AS (
+       billable AS MATERIALIZED (
          SELECT * FROM periods
          WHERE period_start <= :pe::date AND (cancel_date IS NULL OR period_start < cancel_date)
        ),
@@ -278,14 +304,15 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
          LEFT JOIN service_price_overrides o ON o.account_package_id = b.id AND o.service_id = s.id
          ON CONFLICT DO NOTHING
          RETURNING id
+       ),
+       moved AS (
+         UPDATE account_packages ap SET next_bill_date = x.next_date
+         FROM (SELECT id, max(next_date) AS next_date FROM billable GROUP BY id) x
+         WHERE ap.id = x.id
        )
-       UPDATE account_packages ap SET next_bill_date = x.next_date
-       FROM (SELECT id, max(next_date) AS next_date FROM billable GROUP BY id) x
-       WHERE ap.id = x.id`,
-      { ...params, ids },
-    );
-    await trx.raw(
-      `INSERT INTO bill_run_skips (bill_run_id, account_package_id, reason, next_bill_date)
+       -- Every other package of these accounts is reported as skipped, with its reason. The
+       -- statement sees the snapshot from before its own updates, so next_bill_date is as found.
+       INSERT INTO bill_run_skips (bill_run_id, account_package_id, reason, next_bill_date)
        SELECT :run, ap.id,
          CASE
            WHEN a.status <> 'active' THEN 'account ' || a.status
@@ -297,9 +324,10 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
            ELSE 'before period'
          END,
          ap.next_bill_date
-       FROM account_packages ap JOIN accounts a ON a.id = ap.account_id
-       WHERE ap.account_id = ANY(:ids::bigint[]) AND ap.status <> 'cancelled'
-         AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.account_package_id = ap.id AND t.bill_run_id = :run)
+       FROM unnest(:ids::bigint[]) AS u(id)
+       JOIN accounts a ON a.id = u.id
+       JOIN account_packages ap ON ap.account_id = a.id
+       WHERE ap.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM billable b WHERE b.id = ap.id)
        ON CONFLICT DO NOTHING`,
       { ...params, ids },
     );
@@ -308,29 +336,33 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
 
   // Accounts whose transactions and credits this batch may invoice, with their invoicer:
   // the billed accounts, and each invoicer itself (its credits go on its own invoice).
-  const pairs = new Map<number, number>();
-  for (const r of family) pairs.set(r.account_id, r.bill_to);
-  for (const i of invoicers) pairs.set(i, i);
+  // `billed` says whether the account's charges belong on the invoice (an invoicer that was
+  // not itself billed in this run contributes only its credits and reversals).
+  const pairs = new Map<number, { billTo: number; billed: boolean }>();
+  for (const r of family) pairs.set(r.account_id, { billTo: r.bill_to, billed: true });
+  for (const i of invoicers) if (!pairs.has(i)) pairs.set(i, { billTo: i, billed: false });
   const pairAccounts = [...pairs.keys()];
-  const pairBillTos = pairAccounts.map((a) => pairs.get(a) as number);
+  const pairBillTos = pairAccounts.map((a) => pairs.get(a)!.billTo);
+  const pairBilled = pairAccounts.map((a) => pairs.get(a)!.billed);
 
   await trx.raw(
     `INSERT INTO transactions (kind, account_id, credit_id, quantity, amount, posting_date, bill_run_id)
      SELECT 'reversed credit', c.account_id, c.id, 1, c.reversed_amount, :posting::date, :run
-     FROM credits c
-     WHERE c.status = 'reversal pending' AND c.account_id = ANY(:accounts::bigint[])
+     FROM unnest(:accounts::bigint[]) AS u(id)
+     JOIN credits c ON c.account_id = u.id
+     WHERE c.status = 'reversal pending'
      ON CONFLICT DO NOTHING`,
     { ...params, accounts: pairAccounts },
   );
 
-  const mapping = `unnest(:accounts::bigint[], :billTos::bigint[]) AS m(account_id, bill_to)`;
-  const waiting = `t.invoice_id IS NULL AND ((t.kind = 'charge' AND t.account_id = ANY(:ids::bigint[])) OR t.kind = 'reversed credit')`;
+  const mapping = `unnest(:accounts::bigint[], :billTos::bigint[], :billed::boolean[]) AS m(account_id, bill_to, billed)`;
+  const waiting = `t.invoice_id IS NULL AND (m.billed OR t.kind = 'reversed credit')`;
   const { rows: groups } = await trx.raw(
     `SELECT m.bill_to, sum(t.amount) AS total
      FROM transactions t JOIN ${mapping} ON m.account_id = t.account_id
      WHERE ${waiting}
      GROUP BY m.bill_to ORDER BY m.bill_to`,
-    { accounts: pairAccounts, billTos: pairBillTos, ids },
+    { accounts: pairAccounts, billTos: pairBillTos, billed: pairBilled },
   );
   if (groups.length === 0) return;
 
@@ -361,7 +393,7 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
   const invParams = {
     accounts: pairAccounts,
     billTos: pairBillTos,
-    ids,
+    billed: pairBilled,
     invoicers: invoices.map((i: any) => i.account_id),
     invoiceIds,
     actor: run.started_by,
@@ -384,7 +416,7 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
      ev AS (
        INSERT INTO credit_events (credit_id, action, actor, before, after)
        SELECT id, 'issued', :actor, jsonb_build_object('status', 'unissued'),
-              jsonb_build_object('status', 'issued', 'issued_invoice_id', invoice_id, 'amount_left', amount)
+              jsonb_build_object('status', 'issued', 'issued_invoice_id', invoice_id, 'amount_left', amount::text)
        FROM issued
      )
      SELECT id, auto_disburse FROM issued`,
@@ -393,14 +425,14 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
   await trx.raw(
     `WITH reversed AS (
        UPDATE credits c SET status = 'reversed', reversal_invoice_id = t.invoice_id
-       FROM transactions t
-       WHERE t.credit_id = c.id AND t.kind = 'reversed credit' AND t.invoice_id = ANY(:invoiceIds::bigint[])
+       FROM unnest(:invoiceIds::bigint[]) AS n(id) JOIN transactions t ON t.invoice_id = n.id
+       WHERE t.credit_id = c.id AND t.kind = 'reversed credit'
          AND c.status = 'reversal pending'
        RETURNING c.id, c.reversed_amount, t.invoice_id
      )
      INSERT INTO credit_events (credit_id, action, actor, before, after)
      SELECT id, 'reversed', :actor, jsonb_build_object('status', 'reversal pending'),
-            jsonb_build_object('status', 'reversed', 'reversal_invoice_id', invoice_id, 'reversed_amount', reversed_amount)
+            jsonb_build_object('status', 'reversed', 'reversal_invoice_id', invoice_id, 'reversed_amount', reversed_amount::text)
      FROM reversed`,
     invParams,
   );
@@ -457,7 +489,8 @@ export async function executeBillRun(db: Db, runId: number, options: RunOptions 
     const message = error instanceof Error ? error.message : String(error);
     await db('bill_runs')
       .where({ id: runId, status: 'running' })
-      .update({ status: 'failed', error: message.slice(0, 2000), finished_at: db.fn.now() })
+      // Keep the end: a database error's own sentence comes after the SQL that knex puts in front.
+      .update({ status: 'failed', error: message.length > 2000 ? `…${message.slice(-1999)}` : message, finished_at: db.fn.now() })
       .catch(() => undefined);
     throw error;
   }
@@ -477,7 +510,18 @@ export async function executeBillRun(db: Db, runId: number, options: RunOptions 
 /** Records and bills a run at once, returning its report. */
 export async function bill(db: Db, request: BillRequest, options: RunOptions = {}): Promise<BillRunReport> {
   const { runId } = await startBillRun(db, request, options);
-  return executeBillRun(db, runId, options);
+  let report = await executeBillRun(db, runId, options);
+  // Another caller shares the run (the same request key sent twice at once, or a process
+  // resuming it) and is still billing a batch this caller could not claim. Wait for that batch
+  // to commit (FOR SHARE waits on its lock), then help finish the run, so that every caller
+  // reports the finished run.
+  for (let i = 0; report.run.status === 'running' && i < 100; i++) {
+    await db.transaction(async (trx) => {
+      await trx('bill_run_batches').where({ bill_run_id: runId, done: false }).forShare().select('batch_no');
+    });
+    report = await executeBillRun(db, runId, options);
+  }
+  return report;
 }
 
 /**
@@ -500,7 +544,10 @@ export async function previewBill(db: Knex, request: BillRequest, options: RunOp
   return { ...report, preview: true };
 }
 
-/** Runs that were started and not finished (the process died, or the run failed). */
+/**
+ * Runs that were started and not finished because a process stopped part way (status
+ * scheduled or running). Failed runs are not listed: they wait for a person to run them again.
+ */
 export async function unfinishedBillRuns(db: Db): Promise<{ id: number; status: string }[]> {
   return db('bill_runs').whereIn('status', ['scheduled', 'running']).orderBy('id').select('id', 'status');
 }
