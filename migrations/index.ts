@@ -10,6 +10,11 @@ import * as m008 from './20261122_008_create_transactions';
 import * as m009 from './20261122_009_create_disbursements';
 import * as m010 from './20261122_010_create_credit_events';
 import * as m011 from './20261122_011_create_add_months_function';
+import * as m012 from './20261122_012_create_access_grants';
+import * as m013 from './20261122_013_create_audit_log';
+import * as m030 from './20261122_030_guard_credit_ledger';
+import * as m040 from './20261122_040_create_setup_imports';
+import * as m050 from './20261122_050_create_scheduled_fires';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -24,4 +29,9 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_009_create_disbursements', migration: m009 },
   { name: '20261122_010_create_credit_events', migration: m010 },
   { name: '20261122_011_create_add_months_function', migration: m011 },
+  { name: '20261122_012_create_access_grants', migration: m012 },
+  { name: '20261122_013_create_audit_log', migration: m013 },
+  { name: '20261122_030_guard_credit_ledger', migration: m030 },
+  { name: '20261122_040_create_setup_imports', migration: m040 },
+  { name: '20261122_050_create_scheduled_fires', migration: m050 },
 ];
