@@ -1,0 +1,265 @@
+import os from 'node:os';
+import { Command as Program, CommanderError } from 'commander';
+import { BillingError } from '../../billing/errors';
+import { Command, CommandInput, validateCommand } from '../commands/schema';
+import { errorOutcome, executeCommand, Outcome } from '../commands/execute';
+import { loadWorkedExample } from '../commands/demo';
+import { ConfigError, loadConfig } from '../config';
+import { blocksToText, renderBlocks } from '../render';
+import { openServices, Services } from '../services';
+
+/**
+ * `billbot`: the billing engine from a terminal. Every command builds the same Command
+ * objects as Slack and the shell (validated by the same zod schemas), runs them through the
+ * same executor and prints the same renderer's output as text, or one JSON object with
+ * --json. Bad input: one sentence on stderr, a non-zero exit, nothing written (arguments
+ * are checked before the database is opened).
+ */
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+type Job = { kind: 'command'; command: Command } | { kind: 'migrate' } | { kind: 'demo' };
+
+/** A mistake in the arguments: exit code 2. */
+class UsageError extends Error {}
+
+const EXIT_OK = 0;
+const EXIT_REFUSED = 1;
+const EXIT_USAGE = 2;
+
+function sentence(text: string): string {
+  const t = text.trim().replace(/^error:\s*/i, '');
+  const s = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
+function validate(input: CommandInput, usage: string): Command {
+  try {
+    return validateCommand(input);
+  } catch (e) {
+    if (e instanceof BillingError) throw new UsageError(`${e.message.replace(/\.$/, '')}; usage: ${usage}`);
+    throw e;
+  }
+}
+
+function quantity(text: string | undefined): number | string | undefined {
+  if (text === undefined) return undefined;
+  return /^\d{1,9}$/.test(text.trim()) ? Number(text.trim()) : text;
+}
+
+function buildProgram(io: CliIo, setJob: (job: Job, json: boolean) => void): Program {
+  const program = new Program('billbot');
+  program
+    .description('Bill accounts and manage credits from the terminal (the same commands as the Slack app).')
+    .option('--json', 'print one JSON object instead of text')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined })
+    .showSuggestionAfterError(true);
+
+  const json = (cmd: Program) => Boolean(cmd.optsWithGlobals().json);
+  const run = (cmd: Program, input: CommandInput, usage: string) => setJob({ kind: 'command', command: validate(input, usage) }, json(cmd));
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date')
+    .action((_opts, cmd: Program) => setJob({ kind: 'migrate' }, json(cmd)));
+
+  program
+    .command('demo')
+    .description("load DOMAIN.md's worked example (Parent Co, Child Co) into an empty database")
+    .action((_opts, cmd: Program) => setJob({ kind: 'demo' }, json(cmd)));
+
+  const billUsage = 'billbot bill <account> [--config NAME] [--from YYYY-MM-DD --to YYYY-MM-DD] [--posting YYYY-MM-DD] [--preview]';
+  program
+    .command('bill')
+    .description("bill an account (and the accounts that invoice to it); without an account, the configuration's bill groups")
+    .argument('[account...]', 'the account to bill (quote it, or type it plainly)')
+    .option('-c, --config <name>', 'bill run configuration (default: the default configuration)')
+    .option('--from <date>', 'billing period start, YYYY-MM-DD')
+    .option('--to <date>', 'billing period end, YYYY-MM-DD')
+    .option('--posting <date>', 'posting date, YYYY-MM-DD (default: the run date)')
+    .option('--preview', 'show what the run would do and write nothing')
+    .action((words: string[], opts, cmd: Program) => {
+      const account = words.join(' ').trim();
+      const period = { from: opts.from ?? null, to: opts.to ?? null, posting: opts.posting ?? null, preview: Boolean(opts.preview) };
+      if (account) {
+        run(cmd, { kind: 'bill', account, configuration: opts.config ?? null, ...period }, billUsage);
+      } else if (opts.config) {
+        run(cmd, { kind: 'billing.run', configuration: opts.config, ...period }, billUsage);
+      } else {
+        throw new UsageError(`Name an account to bill, or a configuration (--config NAME) to bill its bill groups; usage: ${billUsage}`);
+      }
+    });
+
+  program
+    .command('status')
+    .description("show a bill run's report")
+    .argument('<run>', 'bill run number')
+    .action((runText: string, _opts, cmd: Program) => {
+      const m = /^#?(\d{1,9})$/.exec(runText.trim());
+      if (!m) throw new UsageError(`"${runText}" is not a bill run number; usage: billbot status <run>`);
+      run(cmd, { kind: 'bill.status', run: Number(m[1]) }, 'billbot status <run>');
+    });
+
+  program
+    .command('invoices')
+    .description('list the invoices an account has received')
+    .argument('<account...>')
+    .action((words: string[], _opts, cmd: Program) => run(cmd, { kind: 'invoice.list', account: words.join(' ') }, 'billbot invoices <account>'));
+
+  program
+    .command('invoice')
+    .description('show an invoice with its transactions and disbursements')
+    .argument('<number>', 'INV-000018, 18 or #18')
+    .action((invoice: string, _opts, cmd: Program) => run(cmd, { kind: 'invoice.show', invoice }, 'billbot invoice <number>'));
+
+  program
+    .command('credits')
+    .description("list an account's credits")
+    .argument('<account...>')
+    .action((words: string[], _opts, cmd: Program) => run(cmd, { kind: 'credit.list', account: words.join(' ') }, 'billbot credits <account>'));
+
+  const credit = program.command('credit').description('add, delete, disburse or reverse a credit');
+  const addUsage = 'billbot credit add <account> <amount> --detail TEXT [--quantity N] [--auto]';
+  credit
+    .command('add')
+    .description('add a credit (it starts unissued)')
+    .argument('<account>', 'the account (quote a name with spaces)')
+    .argument('<amount>', 'e.g. 50, 50.00, $50 or 1,234.56')
+    .requiredOption('--detail <text>', 'the reason for the credit')
+    .option('--quantity <n>', 'multiplies the amount', undefined)
+    .option('--auto', 'disburse automatically when it is issued')
+    .action((account: string, amount: string, opts, cmd: Program) =>
+      run(
+        cmd,
+        { kind: 'credit.add', account, amount, detail: opts.detail, quantity: quantity(opts.quantity) as number | undefined, autoDisburse: Boolean(opts.auto) },
+        addUsage,
+      ),
+    );
+  credit
+    .command('delete')
+    .description('delete a credit that is not issued yet')
+    .argument('<id>', 'e.g. CR-7')
+    .action((id: string, _opts, cmd: Program) => run(cmd, { kind: 'credit.delete', credit: id }, 'billbot credit delete <id>'));
+  credit
+    .command('disburse')
+    .description('disburse an issued credit to an unpaid invoice (without an amount: the most allowed)')
+    .argument('<id>', 'e.g. CR-7')
+    .argument('<invoice>', 'e.g. INV-000018 or 18')
+    .argument('[amount]', 'e.g. 50.00')
+    .action((id: string, invoice: string, amount: string | undefined, _opts, cmd: Program) =>
+      run(cmd, { kind: 'credit.disburse', credit: id, invoice, amount: amount ?? null }, 'billbot credit disburse <id> <invoice> [amount]'),
+    );
+  credit
+    .command('reverse')
+    .description('reverse an issued credit')
+    .argument('<id>', 'e.g. CR-7')
+    .action((id: string, _opts, cmd: Program) => run(cmd, { kind: 'credit.reverse', credit: id }, 'billbot credit reverse <id>'));
+
+  return program;
+}
+
+function defaultIo(): CliIo {
+  return { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env };
+}
+
+function osUser(): string {
+  try {
+    return os.userInfo().username || 'cli';
+  } catch {
+    return 'cli';
+  }
+}
+
+/** Runs billbot with node's argv; resolves to the exit code. */
+export async function main(argv: string[] = process.argv, io: CliIo = defaultIo()): Promise<number> {
+  let job: Job | undefined;
+  let asJson = false;
+  try {
+    await buildProgram(io, (j, json) => {
+      job = j;
+      asJson = json;
+    }).parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT_OK;
+      if (e.code === 'commander.help') return e.exitCode;
+      io.stderr(`${sentence(e.message).replace(/\.$/, '')}; see billbot --help.\n`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`${sentence(e.message)}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  if (!job) return EXIT_OK;
+
+  let services: Services;
+  try {
+    const config = loadConfig(io.env);
+    services = await openServices(io.env, { config });
+  } catch (e) {
+    io.stderr(e instanceof ConfigError ? `${sentence(e.message)}\n` : `Could not open the database: ${sentence((e as Error).message)}\n`);
+    return EXIT_REFUSED;
+  }
+  // Ctrl-C: stop the embedded database before leaving (a transaction in flight rolls back).
+  const onSignal = () => {
+    void services.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const actor = services.config.cliUser ?? osUser();
+    let outcome: Outcome;
+    switch (job.kind) {
+      case 'migrate':
+        outcome = {
+          kind: 'notice',
+          title: null,
+          text: services.migrated.length
+            ? `The database schema is up to date: applied ${services.migrated.length} migration(s).`
+            : 'The database schema was already up to date.',
+        };
+        break;
+      case 'demo':
+        outcome = await loadWorkedExample(services.billing, services.log);
+        break;
+      case 'command':
+        outcome = await executeCommand(services, job.command, { actor, channel: 'cli' });
+        break;
+    }
+    return print(io, outcome, asJson);
+  } catch (e) {
+    return print(io, errorOutcome(e, services.log), asJson);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await services.stop();
+  }
+}
+
+function print(io: CliIo, outcome: Outcome, asJson: boolean): number {
+  if (outcome.kind === 'error') {
+    io.stderr(`${sentence(outcome.message)}\n`);
+    return EXIT_REFUSED;
+  }
+  io.stdout(asJson ? `${JSON.stringify(outcome, null, 2)}\n` : `${blocksToText(renderBlocks(outcome).blocks)}\n`);
+  return EXIT_OK;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`billbot failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

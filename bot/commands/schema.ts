@@ -1,0 +1,237 @@
+import { z } from 'zod';
+import { parseCreditId } from '../../billing/credits';
+import { isoDateSchema } from '../../billing/dates';
+import { formatCreditId, parseInvoiceNumber } from '../../billing/invoices';
+import { looksLikeAmount } from '../../billing/money';
+import { quantitySchema } from '../../billing/schemas';
+import { CommandSyntaxError } from './errors';
+
+/**
+ * The commands every face (Slack, the local shell, the billbot CLI) understands, as one zod
+ * discriminated union. The faces build these objects (from command text with parseCommand,
+ * from CLI arguments, from a form) and hand them to executeCommand; each object is validated
+ * here first, so every face refuses the same input with the same sentence.
+ */
+
+/** A name as people type it: trimmed, inner whitespace collapsed, 1-200 characters. */
+function name(what: string) {
+  return z
+    .string({ error: `${what} is required.` })
+    .transform((s) => s.trim().replace(/\s+/g, ' '))
+    .pipe(z.string().min(1, `${what} is required.`).max(200, `${what} can be at most 200 characters.`));
+}
+
+function optional<T extends z.ZodTypeAny>(schema: T) {
+  return schema.nullable().default(null);
+}
+
+/** Turns a parse function that throws one sentence into a zod transform. */
+function parsedBy<T>(parse: (text: string) => T, missing: string) {
+  return z.string({ error: missing }).transform((value, ctx) => {
+    try {
+      return parse(value);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
+export const creditIdSchema = parsedBy((text) => formatCreditId(parseCreditId(text)), 'A credit id like CR-7 is required.');
+export const invoiceNumberSchema = parsedBy((text) => {
+  parseInvoiceNumber(text);
+  return text.trim();
+}, 'An invoice number like INV-000018 or 18 is required.');
+
+/** An amount as typed ("50", "$50.00", "1,234.56"); the currency's rules are checked by billing. */
+export const amountSchema = z
+  .string({ error: 'An amount is required.' })
+  .trim()
+  .min(1, 'An amount is required.')
+  .refine(looksLikeAmount, {
+    error: (issue) => `"${String(issue.input)}" is not an amount; expected an amount like 50, 50.00, $50 or 1,234.56.`,
+  });
+
+const dateField = optional(isoDateSchema);
+const period = {
+  from: dateField,
+  to: dateField,
+  posting: dateField,
+  preview: z.boolean().default(false),
+};
+const bothEnds = {
+  check: (c: { from: string | null; to: string | null }) => (c.from === null) === (c.to === null),
+  message: 'Give both ends of the billing period (from YYYY-MM-DD to YYYY-MM-DD), or neither.',
+};
+const inOrder = {
+  check: (c: { from: string | null; to: string | null }) => c.from === null || c.to === null || c.from <= c.to,
+  message: 'The billing period starts after it ends; the "from" date must not be after the "to" date.',
+};
+
+export const runIdSchema = z
+  .number({ error: 'A bill run number like 12 is required.' })
+  .int('A bill run number is a whole number like 12.')
+  .positive('A bill run number is a whole number like 12.');
+
+export const roleSchema = z.enum(['viewer', 'operator', 'admin'], { error: 'A role is viewer, operator or admin.' });
+export type Role = z.infer<typeof roleSchema>;
+
+const slackUserSchema = z
+  .string({ error: 'Name the user as a Slack mention like @alice.' })
+  .regex(/^[UW][A-Z0-9]{2,}$/, 'Name the user as a Slack mention like @alice.');
+
+const args = z.array(z.string()).default([]);
+
+const billSchema = z
+  .object({
+    kind: z.literal('bill'),
+    account: name('The account to bill'),
+    configuration: optional(name('A configuration name')),
+    ...period,
+  })
+  .refine(bothEnds.check, { message: bothEnds.message, path: ['to'] })
+  .refine(inOrder.check, { message: inOrder.message, path: ['from'] });
+
+const billingRunSchema = z
+  .object({
+    kind: z.literal('billing.run'),
+    configuration: name('The configuration to run'),
+    ...period,
+  })
+  .refine(bothEnds.check, { message: bothEnds.message, path: ['to'] })
+  .refine(inOrder.check, { message: inOrder.message, path: ['from'] });
+
+export const commandSchema = z.discriminatedUnion('kind', [
+  billSchema,
+  z.object({ kind: z.literal('bill.modal'), account: optional(name('The account to bill')) }),
+  z.object({ kind: z.literal('bill.status'), run: runIdSchema }),
+  billingRunSchema,
+  z.object({
+    kind: z.literal('credit.add'),
+    account: name('The account to credit'),
+    amount: amountSchema,
+    detail: z
+      .string({ error: 'A detail (the reason for the credit) is required.' })
+      .trim()
+      .min(1, 'A detail (the reason for the credit) is required.')
+      .max(500, 'A detail can be at most 500 characters.'),
+    quantity: quantitySchema.default(1),
+    autoDisburse: z.boolean().default(false),
+  }),
+  z.object({ kind: z.literal('credit.add.modal'), account: optional(name('The account to credit')) }),
+  z.object({
+    kind: z.literal('credit.disburse'),
+    credit: creditIdSchema,
+    invoice: invoiceNumberSchema,
+    /** Absent: the most allowed (the smaller of the amount left and the invoice balance). */
+    amount: optional(amountSchema),
+  }),
+  z.object({ kind: z.literal('credit.disburse.modal'), credit: optional(creditIdSchema) }),
+  z.object({ kind: z.literal('credit.reverse'), credit: creditIdSchema }),
+  z.object({ kind: z.literal('credit.delete'), credit: creditIdSchema }),
+  z.object({ kind: z.literal('credit.list'), account: name('The account whose credits to list') }),
+  z.object({ kind: z.literal('invoice.list'), account: name('The account whose invoices to list') }),
+  z.object({ kind: z.literal('invoice.show'), invoice: invoiceNumberSchema }),
+  z.object({ kind: z.literal('billing.help'), topic: optional(z.enum(['bill', 'credit', 'billing'])) }),
+  z.object({
+    kind: z.literal('billing.access'),
+    action: z.enum(['grant', 'revoke'], { error: 'Say grant or revoke.' }),
+    user: slackUserSchema,
+    role: roleSchema,
+  }),
+  // Room for the workbook and schedule commands; their owners give the arguments meaning.
+  z.object({ kind: z.literal('billing.template'), args }),
+  z.object({ kind: z.literal('billing.export'), args }),
+  z.object({ kind: z.literal('billing.schedules') }),
+  z.object({ kind: z.literal('billing.schedule'), args }),
+]);
+
+export type Command = z.output<typeof commandSchema>;
+export type CommandInput = z.input<typeof commandSchema>;
+export type CommandKind = Command['kind'];
+export type CommandOf<K extends CommandKind> = Extract<Command, { kind: K }>;
+/** The kinds that open a form (a Slack modal, or field-by-field questions in the shell). */
+export type ModalCommand = CommandOf<'bill.modal' | 'credit.add.modal' | 'credit.disburse.modal'>;
+
+export function isModal(command: Command): command is ModalCommand {
+  return command.kind === 'bill.modal' || command.kind === 'credit.add.modal' || command.kind === 'credit.disburse.modal';
+}
+
+/** The first problem of a failed parse as one sentence, and the field it is in. */
+function firstProblem(error: z.ZodError): { message: string; field: string | null } {
+  const issue = error.issues[0];
+  const field = typeof issue.path[0] === 'string' ? issue.path[0] : null;
+  return { message: issue.message, field };
+}
+
+/**
+ * Validates a command object built by a face. Throws a CommandSyntaxError naming the first
+ * problem (and the right form, when the caller gives one).
+ */
+export function validateCommand(input: CommandInput | Record<string, unknown>, usage: string | null = null): Command {
+  const parsed = commandSchema.safeParse(input);
+  if (!parsed.success) {
+    const { message, field } = firstProblem(parsed.error);
+    throw new CommandSyntaxError(message, usage, field);
+  }
+  return parsed.data;
+}
+
+/** The text forms, as shown in error messages and help. */
+export const USAGE = {
+  bill: '/bill <account> [using <configuration>] [from YYYY-MM-DD to YYYY-MM-DD] [posting YYYY-MM-DD] [preview]',
+  'bill.status': '/bill status <run>',
+  'billing.run': '/billing run <configuration> [from YYYY-MM-DD to YYYY-MM-DD] [posting YYYY-MM-DD] [preview]',
+  'credit.add': '/credit add <account> <amount> <detail...> [auto]',
+  'credit.disburse': '/credit disburse <credit> <invoice> [amount]',
+  'credit.reverse': '/credit reverse <credit>',
+  'credit.delete': '/credit delete <credit>',
+  'credit.list': '/credit list <account>',
+  'invoice.list': '/billing invoices <account>',
+  'invoice.show': '/billing invoice <number>',
+  'billing.help': '/billing help',
+  'billing.access': '/billing access grant|revoke <@user> viewer|operator|admin',
+  'billing.template': '/billing template [what]',
+  'billing.export': '/billing export [what]',
+  'billing.schedules': '/billing schedules',
+  'billing.schedule': '/billing schedule <configuration> [...]',
+} as const;
+
+export type HelpTopic = 'bill' | 'credit' | 'billing';
+
+export interface HelpEntry {
+  topic: HelpTopic;
+  usage: string;
+  description: string;
+}
+
+export const HELP: HelpEntry[] = [
+  { topic: 'bill', usage: '/bill', description: 'Open the bill form.' },
+  {
+    topic: 'bill',
+    usage: USAGE.bill,
+    description:
+      'Bill an account now (and the accounts that invoice to it). Without dates the configuration\'s period is used; "preview" shows what would happen and writes nothing. Quote names that contain a keyword: /bill "From Scratch Ltd".',
+  },
+  { topic: 'bill', usage: USAGE['bill.status'], description: 'Show a bill run\'s report.' },
+  { topic: 'credit', usage: '/credit add', description: 'Open the credit form.' },
+  {
+    topic: 'credit',
+    usage: USAGE['credit.add'],
+    description:
+      'Add a credit. The amount is the first word that reads as money (quote an account name that contains a number); a final "auto" disburses it automatically when it is issued.',
+  },
+  {
+    topic: 'credit',
+    usage: USAGE['credit.disburse'],
+    description: 'Disburse an issued credit to an unpaid invoice of the same invoicer; without an amount, the most allowed.',
+  },
+  { topic: 'credit', usage: USAGE['credit.reverse'], description: 'Reverse an issued credit; what was disbursed goes onto the next invoice.' },
+  { topic: 'credit', usage: USAGE['credit.delete'], description: 'Delete a credit that is not issued yet.' },
+  { topic: 'credit', usage: USAGE['credit.list'], description: 'List an account\'s credits.' },
+  { topic: 'billing', usage: USAGE['billing.run'], description: 'Bill the bill groups of a configuration.' },
+  { topic: 'billing', usage: USAGE['invoice.list'], description: 'List the invoices an account has received.' },
+  { topic: 'billing', usage: USAGE['invoice.show'], description: 'Show an invoice with its transactions and disbursements.' },
+  { topic: 'billing', usage: USAGE['billing.access'], description: 'Grant or revoke a role (Slack only).' },
+  { topic: 'billing', usage: USAGE['billing.help'], description: 'Show this help.' },
+];

@@ -1,0 +1,95 @@
+import { Config, ConfigError, loadConfig } from './config';
+import { openServices, Services } from './services';
+import { runShell } from './shell';
+
+/**
+ * `npm start`: with Slack settings (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or
+ * SLACK_APP_TOKEN) the Slack app; otherwise the local shell on the same services.
+ */
+
+type StartSlack = (typeof import('./slack'))['startSlack'];
+
+/** bot/slack (and Bolt) is loaded only in Slack mode; a build without it says so. */
+function loadSlack(): StartSlack | null {
+  try {
+    require.resolve('./slack');
+  } catch {
+    return null;
+  }
+  const mod = require('./slack') as Partial<typeof import('./slack')>;
+  return typeof mod.startSlack === 'function' ? mod.startSlack : null;
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => resolve(signal);
+    process.once('SIGINT', on);
+    process.once('SIGTERM', on);
+  });
+}
+
+export async function main(env: Record<string, string | undefined> = process.env): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+
+  let startSlack: StartSlack | null = null;
+  if (config.slack) {
+    startSlack = loadSlack();
+    if (!startSlack) {
+      process.stderr.write(
+        'Slack mode is not available: this build has no Slack app (bot/slack/index.ts with startSlack). Unset the SLACK_ settings to use the local shell.\n',
+      );
+      return 1;
+    }
+  }
+
+  let services: Services;
+  try {
+    services = await openServices(env, { config });
+  } catch (e) {
+    process.stderr.write(`Could not open the database: ${(e as Error).message}\n`);
+    return 1;
+  }
+
+  try {
+    if (startSlack) {
+      const handle = await startSlack(services, config);
+      const signal = await untilSignal();
+      services.log.info(`billbot: ${signal} received, stopping`);
+      await handle.stop();
+    } else {
+      const controller = new AbortController();
+      const abort = () => controller.abort();
+      process.once('SIGTERM', abort);
+      // Not a terminal: Ctrl-C reaches the process, not readline.
+      if (!process.stdin.isTTY) process.once('SIGINT', abort);
+      if (services.embedded) services.log.debug('billbot: using the embedded database');
+      await runShell({ input: process.stdin, output: process.stdout, services, user: config.shellUser, signal: controller.signal });
+      process.off('SIGTERM', abort);
+      process.off('SIGINT', abort);
+    }
+    return 0;
+  } finally {
+    await services.stop();
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+      // stdin (the shell's input) may keep the event loop alive after the shell ended.
+      if (!code) process.stdin.pause();
+    },
+    (error: unknown) => {
+      process.stderr.write(`billbot failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,351 @@
+import type { types } from '@slack/bolt';
+import type { BillRunReport, CreditView } from '../../billing';
+import { Money } from '../../billing/money';
+import type { InvoiceDetail, Outcome } from '../commands/execute';
+import { HELP, HelpTopic } from '../commands/schema';
+import { bold, escapeMrkdwn } from './mrkdwn';
+
+/**
+ * The one renderer: an Outcome as Block Kit for Slack, and (through blocksToText) as plain
+ * text for the shell and the CLI. Every piece of user-provided text goes through
+ * escapeMrkdwn; money goes through Money.format.
+ */
+
+export type KnownBlock = types.KnownBlock;
+
+export interface Rendered {
+  /** The notification / fallback text (mrkdwn, escaped like the blocks). */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** Slack's limits: 50 blocks a message, 3000 characters a section, 10 fields, 10 context elements. */
+const MAX_BLOCKS = 50;
+const MAX_SECTION = 3000;
+/** Lines shown per list; the rest are counted. */
+export const LIST_LIMIT = 25;
+
+function money(amount: string, currency: string): string {
+  return Money.exact(amount, currency).format();
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function header(text: string): types.HeaderBlock {
+  const clipped = text.length > 150 ? `${text.slice(0, 149)}…` : text;
+  return { type: 'header', text: { type: 'plain_text', text: clipped, emoji: false } };
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function section(mrkdwn: string): types.SectionBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: clip(mrkdwn, MAX_SECTION) } };
+}
+
+/** Label/value pairs (values already mrkdwn); at most 10 per section, as Slack allows. */
+function fields(pairs: [string, string][]): types.SectionBlock[] {
+  const blocks: types.SectionBlock[] = [];
+  for (let i = 0; i < pairs.length; i += 10) {
+    blocks.push({
+      type: 'section',
+      fields: pairs.slice(i, i + 10).map(([label, value]) => ({ type: 'mrkdwn', text: clip(`*${label}:* ${value}`, 2000) })),
+    });
+  }
+  return blocks;
+}
+
+function context(...texts: string[]): types.ContextBlock {
+  return { type: 'context', elements: texts.slice(0, 10).map((t) => ({ type: 'mrkdwn', text: clip(t, MAX_SECTION) })) };
+}
+
+const divider: types.DividerBlock = { type: 'divider' };
+
+/**
+ * A titled bullet list, packed into as few sections as fit, cut to `limit` lines with a
+ * count of the rest.
+ */
+function list(title: string, lines: string[], limit = LIST_LIMIT): types.SectionBlock[] {
+  const shown = lines.slice(0, limit).map((l) => `• ${l}`);
+  if (lines.length > limit) shown.push(`…and ${lines.length - limit} more`);
+  const blocks: types.SectionBlock[] = [];
+  let current = `*${title}*`;
+  for (const line of shown) {
+    if (current.length + 1 + line.length > MAX_SECTION) {
+      blocks.push(section(current));
+      current = line;
+    } else {
+      current += `\n${line}`;
+    }
+  }
+  blocks.push(section(current));
+  return blocks;
+}
+
+function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
+  if (blocks.length <= MAX_BLOCKS) return blocks;
+  return [...blocks.slice(0, MAX_BLOCKS - 1), context('_The reply was cut to fit one Slack message._')];
+}
+
+export function renderBlocks(outcome: Outcome): Rendered {
+  const rendered = renderOutcome(outcome);
+  return { text: rendered.text, blocks: capBlocks(rendered.blocks) };
+}
+
+function renderOutcome(outcome: Outcome): Rendered {
+  switch (outcome.kind) {
+    case 'bill.report':
+      return renderReport(outcome.report);
+    case 'credit':
+      return renderCredit(outcome.action, outcome.credit);
+    case 'credit.disbursed': {
+      const c = outcome.credit;
+      const text =
+        `Disbursed ${money(outcome.disbursed, c.currency)} of ${c.id} to ${outcome.invoice}: ` +
+        `its balance is now ${money(outcome.invoiceBalance, c.currency)}, and ${c.id} has ${money(c.amountLeft, c.currency)} left to disburse.`;
+      return { text, blocks: [section(text), context(creditSummary(c))] };
+    }
+    case 'credit.list':
+      return renderCreditList(outcome.account, outcome.credits);
+    case 'invoice':
+      return renderInvoice(outcome.invoice);
+    case 'invoice.list': {
+      const title = `Invoices of ${outcome.account}`;
+      if (outcome.invoices.length === 0) {
+        const text = `${escapeMrkdwn(outcome.account)} has received no invoice yet.`;
+        return { text, blocks: [header(title), section(text)] };
+      }
+      const lines = outcome.invoices.map(
+        (i) =>
+          `*${i.number}* ${i.invoiceDate}, period ${i.periodStart} to ${i.periodEnd}: total ${money(i.total, i.currency)}, balance ${money(i.balance, i.currency)} (${i.status})`,
+      );
+      return {
+        text: `${plural(outcome.invoices.length, 'invoice')} of ${escapeMrkdwn(outcome.account)}`,
+        blocks: [header(title), ...list(`${plural(outcome.invoices.length, 'invoice')}`, lines)],
+      };
+    }
+    case 'help':
+      return renderHelp(outcome.topic);
+    case 'notice': {
+      const text = escapeMrkdwn(outcome.text);
+      return { text, blocks: [...(outcome.title ? [header(outcome.title)] : []), section(text)] };
+    }
+    case 'error': {
+      const text = escapeMrkdwn(outcome.message);
+      return { text, blocks: [section(text)] };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bill runs
+
+function renderReport(report: BillRunReport): Rendered {
+  const { run, totals } = report;
+  const who = run.account ? bold(run.account) : `the bill groups of ${bold(run.configuration)}`;
+  const title = report.preview
+    ? `Preview: billing ${run.account ?? `the bill groups of ${run.configuration}`}`
+    : `Bill run #${run.id} ${run.status}`;
+  const blocks: KnownBlock[] = [header(title)];
+  if (report.preview) blocks.push(section('*Preview — nothing was written.* This is what the bill run would do.'));
+
+  const pairs: [string, string][] = [
+    ['Billing', who],
+    ['Configuration', escapeMrkdwn(run.configuration)],
+    ['Period', `${run.periodStart} to ${run.periodEnd}`],
+    ['Posting date', run.postingDate],
+    ['Invoice date', run.invoiceDate],
+    ['Started by', escapeMrkdwn(run.startedBy)],
+  ];
+  if (!report.preview) pairs.unshift(['Run', `#${run.id}, ${run.status}`]);
+  if (run.status === 'running' || run.status === 'scheduled') pairs.push(['Progress', `${run.batchesDone} of ${run.batchesTotal} batches billed`]);
+  blocks.push(...fields(pairs));
+  if (run.error) blocks.push(section(`*The run failed:* ${escapeMrkdwn(run.error)}\nRunning it again resumes with what is not billed yet.`));
+
+  const invoiceTitle = report.preview ? 'Invoices it would create' : 'Invoices created';
+  if (report.invoices.length) {
+    blocks.push(
+      ...list(
+        `${invoiceTitle} (${totals.invoicesCreated})`,
+        report.invoices.map(
+          (i) =>
+            `*${i.number}* to ${bold(i.invoicer)}: total ${money(i.total, i.currency)}, balance ${money(i.balance, i.currency)} (${i.status})`,
+        ),
+      ),
+    );
+  } else if (run.status === 'completed' || report.preview) {
+    blocks.push(section(`*${invoiceTitle}:* none`));
+  }
+
+  if (report.billed.length) {
+    const accounts = new Set(report.billed.map((b) => b.account)).size;
+    blocks.push(
+      ...list(
+        `Billed (${plural(totals.packagesBilled, 'package')} of ${plural(Math.max(totals.accountsBilled, accounts), 'account')})`,
+        report.billed.map(
+          (b) =>
+            `${bold(b.account)} — ${escapeMrkdwn(b.package)}: ${b.periodStart} to ${b.periodEnd}, ${money(b.amount, b.currency)}; next bill date ${b.nextBillDate}`,
+        ),
+      ),
+    );
+  }
+  if (report.skipped.length) {
+    blocks.push(
+      ...list(
+        `Skipped (${totals.packagesSkipped})`,
+        report.skipped.map((s) => `${bold(s.account)} — ${escapeMrkdwn(s.package)}: ${escapeMrkdwn(s.message)}`),
+      ),
+    );
+  }
+  if (!report.billed.length && !report.skipped.length && (run.status === 'completed' || report.preview)) {
+    blocks.push(section('No package was due in this period.'));
+  }
+
+  const invoiced = Object.entries(totals.invoicedByCurrency).map(([cur, amount]) => money(amount, cur));
+  blocks.push(
+    context(
+      [
+        plural(totals.accountsBilled, 'account') + ' billed',
+        plural(totals.packagesBilled, 'package') + ' billed',
+        `${totals.packagesSkipped} skipped`,
+        plural(totals.charges, 'charge'),
+        plural(totals.creditsIssued, 'credit') + ' issued',
+        `${totals.creditsDisbursed} disbursed automatically`,
+        plural(totals.reversalsApplied, 'reversal') + ' applied',
+        ...(invoiced.length ? [`invoiced ${invoiced.join(' + ')}`] : []),
+      ].join(' · '),
+    ),
+  );
+  if (report.truncated) blocks.push(context('_The lists are cut; the totals are complete._'));
+
+  const invoiceText = report.invoices.length
+    ? report.invoices.map((i) => `${i.number} ${escapeMrkdwn(i.invoicer)} ${money(i.total, i.currency)}`).join(', ')
+    : 'no invoice';
+  const text = report.preview
+    ? `Preview (nothing was written) of billing ${escapeMrkdwn(run.account ?? run.configuration)} for ${run.periodStart} to ${run.periodEnd}: ${invoiceText}, ${totals.packagesSkipped} skipped.`
+    : `Bill run #${run.id} ${run.status}: ${invoiceText}, ${plural(totals.packagesBilled, 'package')} billed, ${totals.packagesSkipped} skipped.`;
+  return { text, blocks };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credits and invoices
+
+function creditSummary(c: CreditView): string {
+  const parts = [
+    `${c.id}`,
+    bold(c.account),
+    c.quantity > 1 ? `${money(c.amount, c.currency)} (${c.quantity} × ${money(c.unitAmount, c.currency)})` : money(c.amount, c.currency),
+    c.status,
+  ];
+  if (c.issuedInvoice) parts.push(`issued to ${c.issuedInvoice}`);
+  if (c.status === 'issued') parts.push(`${money(c.amountLeft, c.currency)} left to disburse`);
+  if (c.reversedAmount !== null) parts.push(`reversed ${money(c.reversedAmount, c.currency)}${c.reversalInvoice ? ` on ${c.reversalInvoice}` : ''}`);
+  parts.push(`automatic disbursement ${c.autoDisburse ? 'on' : 'off'}`);
+  return `${parts.join(' · ')} — “${escapeMrkdwn(c.detail)}”`;
+}
+
+function renderCredit(action: 'added' | 'deleted' | 'reversed', c: CreditView): Rendered {
+  const amount = money(c.amount, c.currency);
+  let text: string;
+  let next: string;
+  switch (action) {
+    case 'added':
+      text = `Credit *${c.id}* of ${amount} added to ${bold(c.account)}: “${escapeMrkdwn(c.detail)}”.`;
+      next = `It is ${c.status}: it is issued onto the next invoice when ${escapeMrkdwn(c.account)} is billed, and until then it can be deleted (/credit delete ${c.id}).`;
+      break;
+    case 'deleted':
+      text = `Credit *${c.id}* of ${amount} on ${bold(c.account)} is deleted.`;
+      next = 'Its record is kept with the status deleted.';
+      break;
+    case 'reversed': {
+      const reversed = money(c.reversedAmount ?? '0', c.currency);
+      text = `Credit *${c.id}* of ${amount} on ${bold(c.account)} is ${c.status}.`;
+      next =
+        `The amount disbursed so far, ${reversed}, goes onto the next invoice as a reversed credit when ${escapeMrkdwn(c.account)} is billed` +
+        (c.issuedInvoice ? `; ${c.issuedInvoice} is unchanged.` : '.');
+      break;
+    }
+  }
+  return { text, blocks: [section(text), section(next), context(creditSummary(c))] };
+}
+
+function renderCreditList(account: string, credits: CreditView[]): Rendered {
+  const title = `Credits of ${account}`;
+  if (credits.length === 0) {
+    const text = `${escapeMrkdwn(account)} has no credits.`;
+    return { text, blocks: [header(title), section(text)] };
+  }
+  return {
+    text: `${plural(credits.length, 'credit')} of ${escapeMrkdwn(account)}`,
+    blocks: [header(title), ...list(plural(credits.length, 'credit'), credits.map(creditSummary))],
+  };
+}
+
+function renderInvoice(invoice: InvoiceDetail): Rendered {
+  const cur = invoice.currency;
+  const blocks: KnownBlock[] = [
+    header(`Invoice ${invoice.number}`),
+    ...fields([
+      ['Invoiced account', bold(invoice.invoicer)],
+      ['Status', invoice.status],
+      ['Total', money(invoice.total, cur)],
+      ['Balance', money(invoice.balance, cur)],
+      ['Invoice date', invoice.invoiceDate],
+      ['Posting date', invoice.postingDate],
+      ['Billing period', `${invoice.periodStart} to ${invoice.periodEnd}`],
+      ['Bill run', `#${invoice.billRunId}`],
+    ]),
+  ];
+  blocks.push(
+    ...list(
+      `Transactions (${invoice.transactions.length})`,
+      invoice.transactions.map((t) =>
+        t.kind === 'charge'
+          ? `${bold(t.account)} — ${escapeMrkdwn(t.package ?? '')}${t.service ? ` / ${escapeMrkdwn(t.service)}` : ''}` +
+            `${t.periodStart ? `, ${t.periodStart} to ${t.periodEnd}` : ''}${t.quantity > 1 ? `, quantity ${t.quantity}` : ''}: ${money(t.amount, cur)}`
+          : `${bold(t.account)} — reversed credit ${t.credit ?? ''}: ${money(t.amount, cur)}`,
+      ),
+      100,
+    ),
+  );
+  if (invoice.disbursements.length) {
+    blocks.push(
+      ...list(
+        `Disbursements (${invoice.disbursements.length})`,
+        invoice.disbursements.map(
+          (d) => `${d.credit}: ${money(d.amount, cur)} (${d.automatic ? 'automatic' : 'manual'}, by ${escapeMrkdwn(d.by)}, ${d.at.slice(0, 10)})`,
+        ),
+      ),
+    );
+  } else {
+    blocks.push(section('*Disbursements:* none'));
+  }
+  return {
+    text: `Invoice ${invoice.number} to ${escapeMrkdwn(invoice.invoicer)}: total ${money(invoice.total, cur)}, balance ${money(invoice.balance, cur)} (${invoice.status})`,
+    blocks,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Help
+
+const TOPIC_TITLES: Record<HelpTopic, string> = { bill: 'Billing', credit: 'Credits', billing: 'More' };
+
+function renderHelp(topic: HelpTopic | null): Rendered {
+  const topics: HelpTopic[] = topic ? [topic] : ['bill', 'credit', 'billing'];
+  const blocks: KnownBlock[] = [header('billbot commands')];
+  for (const t of topics) {
+    blocks.push(
+      ...list(
+        TOPIC_TITLES[t],
+        HELP.filter((h) => h.topic === t).map((h) => `\`${escapeMrkdwn(h.usage)}\` — ${escapeMrkdwn(h.description)}`),
+        50,
+      ),
+    );
+  }
+  blocks.push(context('Names with spaces may be typed plainly or in double quotes. Dates are YYYY-MM-DD. Credits are written CR-7, invoices INV-000018 or 18.'));
+  return { text: 'billbot commands: /bill, /credit and /billing (see /billing help).', blocks };
+}
