@@ -1,0 +1,42 @@
+import type { AckFn, BlockAction, Logger, StaticSelectAction } from '@slack/bolt';
+import type { SlackDeps, WebClient } from '../deps';
+import { errorSummary } from '../errors';
+import { billAccountView } from '../modals/billAccount';
+import { blockId, readMetadata, ViewStateValues } from '../modals/kit';
+
+export interface SelectArgs {
+  ack: AckFn<void>;
+  body: BlockAction<StaticSelectAction>;
+  action: StaticSelectAction;
+  client: WebClient;
+  logger: Logger;
+}
+
+/**
+ * Another configuration chosen in the Bill Account form: the period dates are refilled from
+ * its period rule for today (the account chosen so far is kept).
+ */
+export function billConfigurationAction(deps: SlackDeps) {
+  return async ({ ack, body, action, client, logger }: SelectArgs): Promise<void> => {
+    await ack();
+    const view = body.view;
+    if (!view) return;
+    await deps.tasks.run(
+      async () => {
+        const meta = readMetadata(view.private_metadata, 'bill.modal');
+        const values = view.state.values as ViewStateValues;
+        const accountBlock = blockId(values, 'account');
+        const account = accountBlock ? (Object.values(values[accountBlock] ?? {})[0]?.selected_option?.value ?? null) : null;
+        const next = await billAccountView(deps.services.billing, { ...meta, version: meta.version + 1 }, {
+          configuration: action.selected_option.value,
+          account,
+        });
+        await client.views.update({ view_id: view.id, hash: view.hash, view: next });
+      },
+      (error) => {
+        // A stale hash means the person changed the form meanwhile; their newer change wins.
+        logger.warn(`billbot: could not refill the bill form (${errorSummary(error).split('\n')[0]})`);
+      },
+    );
+  };
+}

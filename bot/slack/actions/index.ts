@@ -1,0 +1,14 @@
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import { DELETE_ACTION, REVERSE_ACTION } from '../confirm';
+import type { SlackDeps } from '../deps';
+import { CONFIGURATION_ACTION } from '../modals/billAccount';
+import { billConfigurationAction } from './billConfiguration';
+import { creditDeleteAction } from './creditDelete';
+import { creditReverseAction } from './creditReverse';
+
+/** One listener per interactive element (block_actions, by action id). */
+export function register(app: App, deps: SlackDeps): void {
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: REVERSE_ACTION }, creditReverseAction(deps));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: DELETE_ACTION }, creditDeleteAction(deps));
+  app.action<BlockAction<StaticSelectAction>>({ type: 'block_actions', action_id: CONFIGURATION_ACTION }, billConfigurationAction(deps));
+}

@@ -1,0 +1,131 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, LogLevel, type CodedError, type Logger } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
+import { createAccess } from '../../billing/access';
+import { register as registerActions } from './actions';
+import { register as registerCommands } from './commands';
+import type { SlackDeps, SlackServices } from './deps';
+import { describeFailure } from './errors';
+import { healthRoute } from './health';
+import { register as registerOptions } from './options';
+import { RecentRequests } from './requestKeys';
+import { BackgroundWork } from './tasks';
+import { register as registerViews } from './views';
+
+export interface SlackAppOptions {
+  botToken: string;
+  /** HTTP mode: requests are verified with it (HMAC-SHA256, at most 5 minutes old). */
+  signingSecret: string | null;
+  /** Set: Socket Mode instead of HTTP. */
+  appToken?: string | null;
+  /** The Web API base URL (default https://slack.com/api/). */
+  apiUrl?: string | null;
+  /** HTTP port: POST /slack/events (HTTP mode) and GET /healthz. */
+  port: number;
+  /** Slack user ids that are admins from start-up (BILLING_ADMINS). */
+  admins: readonly string[];
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  logger?: Logger;
+  /** More Web API client options (tests: `{ retryConfig: { retries: 0 } }`). */
+  clientOptions?: webApi.WebClientOptions;
+  /** Least time between two updates of a bill run's progress message (default 3 s). */
+  progressIntervalMs?: number;
+  /** Invoicer families per bill run batch. */
+  familiesPerBatch?: number;
+}
+
+export interface SlackApp {
+  app: App;
+  deps: SlackDeps;
+  /** Starts listening; resolves with the HTTP port. */
+  start(): Promise<number>;
+  /** Stops listening, then waits for work already acknowledged (bill runs) to finish. */
+  stop(): Promise<void>;
+}
+
+const LEVELS: Record<NonNullable<SlackAppOptions['logLevel']>, LogLevel> = {
+  debug: LogLevel.DEBUG,
+  info: LogLevel.INFO,
+  warn: LogLevel.WARN,
+  error: LogLevel.ERROR,
+};
+
+/**
+ * Builds the Bolt app: HTTP mode (Bolt's HTTPReceiver, signature verification on) or Socket
+ * Mode, with GET /healthz, every listener registered, and a global error handler that tells
+ * the person something went wrong instead of leaving them with silence.
+ */
+export function createSlackApp(services: SlackServices, options: SlackAppOptions): SlackApp {
+  const socketMode = !!options.appToken;
+  if (!socketMode && !options.signingSecret) throw new Error('The Slack app needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).');
+  const clientOptions: webApi.WebClientOptions = { ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}), ...options.clientOptions };
+  const common = {
+    token: options.botToken,
+    customRoutes: [healthRoute(services.db)],
+    clientOptions,
+    extendedErrorHandler: true,
+    ...(options.logger ? { logger: options.logger } : { logLevel: LEVELS[options.logLevel ?? 'info'] }),
+  };
+  const app = socketMode
+    ? new App({ ...common, appToken: options.appToken as string, socketMode: true, installerOptions: { port: options.port } })
+    : new App({ ...common, signingSecret: options.signingSecret as string, port: options.port });
+
+  const deps: SlackDeps = {
+    services,
+    access: createAccess(services.db, { admins: options.admins }),
+    tasks: new BackgroundWork(),
+    recent: new RecentRequests(),
+    logger: app.logger,
+    progressIntervalMs: options.progressIntervalMs ?? 3000,
+    familiesPerBatch: options.familiesPerBatch,
+  };
+
+  registerCommands(app, deps);
+  registerViews(app, deps);
+  registerActions(app, deps);
+  registerOptions(app, deps);
+
+  // Bolt's extended error handler (extendedErrorHandler: true) also receives the request body.
+  const onError = async ({ error, logger, body }: { error: CodedError; logger: Logger; body: unknown }): Promise<void> => {
+    const original = (error as { original?: unknown }).original ?? error;
+    const text = `:warning: ${describeFailure(original, logger, 'a Slack request')}`;
+    const b = (body ?? {}) as { response_url?: unknown; user_id?: unknown; user?: { id?: unknown } };
+    try {
+      if (typeof b.response_url === 'string') {
+        await fetch(b.response_url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+        });
+      } else {
+        const user = typeof b.user_id === 'string' ? b.user_id : typeof b.user?.id === 'string' ? b.user.id : null;
+        if (user) await app.client.chat.postMessage({ channel: user, text });
+      }
+    } catch {
+      // Slack cannot be reached: the failure is logged above.
+    }
+  };
+  app.error(onError as Parameters<App['error']>[0]);
+
+  let server: Server | null = null;
+  return {
+    app,
+    deps,
+    async start() {
+      if (socketMode) {
+        await app.start();
+        app.logger.info(`billbot: Slack app connected in Socket Mode; /healthz on port ${options.port}`);
+        return options.port;
+      }
+      server = (await app.start(options.port)) as Server;
+      const port = (server.address() as AddressInfo).port;
+      app.logger.info(`billbot: Slack app listening on port ${port} (POST /slack/events, GET /healthz)`);
+      return port;
+    },
+    async stop() {
+      await app.stop();
+      await deps.tasks.idle();
+    },
+  };
+}

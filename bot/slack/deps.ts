@@ -1,0 +1,37 @@
+import type { Logger, webApi } from '@slack/bolt';
+import type { Knex } from 'knex';
+import type { Billing } from '../../billing';
+import type { Access } from '../../billing/access';
+import type { CommandHandlers, ExecutorServices } from '../commands/execute';
+import type { RecentRequests } from './requestKeys';
+import type { BackgroundWork } from './tasks';
+
+export type WebClient = webApi.WebClient;
+
+/** What the Slack listeners use: the billing services, access control and the app's own settings. */
+export interface SlackServices {
+  db: Knex;
+  billing: Billing;
+  log?: ExecutorServices['log'];
+  /** Handlers other parts plug in for commands the shared executor does not run itself. */
+  handlers?: CommandHandlers;
+}
+
+export interface SlackDeps {
+  services: SlackServices;
+  access: Access;
+  /** Work done after acknowledging Slack; shutdown (and tests) wait for it. */
+  tasks: BackgroundWork;
+  /** Requests already handled by this process (a double submission is not announced twice). */
+  recent: RecentRequests;
+  logger: Logger;
+  /** Least time between two updates of a bill run's progress message. */
+  progressIntervalMs: number;
+  /** Invoicer families per bill run batch (each batch is one transaction); billing's default when absent. */
+  familiesPerBatch?: number;
+}
+
+/** The executor's services for Slack: the shared ones plus what only Slack handles. */
+export function executorServices(deps: SlackDeps): ExecutorServices {
+  return { billing: deps.services.billing, log: deps.services.log, handlers: deps.services.handlers };
+}

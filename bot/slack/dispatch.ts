@@ -1,0 +1,96 @@
+import type { AckFn, Logger, RespondArguments, RespondFn, SlashCommand as SlackSlashCommand } from '@slack/bolt';
+import { BillingError } from '../../billing/errors';
+import { Command, executeCommand, isModal, Outcome, parseCommand, SlashCommand } from '../commands';
+import { renderBlocks } from '../render';
+import { changeAccess } from './accessCommand';
+import { auditInvalid, authorize, AuditContext } from './access';
+import { runBill } from './billRun';
+import { confirmMessage } from './confirm';
+import { executorServices, SlackDeps, WebClient } from './deps';
+import { describeFailure } from './errors';
+import { openModal } from './modals/open';
+import { ephemeral, inChannel } from './reply';
+import { commandRequestKey } from './requestKeys';
+
+/** What a slash command listener uses (a subset of Bolt's arguments, so tests can pass fakes). */
+export interface SlashArgs {
+  ack: AckFn<string | RespondArguments>;
+  command: SlackSlashCommand;
+  respond: RespondFn;
+  client: WebClient;
+  logger: Logger;
+}
+
+/** Commands whose success everyone in the channel should see. */
+const NOTICE_KINDS = new Set<Command['kind']>(['credit.add', 'credit.disburse', 'credit.reverse', 'credit.delete']);
+
+/** Ephemeral for errors, previews, lists and status; in the channel for completed changes. */
+export function replyFor(command: Command, outcome: Outcome): RespondArguments {
+  const rendered = renderBlocks(outcome);
+  return outcome.kind !== 'error' && NOTICE_KINDS.has(command.kind) ? inChannel(rendered) : ephemeral(rendered);
+}
+
+/**
+ * Every slash command: acknowledged first, then parsed, checked against the person's role
+ * (and audited), then done. Anything malformed gets an ephemeral reply with the right form.
+ */
+export async function handleSlashCommand(deps: SlackDeps, args: SlashArgs): Promise<void> {
+  const { ack, command: slash, respond, logger } = args;
+  await ack();
+  await deps.tasks.run(
+    () => perform(deps, args),
+    async (error) => {
+      await respond(ephemeral(`:warning: ${describeFailure(error, logger, slash.command)}`));
+    },
+  );
+}
+
+async function perform(deps: SlackDeps, { command: slash, respond, client, logger }: SlashArgs): Promise<void> {
+  const requestKey = commandRequestKey(slash);
+  if (!deps.recent.claim(requestKey)) {
+    // Slack delivered the same command again (same trigger id): it is being handled already.
+    logger.info(`billbot: ${slash.command} with trigger ${slash.trigger_id} was already handled; not doing it again`);
+    return;
+  }
+  const audit: AuditContext = { user: slash.user_id, channel: slash.channel_id || null, command: slash.command, input: slash.text ?? '' };
+  let command: Command;
+  try {
+    command = parseCommand(slash.command as SlashCommand, slash.text ?? '', { slackEscaped: true });
+  } catch (error) {
+    if (!(error instanceof BillingError)) throw error;
+    await auditInvalid(deps, audit, error.message);
+    await respond(ephemeral(`:warning: ${error.message}`));
+    return;
+  }
+  const refused = await authorize(deps, audit, command);
+  if (refused) {
+    await respond(ephemeral(refused));
+    return;
+  }
+  const where = { channel: slash.channel_id || null, user: slash.user_id };
+
+  if (isModal(command)) {
+    await openModal(deps, client, logger, slash.trigger_id, { channel: where.channel, modal: command, version: 0 });
+    return;
+  }
+  switch (command.kind) {
+    case 'bill':
+    case 'billing.run':
+      if (!command.preview) {
+        await runBill(deps, client, command, { ...where, requestKey, fallback: respond, tell: (m) => respond(ephemeral(m)).then(() => undefined) });
+        return;
+      }
+      break;
+    case 'credit.reverse':
+    case 'credit.delete':
+      await respond(ephemeral(await confirmMessage(deps, command)));
+      return;
+    case 'billing.access': {
+      const { message, changed } = await changeAccess(deps, command, slash.user_id);
+      await respond(changed ? inChannel(message) : ephemeral(message));
+      return;
+    }
+  }
+  const outcome = await executeCommand(executorServices(deps), command, { actor: slash.user_id, channel: slash.channel_id, requestKey });
+  await respond(replyFor(command, outcome));
+}

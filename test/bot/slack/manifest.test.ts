@@ -1,0 +1,24 @@
+import manifest from '../../../bot/manifest.json';
+import { SLASH_COMMANDS } from '../../../bot/commands';
+
+// bot/manifest.json: what Slack needs to create the app (see the README's "Slack app").
+describe('the app manifest', () => {
+  it('declares the three slash commands with usage hints, on the events endpoint', () => {
+    const commands = manifest.features.slash_commands;
+    expect(commands.map((c) => c.command)).toEqual([...SLASH_COMMANDS]);
+    for (const c of commands) {
+      expect(c.usage_hint.length).toBeGreaterThan(10);
+      expect(c.url).toMatch(/^https:\/\/[^/]+\/slack\/events$/);
+    }
+    // Mentions in /billing access arrive as <@U123|name> only when Slack escapes them.
+    expect(commands.find((c) => c.command === '/billing')?.should_escape).toBe(true);
+  });
+
+  it('asks for exactly the scopes the app uses, with interactivity and the upload events', () => {
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'files:read', 'files:write', 'im:history', 'users:read']);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
+    expect(manifest.settings.interactivity.message_menu_options_url).toMatch(/\/slack\/events$/);
+    expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual(['file_shared', 'message.im']);
+  });
+});
