@@ -4,7 +4,7 @@ import { findAccount, formatInvoiceNumber } from './accounts';
 import { BillRunConfiguration, findConfiguration, periodFor } from './configurations';
 import { isoDateSchema, Period, period as makePeriod, todayIn } from './dates';
 import { describeSkip, SkipReason } from './eligibility';
-import { AccountNotBillableError, ConfigurationCannotBillError, InvalidInputError, UnknownBillRunError } from './errors';
+import { AccountNotBillableError, BillingError, ConfigurationCannotBillError, InvalidInputError, UnknownBillRunError } from './errors';
 import { disburseAutomatically } from './ledger';
 import { Money } from './money';
 import { firstIssue, nameSchema } from './schemas';
@@ -486,11 +486,10 @@ export async function executeBillRun(db: Db, runId: number, options: RunOptions 
       }
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = failureReason(error);
     await db('bill_runs')
       .where({ id: runId, status: 'running' })
-      // Keep the end: a database error's own sentence comes after the SQL that knex puts in front.
-      .update({ status: 'failed', error: message.length > 2000 ? `…${message.slice(-1999)}` : message, finished_at: db.fn.now() })
+      .update({ status: 'failed', error: message, finished_at: db.fn.now() })
       .catch(() => undefined);
     throw error;
   }
@@ -505,6 +504,19 @@ export async function executeBillRun(db: Db, runId: number, options: RunOptions 
       .update({ status: 'completed', finished_at: trx.fn.now(), summary: JSON.stringify(report.totals) });
   });
   return getBillRunReport(db, runId);
+}
+
+/**
+ * Why a run failed, as stored and shown to people: a billing refusal's own sentence, or a
+ * database error's message without the SQL that knex puts in front of it ("<sql> - <reason>").
+ */
+export function failureReason(error: unknown): string {
+  if (error instanceof BillingError) return error.message;
+  const raw = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown })?.code;
+  const isDatabaseError = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  const text = isDatabaseError ? (raw.split(' - ').pop() as string) : raw;
+  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
 }
 
 /** Records and bills a run at once, returning its report. */

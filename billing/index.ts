@@ -4,6 +4,7 @@ import * as billRuns from './billRuns';
 import * as configurations from './configurations';
 import * as credits from './credits';
 import * as invoices from './invoices';
+import * as lookups from './lookups';
 import { loadDemo } from './demo';
 import type { Clock } from './billRuns';
 
@@ -14,6 +15,7 @@ export type { BillRequest, BillRunReport, Clock, RunOptions } from './billRuns';
 export type { CreditView } from './credits';
 export type { InvoiceView, TransactionView, DisbursementView } from './invoices';
 export type { BillRunConfiguration, ConfigurationInput } from './configurations';
+export { NoScheduleError, scheduleProblem, nextFireAfter, latestFireAtOrBefore } from './schedules';
 
 /**
  * The billing services bound to one database and one clock: what the faces (CLI, shell,
@@ -57,6 +59,10 @@ export function createBilling(db: Knex, clock: Clock = billRuns.systemClock) {
     getCredit: (credit: string) => credits.getCredit(db, credit),
     listCredits: (account: string, options?: { includeDeleted?: boolean }) => credits.listCredits(db, account, options),
     creditHistory: (credit: string) => credits.creditHistory(db, credit),
+    // read-only look-ups for forms (pickers, pre-filled amounts, early warnings)
+    searchAccounts: (text: string, limit?: number) => lookups.searchAccounts(db, text, limit),
+    packagesDue: (account: string, period: { start: string; end: string }) => lookups.packagesDue(db, account, period),
+    disbursementTargets: (credit: string) => lookups.disbursementTargets(db, credit),
   };
 }
 

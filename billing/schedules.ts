@@ -1,0 +1,388 @@
+import { Cron } from 'croner';
+import type { Knex } from 'knex';
+import { BillRequest, Clock, RunOptions, startBillRun } from './billRuns';
+import { findConfiguration } from './configurations';
+import { BillingError } from './errors';
+
+/**
+ * Scheduled bill runs: a configuration's cron schedule in its time zone, the database claim
+ * that makes each (configuration, scheduled time) run once whatever the number of bot
+ * processes, and the record of what has been posted about a run (its report).
+ */
+
+type Db = Knex | Knex.Transaction;
+
+export class NoScheduleError extends BillingError {
+  readonly code = 'no_schedule';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cron schedules (croner computes the fire times; it handles time zones and DST)
+
+function cronOf(schedule: string, timeZone: string): Cron {
+  return new Cron(schedule.trim(), { timezone: timeZone, paused: true, mode: '5-or-6-parts' });
+}
+
+/** Null when the schedule is a valid cron expression (5 fields, or 6 with seconds) in the time zone; otherwise one sentence. */
+export function scheduleProblem(schedule: string, timeZone: string): string | null {
+  try {
+    const cron = cronOf(schedule, timeZone);
+    if (!cron.nextRun(new Date(0))) return `The schedule "${schedule.trim()}" never fires.`;
+    return null;
+  } catch (e) {
+    const detail = e instanceof Error ? e.message.replace(/^CronPattern: /, '').replace(/^CronDate: /, '') : String(e);
+    return `"${schedule.trim()}" is not a cron schedule in ${timeZone} (expected five fields such as "5 0 1 * *": ${detail}).`;
+  }
+}
+
+/** The first fire time strictly after `after`, or null when there is none. */
+export function nextFireAfter(schedule: string, timeZone: string, after: Date): Date | null {
+  return cronOf(schedule, timeZone).nextRun(after);
+}
+
+/** The latest fire time at or before `at`, or null when there is none. */
+export function latestFireAtOrBefore(schedule: string, timeZone: string, at: Date): Date | null {
+  // croner's previousRuns is strictly before its reference (a run earlier in the same second counts).
+  return cronOf(schedule, timeZone).previousRuns(1, new Date(at.getTime() + 1))[0] ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduled configurations
+
+export interface ScheduledFire {
+  scheduledFor: Date;
+  billRunId: number | null;
+  runStatus: string | null;
+  late: boolean;
+  error: string | null;
+}
+
+export interface ScheduledConfiguration {
+  id: number;
+  name: string;
+  schedule: string;
+  timeZone: string;
+  paused: boolean;
+  reportChannel: string | null;
+  /** Fire times before this were never due (configuration created, schedule changed or resumed after them). */
+  scheduleSince: Date;
+  lastFire: ScheduledFire | null;
+}
+
+function toScheduled(row: any): ScheduledConfiguration {
+  return {
+    id: row.id,
+    name: row.name,
+    schedule: row.schedule,
+    timeZone: row.time_zone,
+    paused: row.paused,
+    reportChannel: row.report_channel,
+    scheduleSince: new Date(row.schedule_since),
+    lastFire: row.scheduled_for
+      ? {
+          scheduledFor: new Date(row.scheduled_for),
+          billRunId: row.bill_run_id,
+          runStatus: row.run_status,
+          late: row.late,
+          error: row.fire_error,
+        }
+      : null,
+  };
+}
+
+function scheduledQuery(db: Db) {
+  return db('bill_run_configurations as c')
+    .joinRaw(
+      `LEFT JOIN LATERAL (
+         SELECT f.scheduled_for, f.bill_run_id, f.late, f.error AS fire_error, r.status AS run_status
+         FROM scheduled_fires f LEFT JOIN bill_runs r ON r.id = f.bill_run_id
+         WHERE f.configuration_id = c.id
+         ORDER BY f.scheduled_for DESC LIMIT 1
+       ) last ON true`,
+    )
+    .whereNotNull('c.schedule')
+    .whereRaw("btrim(c.schedule) <> ''")
+    .select('c.id', 'c.name', 'c.schedule', 'c.time_zone', 'c.paused', 'c.report_channel', 'c.schedule_since', 'last.*');
+}
+
+/** Every configuration that has a schedule (paused ones too), by name, with its last fire. */
+export async function listScheduledConfigurations(db: Db): Promise<ScheduledConfiguration[]> {
+  return (await scheduledQuery(db).orderBy('c.name')).map(toScheduled);
+}
+
+/** A configuration with a schedule, by name; an unknown name or one without a schedule is refused. */
+export async function findScheduledConfiguration(db: Db, name: string): Promise<ScheduledConfiguration> {
+  const config = await findConfiguration(db, name);
+  const row = await scheduledQuery(db).where('c.id', config.id).first();
+  if (!row) {
+    throw new NoScheduleError(`Configuration "${config.name}" has no schedule; give it a cron schedule to run it on a timetable.`);
+  }
+  return toScheduled(row);
+}
+
+/**
+ * A cheap fingerprint of everything that decides when configurations fire: it changes
+ * whenever a schedule, time zone, pause, name or baseline changes, or a configuration is added or removed.
+ */
+export async function schedulesFingerprint(db: Db): Promise<string> {
+  const { rows } = await db.raw(
+    `SELECT md5(coalesce(string_agg(
+       concat_ws('|', id, name, schedule, time_zone, paused, report_channel, schedule_since), ',' ORDER BY id), '')) AS fingerprint
+     FROM bill_run_configurations`,
+  );
+  return rows[0].fingerprint;
+}
+
+/**
+ * Pauses or resumes a configuration's schedule. Resuming counts the schedule from `at`:
+ * the fire times missed while it was paused are not caught up.
+ */
+export async function setSchedulePaused(db: Db, name: string, paused: boolean, at: Date): Promise<ScheduledConfiguration> {
+  return db.transaction(async (trx) => {
+    const config = await findScheduledConfiguration(trx, name);
+    if (config.paused !== paused) {
+      await trx('bill_run_configurations')
+        .where('id', config.id)
+        .update(paused ? { paused: true } : { paused: false, schedule_since: at });
+    }
+    return findScheduledConfiguration(trx, config.name);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claiming a scheduled fire
+
+export type FireClaim =
+  /** This process claimed the fire and started its run. */
+  | { outcome: 'claimed'; runId: number }
+  /** Another process claimed it first (runId is its run, or null when that run could not start). */
+  | { outcome: 'taken'; runId: number | null }
+  /** This process claimed it, and the run could not start: the reason, to report once. */
+  | { outcome: 'not started'; error: string; configuration: string; reportChannel: string | null }
+  /** The configuration no longer fires then (paused, removed, schedule changed). */
+  | { outcome: 'skipped'; reason: string };
+
+export interface FireRequest {
+  configurationId: number;
+  scheduledFor: Date;
+  /** The schedule and time zone the fire time was computed from: a changed configuration is not fired. */
+  schedule: string;
+  timeZone: string;
+  late: boolean;
+  /** Which process claims it (for people looking at the table), and when by its clock. */
+  claimedBy: string;
+  claimedAt: Date;
+  familiesPerBatch?: number;
+}
+
+/**
+ * Claims one scheduled fire and records its bill run, in one transaction: the claim is a
+ * unique (configuration, scheduled time) row inserted with ON CONFLICT DO NOTHING, so of
+ * several processes exactly one starts the run and the others get its id to help bill it.
+ * The run bills as of its scheduled time: the billing period comes from the configuration's
+ * period rule on the scheduled date in the configuration's time zone, even when it runs late.
+ */
+export async function claimScheduledFire(db: Knex, fire: FireRequest): Promise<FireClaim> {
+  return db.transaction(async (trx) => {
+    const config = await trx('bill_run_configurations').where('id', fire.configurationId).forShare().first();
+    if (!config) return { outcome: 'skipped', reason: 'the configuration no longer exists' };
+    if (config.paused) return { outcome: 'skipped', reason: 'the schedule is paused' };
+    if ((config.schedule ?? '').trim() !== fire.schedule.trim() || config.time_zone !== fire.timeZone) {
+      return { outcome: 'skipped', reason: 'the schedule changed' };
+    }
+    if (new Date(config.schedule_since).getTime() > fire.scheduledFor.getTime()) {
+      return { outcome: 'skipped', reason: 'the schedule counts from a later time' };
+    }
+    const claimed = await trx('scheduled_fires')
+      .insert({
+        configuration_id: fire.configurationId,
+        scheduled_for: fire.scheduledFor,
+        late: fire.late,
+        claimed_by: fire.claimedBy,
+        claimed_at: fire.claimedAt,
+      })
+      .onConflict(['configuration_id', 'scheduled_for'])
+      .ignore()
+      .returning('configuration_id');
+    if (claimed.length === 0) {
+      // The other claimer's transaction has committed (the insert waited for it).
+      const row = await trx('scheduled_fires')
+        .where({ configuration_id: fire.configurationId, scheduled_for: fire.scheduledFor })
+        .first('bill_run_id');
+      return { outcome: 'taken', runId: row?.bill_run_id ?? null };
+    }
+    const at: Clock = { now: () => fire.scheduledFor };
+    const request: BillRequest = {
+      configuration: config.name,
+      startedBy: 'schedule',
+      requestKey: `schedule:${fire.configurationId}:${fire.scheduledFor.toISOString()}`,
+    };
+    let runId: number;
+    try {
+      // A savepoint: a refusal rolls back the run and keeps the claim, so no other process retries it.
+      ({ runId } = await startBillRun(trx, request, { clock: at, familiesPerBatch: fire.familiesPerBatch }));
+    } catch (e) {
+      if (!(e instanceof BillingError)) throw e;
+      await trx('scheduled_fires')
+        .where({ configuration_id: fire.configurationId, scheduled_for: fire.scheduledFor })
+        .update({ error: e.message.slice(0, 2000) });
+      return { outcome: 'not started', error: e.message, configuration: config.name, reportChannel: config.report_channel };
+    }
+    await trx('scheduled_fires')
+      .where({ configuration_id: fire.configurationId, scheduled_for: fire.scheduledFor })
+      .update({ bill_run_id: runId });
+    if (config.report_channel) {
+      await trx('bill_run_reports').insert({
+        bill_run_id: runId,
+        channel: config.report_channel,
+        late: fire.late,
+        scheduled_for: fire.scheduledFor,
+      });
+    }
+    return { outcome: 'claimed', runId };
+  });
+}
+
+/**
+ * Records a bill run of a configuration started by hand and, when the configuration has a
+ * report channel, its report, in one transaction. A request key already used returns its run.
+ */
+export async function startReportedBillRun(
+  db: Knex,
+  request: BillRequest,
+  options: RunOptions = {},
+): Promise<{ runId: number; created: boolean; reportChannel: string | null }> {
+  return db.transaction(async (trx) => {
+    const started = await startBillRun(trx, request, options);
+    const run = await trx('bill_runs as r')
+      .join('bill_run_configurations as c', 'c.id', 'r.configuration_id')
+      .where('r.id', started.runId)
+      .first('c.report_channel');
+    const channel: string | null = run?.report_channel ?? null;
+    if (channel && started.created) {
+      await trx('bill_run_reports').insert({ bill_run_id: started.runId, channel }).onConflict('bill_run_id').ignore();
+    }
+    return { ...started, reportChannel: channel };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run reports: what has been posted about a run, claimed under a row lock
+
+export interface RunReportState {
+  billRunId: number;
+  channel: string;
+  channelId: string | null;
+  messageTs: string | null;
+  late: boolean;
+  scheduledFor: Date | null;
+  /** When a scheduler claimed the scheduled fire that started the run. */
+  claimedAt: Date | null;
+  finalStatus: 'completed' | 'failed' | null;
+  workbookPosted: boolean;
+  /** The run's own status now. */
+  runStatus: 'scheduled' | 'running' | 'completed' | 'failed';
+}
+
+export interface RunReportChange {
+  channelId?: string;
+  messageTs?: string;
+  progressPosted?: boolean;
+  finalStatus?: 'completed' | 'failed';
+  workbookPosted?: boolean;
+}
+
+/**
+ * Runs `step` while holding the lock on a run's report row, then records what it did and
+ * commits. The lock lives in the database session, so a process that dies mid-step releases
+ * it at once. 'wait' waits for another process's step to end (then sees what it recorded);
+ * 'skip' gives up at once (for progress updates). Returns undefined when the run has no
+ * report, or when skipped. `step` should only read through the transaction it is given.
+ */
+export async function withRunReport<T>(
+  db: Knex,
+  runId: number,
+  mode: 'wait' | 'skip',
+  step: (state: RunReportState, trx: Knex.Transaction) => Promise<{ change?: RunReportChange; result: T }>,
+): Promise<T | undefined> {
+  return db.transaction(async (trx) => {
+    let query = trx('bill_run_reports').where('bill_run_id', runId).forUpdate();
+    if (mode === 'skip') query = query.skipLocked();
+    const row = await query.first();
+    if (!row) return undefined;
+    const run = await trx('bill_runs').where('id', runId).first('status');
+    const fire = await trx('scheduled_fires').where('bill_run_id', runId).first('claimed_at');
+    const state: RunReportState = {
+      billRunId: runId,
+      channel: row.channel,
+      channelId: row.channel_id,
+      messageTs: row.message_ts,
+      late: row.late,
+      scheduledFor: row.scheduled_for ? new Date(row.scheduled_for) : null,
+      claimedAt: fire ? new Date(fire.claimed_at) : null,
+      finalStatus: row.final_status,
+      workbookPosted: row.workbook_posted_at !== null,
+      runStatus: run.status,
+    };
+    const { change, result } = await step(state, trx);
+    if (change) {
+      const update: Record<string, unknown> = {};
+      if (change.channelId !== undefined) update.channel_id = change.channelId;
+      if (change.messageTs !== undefined) update.message_ts = change.messageTs;
+      if (change.progressPosted) update.progress_posted_at = trx.fn.now();
+      if (change.finalStatus !== undefined) {
+        update.final_status = change.finalStatus;
+        update.final_posted_at = trx.fn.now();
+      }
+      if (change.workbookPosted) update.workbook_posted_at = trx.fn.now();
+      if (Object.keys(update).length) await trx('bill_run_reports').where('bill_run_id', runId).update(update);
+    }
+    return result;
+  });
+}
+
+/** Runs that ended (completed or failed) whose report does not show that end yet. */
+export async function runsWithReportsDue(db: Db): Promise<number[]> {
+  return db('bill_run_reports as p')
+    .join('bill_runs as r', 'r.id', 'p.bill_run_id')
+    .whereIn('r.status', ['completed', 'failed'])
+    .where((q) =>
+      q
+        .whereRaw('p.final_status IS DISTINCT FROM r.status')
+        .orWhere((w) => w.where('r.status', 'completed').whereNull('p.workbook_posted_at')),
+    )
+    .orderBy('p.bill_run_id')
+    .pluck('p.bill_run_id');
+}
+
+/** True when a completed run's end is shown in its report and its workbook is not attached yet. */
+export async function workbookDue(db: Db, runId: number): Promise<boolean> {
+  const row = await db('bill_run_reports as p')
+    .join('bill_runs as r', 'r.id', 'p.bill_run_id')
+    .where('p.bill_run_id', runId)
+    .where('r.status', 'completed')
+    .where('p.final_status', 'completed')
+    .whereNull('p.workbook_posted_at')
+    .first('p.bill_run_id');
+  return Boolean(row);
+}
+
+/** What a run has not done yet: its batches not done and the accounts in them. */
+export async function remainingWork(db: Db, runId: number): Promise<{ batches: number; accounts: number }> {
+  const { rows } = await db.raw(
+    `SELECT count(*) AS batches, coalesce(sum(cardinality(account_ids)), 0) AS accounts
+     FROM bill_run_batches WHERE bill_run_id = ? AND NOT done`,
+    [runId],
+  );
+  return { batches: Number(rows[0].batches), accounts: Number(rows[0].accounts) };
+}
+
+/** How many packages a run skipped, per reason, most frequent first. */
+export async function skipReasonCounts(db: Db, runId: number): Promise<{ reason: string; count: number }[]> {
+  const rows = await db('bill_run_skips')
+    .where('bill_run_id', runId)
+    .groupBy('reason')
+    .orderByRaw('count(*) DESC, reason')
+    .select('reason', db.raw('count(*) AS count'));
+  return rows.map((r: any) => ({ reason: r.reason, count: Number(r.count) }));
+}

@@ -1,0 +1,14 @@
+/** Where the scheduler says what it did. Messages never contain tokens or connection strings. */
+export interface SchedulerLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const consoleSchedulerLogger: SchedulerLogger = {
+  info: (m) => console.log(`[scheduler] ${m}`),
+  warn: (m) => console.warn(`[scheduler] ${m}`),
+  error: (m) => console.error(`[scheduler] ${m}`),
+};
+
+export const silentSchedulerLogger: SchedulerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };

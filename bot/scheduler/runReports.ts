@@ -1,0 +1,158 @@
+import type { Knex } from 'knex';
+import { getBillRunReport } from '../../billing/billRuns';
+import { findConfiguration } from '../../billing/configurations';
+import {
+  remainingWork,
+  runsWithReportsDue,
+  skipReasonCounts,
+  workbookDue,
+  withRunReport,
+  type RunReportState,
+} from '../../billing/schedules';
+import type { SchedulerClock } from './clock';
+import type { SchedulerLogger } from './logger';
+import type { InvoicesWorkbookFile, PostedMessage, RunNotStarted, RunReporter, RunView } from './reporter';
+
+/** Builds a completed run's invoices workbook, or null when there is none to attach. */
+export type InvoicesWorkbookSource = (db: Knex, runId: number) => Promise<InvoicesWorkbookFile | null>;
+
+export interface RunReportsOptions {
+  db: Knex;
+  reporter: RunReporter | null;
+  workbook: InvoicesWorkbookSource | null;
+  clock: SchedulerClock;
+  logger: SchedulerLogger;
+  /** Least time between two progress updates of one run's message. */
+  progressIntervalMs: number;
+}
+
+/**
+ * Posts each reported run's messages exactly once across processes: every step (start
+ * message, progress, end, workbook) runs under the lock of the run's report row and records
+ * what it posted before the lock is released. A Slack failure is logged and left for the
+ * next sweep; it never stops billing.
+ */
+export class RunReports {
+  private readonly lastProgress = new Map<number, number>();
+  private readonly startedAt = new Map<number, Date>();
+
+  constructor(private readonly options: RunReportsOptions) {}
+
+  private get reporter(): RunReporter | null {
+    return this.options.reporter;
+  }
+
+  private async view(trx: Knex.Transaction, state: RunReportState, detailLimit: number): Promise<RunView> {
+    const report = await getBillRunReport(trx, state.billRunId, detailLimit);
+    const config = await findConfiguration(trx, report.run.configuration);
+    return {
+      report,
+      timeZone: config.timeZone,
+      scheduledFor: state.scheduledFor,
+      late: state.late,
+      startedAt: state.claimedAt ?? this.startedAt.get(state.billRunId) ?? this.options.clock.now(),
+      skipReasons: detailLimit > 0 ? await skipReasonCounts(trx, state.billRunId) : [],
+      remaining: await remainingWork(trx, state.billRunId),
+    };
+  }
+
+  /** Posts the "started" message unless some process already has. */
+  async started(runId: number): Promise<void> {
+    if (!this.startedAt.has(runId)) this.startedAt.set(runId, this.options.clock.now());
+    const reporter = this.reporter;
+    if (!reporter) return;
+    await this.guard(runId, 'post the start of', () =>
+      withRunReport(this.options.db, runId, 'wait', async (state, trx) => {
+        if (state.messageTs || state.finalStatus) return { result: undefined };
+        const posted = await reporter.runStarted(state.channel, await this.view(trx, state, 0));
+        this.lastProgress.set(runId, this.options.clock.now().getTime());
+        return { change: { channelId: posted.channelId, messageTs: posted.ts }, result: undefined };
+      }),
+    );
+  }
+
+  /** Updates the run's message with its progress, at most once per progress interval; skipped while another process is posting. */
+  async progress(runId: number): Promise<void> {
+    const reporter = this.reporter;
+    if (!reporter) return;
+    const now = this.options.clock.now().getTime();
+    const last = this.lastProgress.get(runId);
+    if (last !== undefined && now - last < this.options.progressIntervalMs) return;
+    this.lastProgress.set(runId, now);
+    await this.guard(runId, 'update the progress of', () =>
+      withRunReport(this.options.db, runId, 'skip', async (state, trx) => {
+        // Not over a shown end (a resumed failed run shows its progress again).
+        if (!state.messageTs || !state.channelId || state.finalStatus === state.runStatus) return { result: undefined };
+        await reporter.runProgress({ channelId: state.channelId, ts: state.messageTs }, await this.view(trx, state, 0));
+        return { change: { progressPosted: true }, result: undefined };
+      }),
+    );
+  }
+
+  /** Shows how the run ended and attaches its workbook, unless some process already has. */
+  async ended(runId: number): Promise<void> {
+    const reporter = this.reporter;
+    if (!reporter) return;
+    await this.guard(runId, 'post the end of', () =>
+      withRunReport(this.options.db, runId, 'wait', async (state, trx) => {
+        if (state.runStatus !== 'completed' && state.runStatus !== 'failed') return { result: undefined };
+        if (state.finalStatus === state.runStatus) return { result: undefined };
+        const existing: PostedMessage | null =
+          state.messageTs && state.channelId ? { channelId: state.channelId, ts: state.messageTs } : null;
+        const posted = await reporter.runEnded(state.channel, existing, await this.view(trx, state, 200));
+        return {
+          change: { channelId: posted.channelId, messageTs: posted.ts, finalStatus: state.runStatus },
+          result: undefined,
+        };
+      }),
+    );
+    await this.guard(runId, 'attach the invoices workbook of', async () => {
+      if (!(await workbookDue(this.options.db, runId))) return;
+      // Built before taking the lock (it reads through the pool); wasted only if another process attaches it first.
+      const file = this.options.workbook ? await this.options.workbook(this.options.db, runId) : null;
+      await withRunReport(this.options.db, runId, 'wait', async (state, trx) => {
+        if (state.runStatus !== 'completed' || state.finalStatus !== 'completed' || state.workbookPosted) {
+          return { result: undefined };
+        }
+        if (!state.messageTs || !state.channelId) return { result: undefined };
+        if (file) {
+          await reporter.attachInvoices({ channelId: state.channelId, ts: state.messageTs }, await this.view(trx, state, 0), file);
+        }
+        return { change: { workbookPosted: true }, result: undefined };
+      });
+    });
+    this.lastProgress.delete(runId);
+    this.startedAt.delete(runId);
+  }
+
+  /** A scheduled run that could not start: posted by the one process that claimed the fire. */
+  async notStarted(channel: string, failure: RunNotStarted): Promise<void> {
+    const reporter = this.reporter;
+    if (!reporter) return;
+    try {
+      await reporter.runNotStarted(channel, failure);
+    } catch (e) {
+      this.options.logger.error(
+        `Could not report in Slack that the scheduled run of "${failure.configuration}" did not start: ${messageOf(e)}`,
+      );
+    }
+  }
+
+  /** Posts the ends of runs that finished without their report (a process died, Slack was down, the CLI ran them). */
+  async postDue(): Promise<void> {
+    if (!this.reporter) return;
+    for (const runId of await runsWithReportsDue(this.options.db)) await this.ended(runId);
+  }
+
+  private async guard(runId: number, what: string, step: () => Promise<unknown>): Promise<void> {
+    try {
+      await step();
+    } catch (e) {
+      this.options.logger.error(`Could not ${what} bill run #${runId} in Slack: ${messageOf(e)}`);
+    }
+  }
+}
+
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,181 @@
+import { createBilling } from '../../billing';
+import { invoicesWorkbook as workbook, ManualClock } from '../../bot/scheduler';
+import { useTestDatabase } from '../helpers/db';
+import {
+  createFamilies,
+  fakeSlackApi,
+  scheduleCountsFrom,
+  sheetRows,
+  SLACK_CHANNEL_ID,
+  stopSchedulers,
+  testScheduler,
+  uploadedFile,
+} from './helpers';
+
+describe('channel reports of bill runs', () => {
+  const t = useTestDatabase();
+  let slack: ReturnType<typeof fakeSlackApi>;
+
+  beforeAll(async () => {
+    const billing = createBilling(t.db);
+    await billing.loadDemo(); // Parent Co / Child Co ($140.00 monthly, due 2026-09-15), invoices from #18
+    // September by hand: #18 issues a $50.00 credit, which is then reversed (pending until the next bill).
+    const credit = await billing.addCredit({ account: 'Parent Co', amount: '50.00', detail: 'Outage', createdBy: 'U_FIN' });
+    await billing.bill({ account: 'Child Co', configuration: 'Monthly Billing', from: '2026-09-01', to: '2026-09-30', startedBy: 'U_FIN' });
+    await billing.disburseCredit({ credit: credit.id, invoice: '18', amount: '50.00', actor: 'U_FIN' });
+    await billing.reverseCredit(credit.id, 'U_FIN'); // +$50.00 on the next invoice
+    await billing.addCredit({ account: 'Parent Co', amount: '20.00', detail: 'Goodwill', createdBy: 'U_FIN', autoDisburse: true });
+    await createFamilies(t.db, { prefix: 'Tokyo', count: 1, currency: 'JPY', nextBillDate: '2026-10-03' });
+    await createFamilies(t.db, { prefix: 'Later', count: 1, nextBillDate: '2026-11-20' });
+    await billing.createConfiguration({ name: 'October <Run>', schedule: '0 6 1 * *', timeZone: 'UTC', reportChannel: '#billing' });
+    await scheduleCountsFrom(t.db, 'October <Run>', '2026-09-30T00:00:00Z');
+
+    await billing.createBillGroup('Fragile');
+    await createFamilies(t.db, { prefix: 'Fragile', count: 3, group: 'Fragile', nextBillDate: '2026-10-07' });
+    await billing.createConfiguration({ name: 'Fragile Run', billGroups: ['Fragile'], reportChannel: 'C0FRAGILE' });
+  });
+  beforeEach(() => {
+    slack = fakeSlackApi();
+  });
+  afterEach(async () => {
+    await stopSchedulers();
+    slack.done();
+  });
+
+  it('posts one message when a run starts, shows its totals when it ends and attaches its invoices workbook', async () => {
+    const clock = new ManualClock('2026-10-01T05:59:00Z');
+    const scheduler = testScheduler(t.db, clock, { reporter: slack.reporter(), workbook });
+    await scheduler.start();
+    await clock.advanceTo('2026-10-01T06:00:00Z');
+    await scheduler.idle();
+    const run = await t.db('bill_runs').where('started_by', 'schedule').first();
+    expect(run.status).toBe('completed');
+
+    const posts = slack.of('chat.postMessage');
+    expect(posts).toHaveLength(1);
+    expect(posts[0].body.channel).toBe('#billing');
+    expect(posts[0].body.text).toBe(
+      [
+        `:hourglass_flowing_sand: Started bill run #${run.id} of *October &lt;Run&gt;*.`,
+        'Billing period 2026-10-01 to 2026-10-31.',
+        'Scheduled for 2026-10-01 06:00 (UTC).',
+        'Progress: 0 of 1 batch done · 0 accounts billed so far.',
+      ].join('\n'),
+    );
+    expect(JSON.parse(posts[0].body.blocks).map((b: { type: string }) => b.type)).toEqual(['section', 'section']);
+
+    const [skipped] = (await createBilling(t.db).getBillRunReport(run.id)).skipped;
+    const updates = slack.of('chat.update');
+    const end = updates.at(-1)!;
+    expect(end.body).toMatchObject({ channel: SLACK_CHANNEL_ID, ts: '1790000000.000001' });
+    expect(end.body.text).toBe(
+      [
+        `:white_check_mark: Completed bill run #${run.id} of *October &lt;Run&gt;*.`,
+        'Billing period 2026-10-01 to 2026-10-31.',
+        'Scheduled for 2026-10-01 06:00 (UTC).',
+        'Accounts billed: 2 · packages billed: 2 · charges: 4',
+        'Invoices created: 2 · amount invoiced: ¥14,000 JPY, $190.00 USD',
+        'Credits issued: 1 · credits disbursed: 1 · reversals applied: 1',
+        'Packages skipped: 1 (not due 1)',
+        `• Later 01 Child – Later Plan: ${skipped.message}`,
+      ].join('\n'),
+    );
+    expect(skipped.message).toContain('2026-11-20');
+
+    // The workbook: upload URL asked for by name and size, the bytes uploaded, completed into the message's thread.
+    const [ask] = slack.of('files.getUploadURLExternal');
+    expect(ask.body).toMatchObject({ filename: `bill-run-${run.id}-invoices.xlsx` });
+    expect(slack.uploads).toHaveLength(1);
+    const file = uploadedFile(slack.uploads[0]);
+    expect(Number(ask.body.length)).toBe(file.length);
+    const invoices = await sheetRows(file, 'Invoices');
+    expect(invoices.slice(1).map((row) => [row[0], row[1], row[5]])).toEqual([
+      ['INV-000019', 'Parent Co', 'USD'],
+      ['INV-000020', 'Tokyo 01', 'JPY'],
+    ]);
+    expect((await sheetRows(file, 'Transactions')).slice(1).map((row) => [row[0], row[1], row[2]])).toEqual([
+      ['INV-000019', 'Child Co', 'charge'],
+      ['INV-000019', 'Child Co', 'charge'],
+      ['INV-000019', 'Parent Co', 'reversed credit'],
+      ['INV-000020', 'Tokyo 01 Child', 'charge'],
+      ['INV-000020', 'Tokyo 01 Child', 'charge'],
+    ]);
+    const [complete] = slack.of('files.completeUploadExternal');
+    expect(complete.body).toMatchObject({ channel_id: SLACK_CHANNEL_ID, thread_ts: '1790000000.000001' });
+    expect(JSON.parse(complete.body.files)).toEqual([
+      { id: expect.any(String), title: `Invoices of bill run #${run.id} (October <Run>, 2026-10-01 to 2026-10-31)` },
+    ]);
+    expect(await t.db('bill_run_reports').where('bill_run_id', run.id).first()).toMatchObject({
+      channel: '#billing',
+      channel_id: SLACK_CHANNEL_ID,
+      message_ts: '1790000000.000001',
+      final_status: 'completed',
+      workbook_posted_at: expect.any(Date),
+    });
+    expect(slack.unmatched).toEqual([]);
+  });
+
+  it('reports a failure with what was done and what was not, and the resumed run in the same message', async () => {
+    // A fault in the database itself: charges for Fragile 02 Child are refused.
+    await t.db.raw(`
+      CREATE FUNCTION test_refuse_fragile() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.account_id = (SELECT id FROM accounts WHERE name = 'Fragile 02 Child') THEN
+          RAISE EXCEPTION 'the ledger refused the charge';
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER test_refuse_fragile BEFORE INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION test_refuse_fragile();
+    `);
+    const clock = new ManualClock('2026-10-10T09:00:00Z');
+    const scheduler = testScheduler(t.db, clock, { reporter: slack.reporter(), workbook, familiesPerBatch: 1 });
+    const started = await scheduler.runNow('fragile run', { startedBy: 'U_FIN' });
+    if (started.preview) throw new Error('expected a run');
+    const failed = await started.finished;
+    expect(failed.run).toMatchObject({ status: 'failed', batchesDone: 1, batchesTotal: 3 });
+
+    const [post] = slack.of('chat.postMessage');
+    expect(post.body.channel).toBe('C0FRAGILE');
+    expect(post.body.text).toContain('Started by U_FIN.');
+    const failure = slack.of('chat.update').at(-1)!;
+    expect(failure.body.text.split('\n')[0]).toBe(
+      `:x: Failed bill run #${started.runId} of *Fragile Run*: the ledger refused the charge`,
+    );
+    expect(failure.body.text).toContain('Done: 1 of 3 batches, with these results:');
+    expect(failure.body.text).toContain('Accounts billed: 1 ·');
+    expect(failure.body.text).toContain('Invoices created: 1 · amount invoiced: $140.00 USD');
+    expect(failure.body.text).toContain(
+      `Not done: 2 batches (4 accounts not billed yet). Resuming run #${started.runId} bills only those; nothing done is billed twice.`,
+    );
+    expect(slack.of('files.getUploadURLExternal')).toEqual([]); // no workbook for a failed run
+
+    // Fixed and resumed: the same message now shows the completed run, and the workbook follows.
+    await t.db.raw('DROP TRIGGER test_refuse_fragile ON transactions');
+    const resumed = await scheduler.resumeRun(started.runId);
+    expect((await resumed.finished).run.status).toBe('completed');
+    expect(slack.of('chat.postMessage')).toHaveLength(1);
+    const end = slack.of('chat.update').at(-1)!;
+    expect(end.body).toMatchObject({ channel: SLACK_CHANNEL_ID, ts: '1790000000.000001' });
+    expect(end.body.text).toContain(`Completed bill run #${started.runId} of *Fragile Run*`);
+    expect(end.body.text).toContain('Accounts billed: 3 ·');
+    expect(end.body.text).toContain('Invoices created: 3 · amount invoiced: $420.00 USD');
+    expect(slack.of('files.completeUploadExternal')).toHaveLength(1);
+    await expect(scheduler.resumeRun(started.runId)).rejects.toThrow(`Bill run #${started.runId} has already completed.`);
+  });
+
+  it('previews a configuration without running, recording or posting anything', async () => {
+    const scheduler = testScheduler(t.db, new ManualClock('2026-10-20T09:00:00Z'), { reporter: slack.reporter() });
+    const runsBefore = await t.db('bill_runs').count('* as n').first();
+    const preview = await scheduler.runNow('Fragile Run', { startedBy: 'U_FIN', preview: true });
+    expect(preview.preview).toBe(true);
+    if (!preview.preview) throw new Error('expected a preview');
+    expect(preview.report.run.periodStart).toBe('2026-10-01');
+    const september = await scheduler.runNow('Fragile Run', { startedBy: 'U_FIN', preview: true, from: '2026-09-01', to: '2026-09-30' });
+    expect(september.preview && september.report.run).toMatchObject({ periodStart: '2026-09-01', periodEnd: '2026-09-30' });
+    await expect(scheduler.runNow('Fragile Run', { startedBy: 'U_FIN', from: '2026-09-01' })).rejects.toThrow(
+      'Give both ends of the billing period',
+    );
+    expect(await t.db('bill_runs').count('* as n').first()).toEqual(runsBefore);
+    expect(slack.calls).toEqual([]);
+  });
+});
