@@ -1,0 +1,309 @@
+import type { Knex } from 'knex';
+import { promises as fs } from 'node:fs';
+import { Writable } from 'node:stream';
+import {
+  accountExportRows,
+  accountPackageExportRows,
+  configurationExportRows,
+  CreditExportFilter,
+  creditExportRows,
+  disbursementExportRows,
+  InvoiceExportFilter,
+  invoiceExportRows,
+  packageServiceExportRows,
+  resolveCreditFilter,
+  resolveInvoiceFilter,
+  reversalExportRows,
+  transactionExportRows,
+  withExportSnapshot,
+} from '../billing/exports';
+import { SETUP_SHEETS, SetupSheetKey } from './layout';
+import { ColumnSpec, OutValue, WorkbookWriter } from './xlsx';
+
+/**
+ * Exports as workbooks a finance user can work with: amounts as numbers in the currency's
+ * format, dates as dates, a bold frozen header row with an autofilter, sensible widths,
+ * and no text that a spreadsheet could take for a formula. Every export reads one
+ * consistent snapshot, a page at a time, and streams the workbook out.
+ */
+
+async function writeWorkbook<T>(db: Knex, out: Writable | string, build: (trx: Knex.Transaction) => Promise<(writer: WorkbookWriter) => Promise<T>>): Promise<T> {
+  return withExportSnapshot(db, async (trx) => {
+    // Filters are checked (and accounts found) before anything is written.
+    const write = await build(trx);
+    const writer = new WorkbookWriter(out);
+    try {
+      const counts = await write(writer);
+      await writer.commit();
+      return counts;
+    } catch (e) {
+      writer.abort();
+      if (typeof out === 'string') await fs.rm(out, { force: true }).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+const setupColumns = (key: SetupSheetKey): ColumnSpec[] =>
+  SETUP_SHEETS.find((s) => s.key === key)!.columns.map((c) => ({ header: c.header, width: c.width, kind: c.write }));
+
+export interface AccountsExportCounts {
+  accounts: number;
+  /** Rows of the Packages sheet: one per service. */
+  packageServices: number;
+  accountPackages: number;
+  billRuns: number;
+}
+
+/** The setup workbook of what is stored: importing it again changes nothing. */
+export async function exportAccounts(db: Knex, out: Writable | string): Promise<AccountsExportCounts> {
+  return writeWorkbook(db, out, async (trx) => async (writer) => {
+    const accounts = writer.addSheet('Accounts', setupColumns('accounts'));
+    for await (const page of accountExportRows(trx)) {
+      for (const a of page) accounts.addRow([a.name, a.displayName, a.currency, a.status, a.billGroup, a.billDay, a.parent, a.invoiceTo]);
+      await accounts.settle();
+    }
+    accounts.commit();
+    const packages = writer.addSheet('Packages', setupColumns('packages'));
+    for await (const page of packageServiceExportRows(trx)) {
+      for (const p of page) packages.addRow([p.package, p.currency, p.frequency, p.service, { amount: p.price, currency: p.currency }]);
+      await packages.settle();
+    }
+    packages.commit();
+    const accountPackages = writer.addSheet('Account Packages', setupColumns('accountPackages'));
+    for await (const page of accountPackageExportRows(trx)) {
+      for (const ap of page) accountPackages.addRow([ap.account, ap.package, ap.quantity, ap.status, ap.effectiveDate, ap.nextBillDate]);
+      await accountPackages.settle();
+    }
+    accountPackages.commit();
+    const billRuns = writer.addSheet('Bill Runs', setupColumns('billRuns'));
+    for (const c of await configurationExportRows(trx)) {
+      billRuns.addRow([c.name, c.billPackages, c.generateInvoice, c.period, c.billGroups.join(', '), c.schedule, c.timeZone, c.reportChannel]);
+    }
+    billRuns.commit();
+    return { accounts: accounts.rows, packageServices: packages.rows, accountPackages: accountPackages.rows, billRuns: billRuns.rows };
+  });
+}
+
+const INVOICE_COLUMNS: ColumnSpec[] = [
+  { header: 'Number', width: 14, kind: 'text' },
+  { header: 'Invoicer', width: 28, kind: 'text' },
+  { header: 'Invoice Date', width: 13, kind: 'date' },
+  { header: 'Period Start', width: 13, kind: 'date' },
+  { header: 'Period End', width: 13, kind: 'date' },
+  { header: 'Currency', width: 10, kind: 'text' },
+  { header: 'Total', width: 14, kind: 'money' },
+  { header: 'Balance', width: 14, kind: 'money' },
+  { header: 'Status', width: 10, kind: 'text' },
+  { header: 'Posting Date', width: 13, kind: 'date' },
+  { header: 'Bill Run', width: 10, kind: 'integer' },
+];
+
+const TRANSACTION_COLUMNS: ColumnSpec[] = [
+  { header: 'Invoice', width: 14, kind: 'text' },
+  { header: 'Account', width: 28, kind: 'text' },
+  { header: 'Kind', width: 16, kind: 'text' },
+  { header: 'Package', width: 24, kind: 'text' },
+  { header: 'Service', width: 24, kind: 'text' },
+  { header: 'Credit', width: 10, kind: 'text' },
+  { header: 'Period Start', width: 13, kind: 'date' },
+  { header: 'Period End', width: 13, kind: 'date' },
+  { header: 'Quantity', width: 10, kind: 'integer' },
+  { header: 'Amount', width: 14, kind: 'money' },
+  { header: 'Currency', width: 10, kind: 'text' },
+  { header: 'Posting Date', width: 13, kind: 'date' },
+];
+
+export interface InvoicesExportCounts {
+  invoices: number;
+  transactions: number;
+}
+
+/**
+ * Invoices and their transactions. Filters: an account (with the accounts that invoice to
+ * it: the invoices they receive and those carrying their charges), invoice dates from/to
+ * (inclusive), a bill run.
+ */
+export async function exportInvoices(db: Knex, out: Writable | string, filter: InvoiceExportFilter = {}): Promise<InvoicesExportCounts> {
+  return writeWorkbook(db, out, async (trx) => {
+    const f = await resolveInvoiceFilter(trx, filter);
+    return async (writer) => {
+      const invoices = writer.addSheet('Invoices', INVOICE_COLUMNS);
+      for await (const page of invoiceExportRows(trx, f)) {
+        for (const i of page) {
+          const row: OutValue[] = [
+            i.number,
+            i.invoicer,
+            i.invoiceDate,
+            i.periodStart,
+            i.periodEnd,
+            i.currency,
+            { amount: i.total, currency: i.currency },
+            { amount: i.balance, currency: i.currency },
+            i.status,
+            i.postingDate,
+            i.billRunId,
+          ];
+          invoices.addRow(row);
+        }
+        await invoices.settle();
+      }
+      invoices.commit();
+      const transactions = writer.addSheet('Transactions', TRANSACTION_COLUMNS);
+      for await (const page of transactionExportRows(trx, f)) {
+        for (const t of page) {
+          transactions.addRow([
+            t.invoice,
+            t.account,
+            t.kind,
+            t.package,
+            t.service,
+            t.credit,
+            t.periodStart,
+            t.periodEnd,
+            t.quantity,
+            { amount: t.amount, currency: t.currency },
+            t.currency,
+            t.postingDate,
+          ]);
+        }
+        await transactions.settle();
+      }
+      transactions.commit();
+      return { invoices: invoices.rows, transactions: transactions.rows };
+    };
+  });
+}
+
+const CREDIT_COLUMNS: ColumnSpec[] = [
+  { header: 'Credit', width: 10, kind: 'text' },
+  { header: 'Account', width: 28, kind: 'text' },
+  { header: 'Currency', width: 10, kind: 'text' },
+  { header: 'Unit Amount', width: 14, kind: 'money' },
+  { header: 'Quantity', width: 10, kind: 'integer' },
+  { header: 'Amount', width: 14, kind: 'money' },
+  { header: 'Amount Left', width: 14, kind: 'money' },
+  { header: 'Status', width: 17, kind: 'text' },
+  { header: 'Date', width: 12, kind: 'date' },
+  { header: 'Detail', width: 40, kind: 'text' },
+  { header: 'Automatic Disbursement', width: 12, kind: 'yesno' },
+  { header: 'Issued Invoice', width: 14, kind: 'text' },
+  { header: 'Reversed Amount', width: 14, kind: 'money' },
+  { header: 'Reversal Invoice', width: 14, kind: 'text' },
+  { header: 'Created By', width: 16, kind: 'text' },
+  { header: 'Created At', width: 20, kind: 'datetime' },
+];
+
+const DISBURSEMENT_COLUMNS: ColumnSpec[] = [
+  { header: 'Disbursement', width: 13, kind: 'integer' },
+  { header: 'Credit', width: 10, kind: 'text' },
+  { header: 'Account', width: 28, kind: 'text' },
+  { header: 'Invoice', width: 14, kind: 'text' },
+  { header: 'Currency', width: 10, kind: 'text' },
+  { header: 'Amount', width: 14, kind: 'money' },
+  { header: 'Credit Amount Left', width: 16, kind: 'money' },
+  { header: 'Automatic', width: 10, kind: 'yesno' },
+  { header: 'By', width: 16, kind: 'text' },
+  { header: 'At', width: 20, kind: 'datetime' },
+];
+
+const REVERSAL_COLUMNS: ColumnSpec[] = [
+  { header: 'Credit', width: 10, kind: 'text' },
+  { header: 'Account', width: 28, kind: 'text' },
+  { header: 'Currency', width: 10, kind: 'text' },
+  { header: 'Amount', width: 14, kind: 'money' },
+  { header: 'Reversed Amount', width: 14, kind: 'money' },
+  { header: 'Amount Left', width: 14, kind: 'money' },
+  { header: 'Status', width: 17, kind: 'text' },
+  { header: 'Issued Invoice', width: 14, kind: 'text' },
+  { header: 'Reversal Invoice', width: 14, kind: 'text' },
+  { header: 'Requested By', width: 16, kind: 'text' },
+  { header: 'Requested At', width: 20, kind: 'datetime' },
+  { header: 'Applied At', width: 20, kind: 'datetime' },
+];
+
+export interface CreditsExportCounts {
+  credits: number;
+  disbursements: number;
+  reversals: number;
+}
+
+/**
+ * The credit ledger: credits (by credit date), disbursements (by the day they were made,
+ * UTC) and reversals (by the day they were requested, UTC). Filters: an account (with the
+ * accounts that invoice to it), dates from/to (inclusive).
+ */
+export async function exportCredits(db: Knex, out: Writable | string, filter: CreditExportFilter = {}): Promise<CreditsExportCounts> {
+  return writeWorkbook(db, out, async (trx) => {
+    const f = await resolveCreditFilter(trx, filter);
+    return async (writer) => {
+      const credits = writer.addSheet('Credits', CREDIT_COLUMNS);
+      for await (const page of creditExportRows(trx, f)) {
+        for (const c of page) {
+          const m = (amount: string | null) => (amount === null ? null : { amount, currency: c.currency });
+          credits.addRow([
+            c.credit,
+            c.account,
+            c.currency,
+            m(c.unitAmount),
+            c.quantity,
+            m(c.amount),
+            m(c.amountLeft),
+            c.status,
+            c.date,
+            c.detail,
+            c.autoDisburse,
+            c.issuedInvoice,
+            m(c.reversedAmount),
+            c.reversalInvoice,
+            c.createdBy,
+            c.createdAt,
+          ]);
+        }
+        await credits.settle();
+      }
+      credits.commit();
+      const disbursements = writer.addSheet('Disbursements', DISBURSEMENT_COLUMNS);
+      for await (const page of disbursementExportRows(trx, f)) {
+        for (const d of page) {
+          disbursements.addRow([
+            d.id,
+            d.credit,
+            d.account,
+            d.invoice,
+            d.currency,
+            { amount: d.amount, currency: d.currency },
+            { amount: d.creditAmountLeft, currency: d.currency },
+            d.automatic,
+            d.by,
+            d.at,
+          ]);
+        }
+        await disbursements.settle();
+      }
+      disbursements.commit();
+      const reversals = writer.addSheet('Reversals', REVERSAL_COLUMNS);
+      for await (const page of reversalExportRows(trx, f)) {
+        for (const r of page) {
+          reversals.addRow([
+            r.credit,
+            r.account,
+            r.currency,
+            { amount: r.amount, currency: r.currency },
+            { amount: r.reversedAmount, currency: r.currency },
+            { amount: r.amountLeft, currency: r.currency },
+            r.status,
+            r.issuedInvoice,
+            r.reversalInvoice,
+            r.requestedBy,
+            r.requestedAt,
+            r.appliedAt,
+          ]);
+        }
+        await reversals.settle();
+      }
+      reversals.commit();
+      return { credits: credits.rows, disbursements: disbursements.rows, reversals: reversals.rows };
+    };
+  });
+}

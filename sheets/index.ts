@@ -1,0 +1,13 @@
+/**
+ * Workbooks in and out (the issue "Workbooks"): the setup workbook (template, read, import)
+ * and the exports. The faces (CLI, shell, Slack) call these; exceljs stays behind
+ * sheets/xlsx.ts.
+ */
+export { writeTemplate, readSetupWorkbook, importSetupWorkbook } from './setup';
+export type { SheetRef, WorkbookProblem, WorkbookWarning, ReadOptions, ImportOptions, SetupReadResult, SetupImportResult } from './setup';
+export { exportAccounts, exportInvoices, exportCredits } from './exports';
+export type { AccountsExportCounts, InvoicesExportCounts, CreditsExportCounts } from './exports';
+export { DEFAULT_LIMITS } from './limits';
+export type { WorkbookLimits } from './limits';
+export * from './errors';
+export { SETUP_SHEETS } from './layout';
