@@ -64,7 +64,7 @@ export const auditEntrySchema = z.object({
   /** What was invoked: "/credit", "view:bill_account", "button:credit_reverse". */
   command: z.string().trim().min(1).max(200),
   /** The text as given (cut to 2,000 characters). */
-  input: z.string().default('').transform((s) => s.slice(0, 2000)),
+  input: z.string().default('').transform((s) => storable(s).slice(0, 2000)),
   /** What it was understood as (the command kind); absent when it could not be understood. */
   action: z.string().trim().max(100).nullish(),
   roleRequired: z.enum(ROLES).nullish(),
@@ -72,8 +72,13 @@ export const auditEntrySchema = z.object({
   detail: z
     .string()
     .nullish()
-    .transform((s) => (s == null ? null : s.slice(0, 2000))),
+    .transform((s) => (s == null ? null : storable(s).slice(0, 2000))),
 });
+
+/** Text as given, with NUL (which PostgreSQL text cannot hold) shown as U+FFFD: the audit trail records even unstorable input. */
+function storable(s: string): string {
+  return s.replace(/\u0000/g, '\uFFFD');
+}
 export type AuditEntryInput = z.input<typeof auditEntrySchema>;
 
 export interface AuditEntry {

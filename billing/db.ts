@@ -26,3 +26,9 @@ export function createDb(connectionString: string, options: DbOptions = {}): Db 
     pool: { min: 0, max: options.poolMax ?? 10 },
   });
 }
+
+/** True when the database answers a trivial query (for health checks). */
+export async function databaseAnswers(db: Knex): Promise<boolean> {
+  await db.raw('SELECT 1');
+  return true;
+}

@@ -245,12 +245,14 @@ export async function claimScheduledFire(db: Knex, fire: FireRequest): Promise<F
 
 /**
  * Records a bill run of a configuration started by hand and, when the configuration has a
- * report channel, its report, in one transaction. A request key already used returns its run.
+ * report channel (or `defaultChannel` is given), its report, in one transaction. A request
+ * key already used returns its run (and the channel its report is in, if any).
  */
 export async function startReportedBillRun(
   db: Knex,
   request: BillRequest,
   options: RunOptions = {},
+  defaultChannel: string | null = null,
 ): Promise<{ runId: number; created: boolean; reportChannel: string | null }> {
   return db.transaction(async (trx) => {
     const started = await startBillRun(trx, request, options);
@@ -258,12 +260,25 @@ export async function startReportedBillRun(
       .join('bill_run_configurations as c', 'c.id', 'r.configuration_id')
       .where('r.id', started.runId)
       .first('c.report_channel');
-    const channel: string | null = run?.report_channel ?? null;
+    const channel: string | null = run?.report_channel ?? defaultChannel;
     if (channel && started.created) {
       await trx('bill_run_reports').insert({ bill_run_id: started.runId, channel }).onConflict('bill_run_id').ignore();
     }
-    return { ...started, reportChannel: channel };
+    const report = await trx('bill_run_reports').where('bill_run_id', started.runId).first('channel');
+    return { ...started, reportChannel: report?.channel ?? null };
   });
+}
+
+/**
+ * The channel a run is reported in. A run without a report gets one in `channel` when it is
+ * given (a run resumed from a channel is reported there); null when it has none and none is given.
+ */
+export async function ensureRunReport(db: Db, runId: number, channel: string | null): Promise<string | null> {
+  if (channel) {
+    await db('bill_run_reports').insert({ bill_run_id: runId, channel }).onConflict('bill_run_id').ignore();
+  }
+  const report = await db('bill_run_reports').where('bill_run_id', runId).first('channel');
+  return report?.channel ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,14 @@ import { isCurrencyCode } from './money';
 export const nameSchema = z
   .string()
   .transform((s) => s.trim().replace(/\s+/g, ' '))
-  .pipe(z.string().min(1, 'A name cannot be empty.').max(200, 'A name can be at most 200 characters.'));
+  .pipe(
+    z
+      .string()
+      .min(1, 'A name cannot be empty.')
+      .max(200, 'A name can be at most 200 characters.')
+      // PostgreSQL text cannot hold NUL: refused here with a sentence, not by the database.
+      .refine((s) => !s.includes('\u0000'), 'A name cannot contain a NUL character.'),
+  );
 
 export const currencySchema = z
   .string()

@@ -1,10 +1,14 @@
 import { Config, ConfigError, loadConfig } from './config';
-import { openServices, Services } from './services';
+import { SlackRunReporter } from './scheduler/reporter';
+import { invoicesWorkbook } from './scheduler/workbook';
+import { createScheduling, openServices, Services, withHandlers } from './services';
 import { runShell } from './shell';
 
 /**
  * `npm start`: with Slack settings (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or
- * SLACK_APP_TOKEN) the Slack app; otherwise the local shell on the same services.
+ * SLACK_APP_TOKEN) the Slack app; otherwise the local shell on the same services. Either way
+ * one scheduler fires the configurations' schedules and reports runs: in their Slack channels
+ * (with the invoices workbook), or in the shell's output.
  */
 
 type StartSlack = (typeof import('./slack'))['startSlack'];
@@ -58,11 +62,22 @@ export async function main(env: Record<string, string | undefined> = process.env
   }
 
   try {
-    if (startSlack) {
-      const handle = await startSlack(services, config);
-      const signal = await untilSignal();
-      services.log.info(`billbot: ${signal} received, stopping`);
-      await handle.stop();
+    if (startSlack && config.slack) {
+      const scheduling = createScheduling(services, {
+        reporter: SlackRunReporter.withToken(config.slack.botToken, { slackApiUrl: config.slack.apiUrl ?? undefined }),
+        workbook: invoicesWorkbook,
+      });
+      const signals = untilSignal();
+      const handle = await startSlack(withHandlers(services, scheduling.handlers), config);
+      try {
+        await scheduling.scheduler.start();
+        const signal = await signals;
+        services.log.info(`billbot: ${signal} received, stopping`);
+      } finally {
+        // No new requests, then the runs in progress end, then (finally below) the database stops.
+        await handle.stop();
+        await scheduling.scheduler.stop({ wait: true });
+      }
     } else {
       const controller = new AbortController();
       const abort = () => controller.abort();
@@ -70,7 +85,15 @@ export async function main(env: Record<string, string | undefined> = process.env
       // Not a terminal: Ctrl-C reaches the process, not readline.
       if (!process.stdin.isTTY) process.once('SIGINT', abort);
       if (services.embedded) services.log.debug('billbot: using the embedded database');
-      await runShell({ input: process.stdin, output: process.stdout, services, user: config.shellUser, signal: controller.signal });
+      await runShell({
+        input: process.stdin,
+        output: process.stdout,
+        services,
+        user: config.shellUser,
+        signal: controller.signal,
+        // Runs reported into the shell; the shell has no Slack to attach workbooks to.
+        scheduling: { create: (reporter) => createScheduling(services, { reporter }), start: true },
+      });
       process.off('SIGTERM', abort);
       process.off('SIGINT', abort);
     }

@@ -4,8 +4,14 @@ import type { Knex } from 'knex';
 import { Billing, Clock, createBilling } from '../billing';
 import { createDb } from '../billing/db';
 import { migrateLatest } from '../billing/migrate';
+import type { CommandHandlers } from './commands/execute';
+import { scheduleHandlers, ScheduleHandlerOptions } from './commands/schedules';
 import { Config, loadConfig, LogLevel } from './config';
 import { openDatabase } from './database';
+import type { SchedulerLogger } from './scheduler/logger';
+import type { RunReporter } from './scheduler/reporter';
+import type { InvoicesWorkbookSource } from './scheduler/runReports';
+import { Scheduler, SchedulerOptions } from './scheduler/scheduler';
 
 /**
  * The composition root: settings, database, migrations and the billing services, opened once
@@ -89,4 +95,57 @@ export async function openServices(
         }
       })()),
   };
+}
+
+/** The scheduler's log lines in billbot's log, so LOG_LEVEL applies to them too. */
+export function schedulerLogger(log: Logger): SchedulerLogger {
+  return {
+    info: (m) => log.info(`billbot scheduler: ${m}`),
+    warn: (m) => log.warn(`billbot scheduler: ${m}`),
+    error: (m) => log.error(`billbot scheduler: ${m}`),
+  };
+}
+
+/** Adds command handlers (schedules, workbooks, ...) to the services a face runs commands with; later ones win. */
+export function withHandlers<S extends object>(services: S, handlers: CommandHandlers): S & { handlers: CommandHandlers } {
+  const existing = (services as { handlers?: CommandHandlers }).handlers;
+  return { ...services, handlers: { ...existing, ...handlers } };
+}
+
+/** A scheduler and the command handlers that use it (schedules, run now, run status and resume). */
+export interface Scheduling {
+  scheduler: Scheduler;
+  handlers: CommandHandlers;
+}
+
+export interface SchedulingOptions extends Pick<ScheduleHandlerOptions, 'reportChannel' | 'waitForRuns' | 'resumeCommand'> {
+  /** Where runs are reported: Slack (SlackRunReporter), the shell's output, or null (the CLI: the Slack app posts them later). */
+  reporter: RunReporter | null;
+  /** A completed run's invoices workbook, attached to its report (Slack: sheets' invoice export). */
+  workbook?: InvoicesWorkbookSource | null;
+  /** More scheduler settings (tests: a ManualClock, no polling). */
+  scheduler?: Omit<Partial<SchedulerOptions>, 'db' | 'reporter' | 'workbook'>;
+}
+
+/**
+ * One scheduler on the services' database with its command handlers. Not started: the face
+ * starts it when it should fire schedules and resume unfinished runs (the Slack app and the
+ * shell do; the CLI only runs commands through it), and stops it before the database stops.
+ */
+export function createScheduling(services: Pick<Services, 'db' | 'log'>, options: SchedulingOptions): Scheduling {
+  const scheduler = new Scheduler({
+    logger: schedulerLogger(services.log),
+    ...options.scheduler,
+    db: services.db,
+    reporter: options.reporter,
+    workbook: options.workbook ?? null,
+  });
+  const handlers = scheduleHandlers({
+    scheduler,
+    db: services.db,
+    reportChannel: options.reportChannel,
+    waitForRuns: options.waitForRuns,
+    resumeCommand: options.resumeCommand,
+  });
+  return { scheduler, handlers };
 }

@@ -6,7 +6,7 @@ import { errorOutcome, executeCommand, Outcome } from '../commands/execute';
 import { loadWorkedExample } from '../commands/demo';
 import { ConfigError, loadConfig } from '../config';
 import { blocksToText, renderBlocks } from '../render';
-import { openServices, Services } from '../services';
+import { createScheduling, openServices, Services, withHandlers } from '../services';
 
 /**
  * `billbot`: the billing engine from a terminal. Every command builds the same Command
@@ -95,14 +95,47 @@ function buildProgram(io: CliIo, setJob: (job: Job, json: boolean) => void): Pro
       }
     });
 
+  const statusUsage = 'billbot status <run> [--resume]';
   program
     .command('status')
-    .description("show a bill run's report")
+    .description("show a bill run: its status, period, batches done and totals; --resume finishes a failed run")
     .argument('<run>', 'bill run number')
-    .action((runText: string, _opts, cmd: Program) => {
+    .option('--resume', 'resume a failed run (only what it did not bill yet is billed) and wait for it to end')
+    .action((runText: string, opts, cmd: Program) => {
       const m = /^#?(\d{1,9})$/.exec(runText.trim());
-      if (!m) throw new UsageError(`"${runText}" is not a bill run number; usage: billbot status <run>`);
-      run(cmd, { kind: 'bill.status', run: Number(m[1]) }, 'billbot status <run>');
+      if (!m) throw new UsageError(`"${runText}" is not a bill run number; usage: ${statusUsage}`);
+      run(cmd, { kind: opts.resume ? 'bill.resume' : 'bill.status', run: Number(m[1]) }, statusUsage);
+    });
+
+  const runUsage = 'billbot run <configuration> [--from YYYY-MM-DD --to YYYY-MM-DD] [--posting YYYY-MM-DD] [--preview]';
+  program
+    .command('run')
+    .description("bill a configuration's bill groups now and wait for the run to end (reported in its Slack channel by the bot)")
+    .argument('<configuration...>', 'the bill run configuration (quote it, or type it plainly)')
+    .option('--from <date>', 'billing period start, YYYY-MM-DD (default: the configuration\'s period rule)')
+    .option('--to <date>', 'billing period end, YYYY-MM-DD')
+    .option('--posting <date>', 'posting date, YYYY-MM-DD (default: the run date)')
+    .option('--preview', 'show what the run would do and write nothing')
+    .action((words: string[], opts, cmd: Program) => {
+      const period = { from: opts.from ?? null, to: opts.to ?? null, posting: opts.posting ?? null, preview: Boolean(opts.preview) };
+      run(cmd, { kind: 'billing.run', configuration: words.join(' '), ...period }, runUsage);
+    });
+
+  program
+    .command('schedules')
+    .description('list the scheduled configurations: next run time, paused or not, last run and any problem')
+    .action((_opts, cmd: Program) => run(cmd, { kind: 'billing.schedules' }, 'billbot schedules'));
+
+  const scheduleUsage = 'billbot schedule pause|resume <configuration>';
+  program
+    .command('schedule')
+    .description("pause a configuration's schedule, or resume it (runs missed while paused are not caught up)")
+    .argument('<action>', 'pause or resume')
+    .argument('<configuration...>', 'the bill run configuration')
+    .action((action: string, words: string[], _opts, cmd: Program) => {
+      const verb = action.trim().toLowerCase();
+      if (verb !== 'pause' && verb !== 'resume') throw new UsageError(`Say pause or resume, not "${action}"; usage: ${scheduleUsage}`);
+      run(cmd, { kind: 'billing.schedule', action: verb, configuration: words.join(' ') }, scheduleUsage);
     });
 
   program
@@ -229,11 +262,29 @@ export async function main(argv: string[] = process.argv, io: CliIo = defaultIo(
       case 'demo':
         outcome = await loadWorkedExample(services.billing, services.log);
         break;
-      case 'command':
-        outcome = await executeCommand(services, job.command, { actor, channel: 'cli' });
+      case 'command': {
+        // Runs go through a scheduler that is never started (no timers): the CLI waits for them
+        // to end, and the Slack app posts the reports of configurations that have a channel.
+        const scheduling = createScheduling(services, {
+          reporter: null,
+          waitForRuns: true,
+          reportChannel: () => null,
+          resumeCommand: (runId) => `billbot status ${runId} --resume`,
+        });
+        try {
+          outcome = await executeCommand(withHandlers(services, scheduling.handlers), job.command, { actor, channel: 'cli' });
+        } finally {
+          await scheduling.scheduler.stop({ wait: true });
+        }
         break;
+      }
     }
-    return print(io, outcome, asJson);
+    const code = print(io, outcome, asJson);
+    // A run that ended failed is a failure, even though its report was shown.
+    const runFailed =
+      (outcome.kind === 'bill.report' && !outcome.report.preview && outcome.report.run.status === 'failed') ||
+      (job.kind === 'command' && job.command.kind === 'bill.resume' && outcome.kind === 'bill.status' && outcome.report.run.status === 'failed');
+    return runFailed ? EXIT_REFUSED : code;
   } catch (e) {
     return print(io, errorOutcome(e, services.log), asJson);
   } finally {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Billing, BillRunReport, CreditView, InvoiceView } from '../../billing';
 import { BillingError } from '../../billing/errors';
+import type { ScheduleView } from '../scheduler/scheduler';
 import type { Logger } from '../services';
 import { Command, CommandKind, CommandOf, HelpTopic, isModal } from './schema';
 
@@ -19,6 +20,29 @@ export type Outcome =
   | { kind: 'credit.list'; account: string; credits: CreditView[] }
   | { kind: 'invoice'; invoice: InvoiceDetail }
   | { kind: 'invoice.list'; account: string; invoices: InvoiceView[] }
+  /** `/billing schedules`: every configuration that has a schedule. */
+  | { kind: 'schedule.list'; schedules: ScheduleView[] }
+  /** A schedule paused or resumed (`changed` false: it already was). */
+  | { kind: 'schedule.changed'; action: 'pause' | 'resume'; changed: boolean; schedule: ScheduleView }
+  /**
+   * A bill run recorded and started in the background (`created` false: the request had
+   * already started it). `reportChannel`: where its report goes; `here`: that is where it was asked.
+   */
+  | { kind: 'bill.started'; runId: number; created: boolean; billing: string; reportChannel: string | null; here: boolean }
+  /** A failed run being resumed in the background (reported like bill.started). */
+  | { kind: 'bill.resuming'; runId: number; reportChannel: string | null; here: boolean }
+  /**
+   * `/bill status <run>` where runs can be resumed: the run with what it has not done yet;
+   * `resumable` when it failed (`/bill status <run> resume`, or Slack's Resume button).
+   */
+  | {
+      kind: 'bill.status';
+      report: BillRunReport;
+      remaining: { batches: number; accounts: number };
+      resumable: boolean;
+      /** How to resume it on this face (null when it cannot be resumed). */
+      resumeWith: string | null;
+    }
   | { kind: 'help'; topic: HelpTopic | null }
   /** A plain message (e.g. from a plugged-in handler, or the worked example loaded). */
   | { kind: 'notice'; title: string | null; text: string }
@@ -49,6 +73,11 @@ export interface ExecutorServices {
   handlers?: CommandHandlers;
 }
 
+/** A repeated request's answer, only to the requester: what the first one did. */
+function alreadyDone(message: string): Outcome {
+  return { kind: 'error', code: 'already_done', message, reference: null };
+}
+
 /** Maps a thrown error to an outcome: a BillingError's own sentence, anything else a reference to the log. */
 export function errorOutcome(error: unknown, log?: Logger): Outcome {
   if (error instanceof BillingError) return { kind: 'error', code: error.code, message: error.message, reference: null };
@@ -77,6 +106,7 @@ const NOT_HERE: Partial<Record<CommandKind, string>> = {
   'billing.export': 'Exports are not available here.',
   'billing.schedules': 'Schedules are not available here.',
   'billing.schedule': 'Schedules are not available here.',
+  'bill.resume': 'Resuming bill runs is not available here.',
 };
 
 export async function executeCommand(services: ExecutorServices, command: Command, ctx: CommandContext): Promise<Outcome> {
@@ -122,7 +152,7 @@ async function run(billing: Billing, command: Exclude<Command, { kind: `${string
     case 'bill.status':
       return { kind: 'bill.report', report: await billing.getBillRunReport(command.run) };
     case 'credit.add': {
-      const credit = await billing.addCredit({
+      const { credit, created } = await billing.addCreditOnce({
         account: command.account,
         amount: command.amount,
         detail: command.detail,
@@ -131,16 +161,19 @@ async function run(billing: Billing, command: Exclude<Command, { kind: `${string
         createdBy: ctx.actor,
         requestKey: ctx.requestKey ?? null,
       });
+      // A repeated request (a retry on another process): done once, announced once.
+      if (!created) return alreadyDone(`This request already added ${credit.id} to ${credit.account}, so it is not added again.`);
       return { kind: 'credit', action: 'added', credit };
     }
     case 'credit.disburse': {
-      const result = await billing.disburseCredit({
+      const { created, ...result } = await billing.disburseCreditOnce({
         credit: command.credit,
         invoice: command.invoice,
         amount: command.amount,
         actor: ctx.actor,
         requestKey: ctx.requestKey ?? null,
       });
+      if (!created) return alreadyDone(`This request already disbursed ${result.disbursed} of ${result.credit.id} to ${result.invoice}, so it is not disbursed again.`);
       return { kind: 'credit.disbursed', ...result };
     }
     case 'credit.reverse':
@@ -164,6 +197,7 @@ async function run(billing: Billing, command: Exclude<Command, { kind: `${string
     case 'billing.export':
     case 'billing.schedules':
     case 'billing.schedule':
+    case 'bill.resume':
       return { kind: 'error', code: 'not_available', message: NOT_HERE[command.kind] as string, reference: null };
   }
 }

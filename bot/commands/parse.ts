@@ -26,6 +26,7 @@ export interface ParseOptions {
 
 export function parseCommand(command: SlashCommand, text: string, options: ParseOptions = {}): Command {
   const source = options.slackEscaped ? decodeSlackText(text) : text;
+  if (source.includes('\u0000')) throw new CommandSyntaxError('The command contains a NUL character, which billbot cannot store; type it again without it');
   switch (command) {
     case '/bill':
       return parseBill(source);
@@ -81,12 +82,15 @@ function parseBill(text: string): Command {
   const tokens = words(text, USAGE.bill);
   if (tokens.length === 0) return validateCommand({ kind: 'bill.modal' });
   const [first, ...rest] = tokens;
-  // "status <run>"; "Status Co from ..." is an account whose name starts with Status.
-  const run = rest.length === 1 ? /^(?:#|run-?)?(\d{1,9})$/i.exec(rest[0].text) : null;
+  // "status <run> [resume]"; "Status Co from ..." is an account whose name starts with Status.
+  const resume = rest.length === 2 && isWord(rest[1], 'resume');
+  const run = rest.length === 1 || resume ? /^(?:#|run-?)?(\d{1,9})$/i.exec(rest[0].text) : null;
   if (isWord(first, 'status') && (rest.length === 0 || run)) {
     const usage = USAGE['bill.status'];
     if (!run) throw new CommandSyntaxError('Say which bill run to show, by its number', usage);
-    return validateCommand({ kind: 'bill.status', run: Number(run[1]) }, usage);
+    return resume
+      ? validateCommand({ kind: 'bill.resume', run: Number(run[1]) }, USAGE['bill.resume'])
+      : validateCommand({ kind: 'bill.status', run: Number(run[1]) }, usage);
   }
   if (isWord(first, 'help') && rest.length === 0) return validateCommand({ kind: 'billing.help', topic: 'bill' });
   const c = parseRunClauses(tokens, { usage: USAGE.bill, subject: 'the account to bill', allowUsing: true });
@@ -326,12 +330,34 @@ function parseBilling(text: string): Command {
     }
     case 'template':
     case 'export':
-    case 'schedule':
       return validateCommand({ kind: `billing.${sub}`, args: rest.map((t) => t.text) });
+    case 'schedule':
+      return parseSchedule(rest);
     case 'schedules':
       if (rest.length) throw new CommandSyntaxError('"/billing schedules" takes nothing after it', USAGE['billing.schedules']);
       return validateCommand({ kind: 'billing.schedules' });
     default:
       throw new CommandSyntaxError(`"${first.text}" is not a /billing command`, BILLING_FORMS);
   }
+}
+
+/**
+ * `/billing schedule pause|resume <configuration>`; `/billing schedule <configuration> pause`
+ * reads the same. Quote a configuration whose name ends in "pause" or "resume".
+ */
+function parseSchedule(rest: Token[]): Command {
+  const usage = USAGE['billing.schedule'];
+  if (rest.length === 0) throw new CommandSyntaxError('Say pause or resume, then the configuration', usage);
+  let action: Token | undefined;
+  let name: Token[];
+  if (isWord(rest[0], 'pause', 'resume')) {
+    [action, ...name] = rest;
+  } else if (isWord(rest[rest.length - 1], 'pause', 'resume')) {
+    action = rest[rest.length - 1];
+    name = rest.slice(0, -1);
+  } else {
+    throw new CommandSyntaxError('Say whether to pause or resume the schedule', usage);
+  }
+  if (name.length === 0) throw new CommandSyntaxError(`Name the configuration whose schedule to ${action.text.toLowerCase()}`, usage);
+  return validateCommand({ kind: 'billing.schedule', action: action.text.toLowerCase(), configuration: joinTokens(name) }, usage);
 }

@@ -105,6 +105,8 @@ export const commandSchema = z.discriminatedUnion('kind', [
   billSchema,
   z.object({ kind: z.literal('bill.modal'), account: optional(name('The account to bill')) }),
   z.object({ kind: z.literal('bill.status'), run: runIdSchema }),
+  /** Bills what a failed run did not (its batches not done); nothing done is billed twice. */
+  z.object({ kind: z.literal('bill.resume'), run: runIdSchema }),
   billingRunSchema,
   z.object({
     kind: z.literal('credit.add'),
@@ -143,7 +145,11 @@ export const commandSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('billing.template'), args }),
   z.object({ kind: z.literal('billing.export'), args }),
   z.object({ kind: z.literal('billing.schedules') }),
-  z.object({ kind: z.literal('billing.schedule'), args }),
+  z.object({
+    kind: z.literal('billing.schedule'),
+    action: z.enum(['pause', 'resume'], { error: 'Say pause or resume.' }),
+    configuration: name('The configuration whose schedule to pause or resume'),
+  }),
 ]);
 
 export type Command = z.output<typeof commandSchema>;
@@ -181,6 +187,7 @@ export function validateCommand(input: CommandInput | Record<string, unknown>, u
 export const USAGE = {
   bill: '/bill <account> [using <configuration>] [from YYYY-MM-DD to YYYY-MM-DD] [posting YYYY-MM-DD] [preview]',
   'bill.status': '/bill status <run>',
+  'bill.resume': '/bill status <run> resume',
   'billing.run': '/billing run <configuration> [from YYYY-MM-DD to YYYY-MM-DD] [posting YYYY-MM-DD] [preview]',
   'credit.add': '/credit add <account> <amount> <detail...> [auto]',
   'credit.disburse': '/credit disburse <credit> <invoice> [amount]',
@@ -194,7 +201,7 @@ export const USAGE = {
   'billing.template': '/billing template [what]',
   'billing.export': '/billing export [what]',
   'billing.schedules': '/billing schedules',
-  'billing.schedule': '/billing schedule <configuration> [...]',
+  'billing.schedule': '/billing schedule pause|resume <configuration>',
 } as const;
 
 export type HelpTopic = 'bill' | 'credit' | 'billing';
@@ -214,6 +221,11 @@ export const HELP: HelpEntry[] = [
       'Bill an account now (and the accounts that invoice to it). Without dates the configuration\'s period is used; "preview" shows what would happen and writes nothing. Quote names that contain a keyword: /bill "From Scratch Ltd".',
   },
   { topic: 'bill', usage: USAGE['bill.status'], description: 'Show a bill run\'s report.' },
+  {
+    topic: 'bill',
+    usage: USAGE['bill.resume'],
+    description: 'Resume a failed bill run: only what it did not bill yet is billed; nothing done is billed twice.',
+  },
   { topic: 'credit', usage: '/credit add', description: 'Open the credit form.' },
   {
     topic: 'credit',
@@ -229,7 +241,22 @@ export const HELP: HelpEntry[] = [
   { topic: 'credit', usage: USAGE['credit.reverse'], description: 'Reverse an issued credit; what was disbursed goes onto the next invoice.' },
   { topic: 'credit', usage: USAGE['credit.delete'], description: 'Delete a credit that is not issued yet.' },
   { topic: 'credit', usage: USAGE['credit.list'], description: 'List an account\'s credits.' },
-  { topic: 'billing', usage: USAGE['billing.run'], description: 'Bill the bill groups of a configuration.' },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.run'],
+    description:
+      "Bill the bill groups of a configuration now; it is reported in the configuration's report channel (or here). \"preview\" shows what it would do and writes nothing.",
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.schedules'],
+    description: 'List the scheduled configurations: next run time, paused or not, last run and any problem.',
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.schedule'],
+    description: "Pause a configuration's schedule, or resume it (the runs missed while paused are not caught up).",
+  },
   { topic: 'billing', usage: USAGE['invoice.list'], description: 'List the invoices an account has received.' },
   { topic: 'billing', usage: USAGE['invoice.show'], description: 'Show an invoice with its transactions and disbursements.' },
   { topic: 'billing', usage: USAGE['billing.access'], description: 'Grant or revoke a role (Slack only).' },

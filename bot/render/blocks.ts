@@ -3,6 +3,8 @@ import type { BillRunReport, CreditView } from '../../billing';
 import { Money } from '../../billing/money';
 import type { InvoiceDetail, Outcome } from '../commands/execute';
 import { HELP, HelpTopic } from '../commands/schema';
+import { formatLocalTime } from '../scheduler/reporter';
+import type { ScheduleView } from '../scheduler/scheduler';
 import { bold, escapeMrkdwn } from './mrkdwn';
 
 /**
@@ -129,6 +131,16 @@ function renderOutcome(outcome: Outcome): Rendered {
     }
     case 'help':
       return renderHelp(outcome.topic);
+    case 'schedule.list':
+      return renderSchedules(outcome.schedules);
+    case 'schedule.changed':
+      return renderScheduleChanged(outcome.action, outcome.changed, outcome.schedule);
+    case 'bill.started':
+      return renderRunStarted(outcome);
+    case 'bill.resuming':
+      return renderRunResuming(outcome);
+    case 'bill.status':
+      return renderRunStatus(outcome.report, outcome.remaining, outcome.resumeWith);
     case 'notice': {
       const text = escapeMrkdwn(outcome.text);
       return { text, blocks: [...(outcome.title ? [header(outcome.title)] : []), section(text)] };
@@ -164,7 +176,21 @@ function renderReport(report: BillRunReport): Rendered {
   if (run.status === 'running' || run.status === 'scheduled') pairs.push(['Progress', `${run.batchesDone} of ${run.batchesTotal} batches billed`]);
   blocks.push(...fields(pairs));
   if (run.error) blocks.push(section(`*The run failed:* ${escapeMrkdwn(run.error)}\nRunning it again resumes with what is not billed yet.`));
+  blocks.push(...reportDetails(report));
 
+  const invoiceText = report.invoices.length
+    ? report.invoices.map((i) => `${i.number} ${escapeMrkdwn(i.invoicer)} ${money(i.total, i.currency)}`).join(', ')
+    : 'no invoice';
+  const text = report.preview
+    ? `Preview (nothing was written) of billing ${escapeMrkdwn(run.account ?? run.configuration)} for ${run.periodStart} to ${run.periodEnd}: ${invoiceText}, ${totals.packagesSkipped} skipped.`
+    : `Bill run #${run.id} ${run.status}: ${invoiceText}, ${plural(totals.packagesBilled, 'package')} billed, ${totals.packagesSkipped} skipped.`;
+  return { text, blocks };
+}
+
+/** A report's lists (invoices, packages billed and skipped) and its totals. */
+function reportDetails(report: BillRunReport): KnownBlock[] {
+  const { run, totals } = report;
+  const blocks: KnownBlock[] = [];
   const invoiceTitle = report.preview ? 'Invoices it would create' : 'Invoices created';
   if (report.invoices.length) {
     blocks.push(
@@ -220,14 +246,7 @@ function renderReport(report: BillRunReport): Rendered {
     ),
   );
   if (report.truncated) blocks.push(context('_The lists are cut; the totals are complete._'));
-
-  const invoiceText = report.invoices.length
-    ? report.invoices.map((i) => `${i.number} ${escapeMrkdwn(i.invoicer)} ${money(i.total, i.currency)}`).join(', ')
-    : 'no invoice';
-  const text = report.preview
-    ? `Preview (nothing was written) of billing ${escapeMrkdwn(run.account ?? run.configuration)} for ${run.periodStart} to ${run.periodEnd}: ${invoiceText}, ${totals.packagesSkipped} skipped.`
-    : `Bill run #${run.id} ${run.status}: ${invoiceText}, ${plural(totals.packagesBilled, 'package')} billed, ${totals.packagesSkipped} skipped.`;
-  return { text, blocks };
+  return blocks;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,4 +367,135 @@ function renderHelp(topic: HelpTopic | null): Rendered {
   }
   blocks.push(context('Names with spaces may be typed plainly or in double quotes. Dates are YYYY-MM-DD. Credits are written CR-7, invoices INV-000018 or 18.'));
   return { text: 'billbot commands: /bill, /credit and /billing (see /billing help).', blocks };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedules and bill run status
+
+/** A report channel as Slack shows it: a channel id becomes a link to the channel, a name is shown as written. */
+function channelRef(channel: string): string {
+  return /^[CGD][A-Z0-9]{2,}$/.test(channel) ? `<#${channel}>` : escapeMrkdwn(channel);
+}
+
+function reportedIn(reportChannel: string | null, here: boolean, runId: number): string {
+  if (here) return 'It is reported here.';
+  if (reportChannel) return `It is reported in ${channelRef(reportChannel)}.`;
+  return `\`/bill status ${runId}\` shows how it goes.`;
+}
+
+function when(at: Date, timeZone: string): string {
+  return `${formatLocalTime(at, timeZone)} (${escapeMrkdwn(timeZone)})`;
+}
+
+function lastRunText(s: ScheduleView): string | null {
+  const last = s.lastRun;
+  if (!last) return null;
+  const scheduled = `scheduled for ${when(last.scheduledFor, s.timeZone)}${last.late ? ', ran late' : ''}`;
+  if (last.runId === null) {
+    return last.error ? `last run could not start (${scheduled}): ${escapeMrkdwn(last.error)}` : `last run not started (${scheduled})`;
+  }
+  return `last run #${last.runId} ${last.status ?? 'unknown'} (${scheduled})`;
+}
+
+function scheduleLine(s: ScheduleView): string {
+  const parts = [`${bold(s.configuration)} — \`${escapeMrkdwn(s.schedule)}\` in ${escapeMrkdwn(s.timeZone)}`];
+  if (s.problem) parts.push(`:warning: not scheduled: ${escapeMrkdwn(s.problem)}`);
+  else if (s.paused) parts.push('*paused*');
+  else parts.push(s.nextRunAt ? `next run ${formatLocalTime(s.nextRunAt, s.timeZone)}` : 'no next run');
+  parts.push(s.reportChannel ? `reported in ${channelRef(s.reportChannel)}` : 'no report channel');
+  const last = lastRunText(s);
+  parts.push(last ?? 'not run yet');
+  return parts.join(' · ');
+}
+
+function renderSchedules(schedules: ScheduleView[]): Rendered {
+  const title = 'Scheduled bill runs';
+  if (schedules.length === 0) {
+    const text = 'No bill run configuration has a schedule; give one a cron schedule to run it on a timetable.';
+    return { text, blocks: [header(title), section(text)] };
+  }
+  const paused = schedules.filter((s) => s.paused).length;
+  const problems = schedules.filter((s) => s.problem).length;
+  const summary = [plural(schedules.length, 'scheduled configuration'), ...(paused ? [`${paused} paused`] : []), ...(problems ? [plural(problems, 'problem')] : [])];
+  return {
+    text: `${summary.join(', ')}.`,
+    blocks: [
+      header(title),
+      ...list(summary.join(', '), schedules.map(scheduleLine), 50),
+      context('`/billing schedule pause|resume <configuration>` pauses or resumes one; `/billing run <configuration>` runs one now.'),
+    ],
+  };
+}
+
+function renderScheduleChanged(action: 'pause' | 'resume', changed: boolean, s: ScheduleView): Rendered {
+  const name = bold(s.configuration);
+  let text: string;
+  if (action === 'pause') {
+    text = changed
+      ? `The schedule of ${name} is paused: it does not run until it is resumed (\`/billing schedule resume ${escapeMrkdwn(s.configuration)}\`).`
+      : `The schedule of ${name} was already paused; nothing changed.`;
+  } else {
+    const next = s.nextRunAt ? ` Next run: ${when(s.nextRunAt, s.timeZone)}.` : '';
+    text = changed
+      ? `The schedule of ${name} is resumed; the runs missed while it was paused are not caught up.${next}`
+      : `The schedule of ${name} was not paused; nothing changed.${next}`;
+  }
+  if (s.problem) text += `\n:warning: It cannot run as it is: ${escapeMrkdwn(s.problem)}`;
+  return { text, blocks: [section(text), context(scheduleLine(s))] };
+}
+
+function renderRunStarted(o: Extract<Outcome, { kind: 'bill.started' }>): Rendered {
+  const text = o.created
+    ? `Bill run #${o.runId} scheduled: billing ${escapeMrkdwn(o.billing)}. ${reportedIn(o.reportChannel, o.here, o.runId)}`
+    : `This request already started bill run #${o.runId}, so it is not run again. \`/bill status ${o.runId}\` shows it.`;
+  return { text, blocks: [section(text)] };
+}
+
+function renderRunResuming(o: Extract<Outcome, { kind: 'bill.resuming' }>): Rendered {
+  const text =
+    `Resuming bill run #${o.runId}: only what it did not bill yet is billed; nothing done is billed twice. ` +
+    reportedIn(o.reportChannel, o.here, o.runId);
+  return { text, blocks: [section(text)] };
+}
+
+/** The block a face may give a Resume button (Slack does). */
+export const RESUME_BLOCK_ID = 'bill_run_resume';
+
+function renderRunStatus(report: BillRunReport, remaining: { batches: number; accounts: number }, resumeWith: string | null): Rendered {
+  const { run } = report;
+  const who = run.account ? bold(run.account) : `the bill groups of ${bold(run.configuration)}`;
+  const pairs: [string, string][] = [
+    ['Run', `#${run.id}, ${run.status}`],
+    ['Billing', who],
+    ['Configuration', escapeMrkdwn(run.configuration)],
+    ['Period', `${run.periodStart} to ${run.periodEnd}`],
+    ['Posting date', run.postingDate],
+    ['Batches', `${run.batchesDone} of ${run.batchesTotal} done`],
+    ['Started by', escapeMrkdwn(run.startedBy)],
+    ['Started', `${formatLocalTime(new Date(run.createdAt), 'UTC')} UTC`],
+  ];
+  if (run.finishedAt) pairs.push(['Finished', `${formatLocalTime(new Date(run.finishedAt), 'UTC')} UTC`]);
+  const blocks: KnownBlock[] = [header(`Bill run #${run.id} ${run.status}`), ...fields(pairs)];
+  if (run.status === 'failed') {
+    blocks.push(section(`*The run failed:* ${escapeMrkdwn(run.error ?? 'unknown error')}`));
+    const notDone =
+      remaining.batches > 0
+        ? `*Not done:* ${plural(remaining.batches, 'batch', 'batches')} (${plural(remaining.accounts, 'account')} not billed yet).`
+        : '*Not done:* nothing is left to bill.';
+    if (resumeWith) {
+      blocks.push({
+        ...section(`${notDone} Resuming bills only those; nothing done is billed twice: \`${escapeMrkdwn(resumeWith)}\``),
+        block_id: RESUME_BLOCK_ID,
+      });
+    } else {
+      blocks.push(section(notDone));
+    }
+  }
+  blocks.push(...reportDetails(report));
+  const text =
+    `Bill run #${run.id} ${run.status}: ${run.batchesDone} of ${plural(run.batchesTotal, 'batch', 'batches')} done, ` +
+    `${plural(report.totals.invoicesCreated, 'invoice')} created` +
+    (run.status === 'failed' ? `; it failed: ${escapeMrkdwn(run.error ?? 'unknown error')}` : '') +
+    '.';
+  return { text, blocks };
 }

@@ -53,6 +53,18 @@ export interface RunReporter {
   attachInvoices(message: PostedMessage, run: RunView, file: InvoicesWorkbookFile): Promise<void>;
   /** A scheduled run that could not even start (the configuration targets nothing, ...). */
   runNotStarted(channel: string, failure: RunNotStarted): Promise<void>;
+  /**
+   * The run stopped because the database could not be reached (so nothing about it can be read
+   * or recorded): updates its message, or posts one when there is none.
+   */
+  runInterrupted?(channel: string, message: PostedMessage | null, interruption: RunInterrupted): Promise<PostedMessage>;
+}
+
+export interface RunInterrupted {
+  runId: number;
+  configuration: string;
+  /** The database error, as its driver gave it. */
+  reason: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,6 +208,15 @@ export function runEndedMessage(run: RunView): RunMessage {
   ]);
 }
 
+export function runInterruptedMessage(interruption: RunInterrupted): RunMessage {
+  return message(
+    `:x: Bill run #${interruption.runId} of *${escapeMrkdwn(interruption.configuration)}* stopped: the database could not be reached (${escapeMrkdwn(errorForPeople(interruption.reason))}).`,
+    [
+      'Everything billed before it stopped stays billed. The run resumes by itself once the database is back, and nothing is billed twice; this message then shows how it ended.',
+    ],
+  );
+}
+
 export function runNotStartedMessage(failure: RunNotStarted): RunMessage {
   const when = `${formatLocalTime(failure.scheduledFor, failure.timeZone)} (${failure.timeZone})`;
   return message(`:x: The scheduled bill run of *${escapeMrkdwn(failure.configuration)}* could not start: ${escapeMrkdwn(failure.error)}`, [
@@ -211,6 +232,11 @@ export interface SlackReporterOptions {
   slackApiUrl?: string;
   /** The Web API client's retry policy (tests: { retries: 0 }). */
   retryConfig?: RetryOptions;
+  /**
+   * How long one request may wait for Slack's answer before it is retried (default 30 s).
+   * Without it a Slack that never answers would hold the run's report (and its lock) forever.
+   */
+  timeoutMs?: number;
 }
 
 /** Reports runs in Slack channels through the Web API (chat.postMessage, chat.update, files upload). */
@@ -223,6 +249,7 @@ export class SlackRunReporter implements RunReporter {
       new WebClient(token, {
         slackApiUrl: options.slackApiUrl,
         retryConfig: options.retryConfig ?? { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 30_000 },
+        timeout: options.timeoutMs ?? 30_000,
       }),
     );
   }
@@ -255,6 +282,13 @@ export class SlackRunReporter implements RunReporter {
 
   async runNotStarted(channel: string, failure: RunNotStarted): Promise<void> {
     await this.post(channel, runNotStartedMessage(failure));
+  }
+
+  async runInterrupted(channel: string, posted: PostedMessage | null, interruption: RunInterrupted): Promise<PostedMessage> {
+    const content = runInterruptedMessage(interruption);
+    if (!posted) return this.post(channel, content);
+    await this.client.chat.update({ channel: posted.channelId, ts: posted.ts, ...content });
+    return posted;
   }
 
   private async post(channel: string, content: RunMessage): Promise<PostedMessage> {

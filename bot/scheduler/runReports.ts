@@ -35,6 +35,8 @@ export interface RunReportsOptions {
 export class RunReports {
   private readonly lastProgress = new Map<number, number>();
   private readonly startedAt = new Map<number, Date>();
+  /** What this process last knew of each run's report, to say so in Slack when the database cannot be read. */
+  private readonly known = new Map<number, { channel: string; configuration: string; posted: PostedMessage | null }>();
 
   constructor(private readonly options: RunReportsOptions) {}
 
@@ -45,6 +47,11 @@ export class RunReports {
   private async view(trx: Knex.Transaction, state: RunReportState, detailLimit: number): Promise<RunView> {
     const report = await getBillRunReport(trx, state.billRunId, detailLimit);
     const config = await findConfiguration(trx, report.run.configuration);
+    this.known.set(state.billRunId, {
+      channel: state.channel,
+      configuration: report.run.configuration,
+      posted: state.messageTs && state.channelId ? { channelId: state.channelId, ts: state.messageTs } : null,
+    });
     return {
       report,
       timeZone: config.timeZone,
@@ -63,8 +70,12 @@ export class RunReports {
     if (!reporter) return;
     await this.guard(runId, 'post the start of', () =>
       withRunReport(this.options.db, runId, 'wait', async (state, trx) => {
-        if (state.messageTs || state.finalStatus) return { result: undefined };
+        if (state.messageTs || state.finalStatus) {
+          await this.view(trx, state, 0); // remembers the message, for interrupted()
+          return { result: undefined };
+        }
         const posted = await reporter.runStarted(state.channel, await this.view(trx, state, 0));
+        this.remember(runId, posted);
         this.lastProgress.set(runId, this.options.clock.now().getTime());
         return { change: { channelId: posted.channelId, messageTs: posted.ts }, result: undefined };
       }),
@@ -100,6 +111,7 @@ export class RunReports {
         const existing: PostedMessage | null =
           state.messageTs && state.channelId ? { channelId: state.channelId, ts: state.messageTs } : null;
         const posted = await reporter.runEnded(state.channel, existing, await this.view(trx, state, 200));
+        this.remember(runId, posted);
         return {
           change: { channelId: posted.channelId, messageTs: posted.ts, finalStatus: state.runStatus },
           result: undefined,
@@ -123,6 +135,34 @@ export class RunReports {
     });
     this.lastProgress.delete(runId);
     this.startedAt.delete(runId);
+    this.known.delete(runId);
+  }
+
+  /**
+   * The run stopped and the database cannot even be read (it is down or unreachable), so its
+   * end cannot be recorded: says so in the run's message (or a new one, if none was posted),
+   * from what this process knew. The run stays unfinished in the database, and is resumed and
+   * reported as usual once the database is back.
+   */
+  async interrupted(runId: number, error: unknown): Promise<void> {
+    const reporter = this.reporter;
+    const known = this.known.get(runId);
+    if (!reporter?.runInterrupted || !known) return;
+    try {
+      const posted = await reporter.runInterrupted(known.channel, known.posted, {
+        runId,
+        configuration: known.configuration,
+        reason: messageOf(error),
+      });
+      this.remember(runId, posted);
+    } catch (e) {
+      this.options.logger.error(`Could not report in Slack that bill run #${runId} was interrupted: ${messageOf(e)}`);
+    }
+  }
+
+  private remember(runId: number, posted: PostedMessage): void {
+    const known = this.known.get(runId);
+    if (known) known.posted = posted;
   }
 
   /** A scheduled run that could not start: posted by the one process that claimed the fire. */

@@ -6,6 +6,7 @@ import { BillRunReport, executeBillRun, getBillRunReport, previewBill, unfinishe
 import { BillRunStateError, InvalidInputError } from '../../billing/errors';
 import {
   claimScheduledFire,
+  ensureRunReport,
   findScheduledConfiguration,
   latestFireAtOrBefore,
   listScheduledConfigurations,
@@ -75,6 +76,8 @@ export type RunNowResult =
       runId: number;
       /** False when the request key had already started this run. */
       created: boolean;
+      /** The channel the run is reported in (the configuration's, else the one asked for), or null. */
+      reportChannel: string | null;
       /** Settles when the run has ended (completed or failed); never rejects for a billing failure. */
       finished: Promise<BillRunReport>;
     };
@@ -87,6 +90,8 @@ export const runNowOptionsSchema = z.object({
   from: z.string().nullish(),
   to: z.string().nullish(),
   posting: z.string().nullish(),
+  /** Where to report the run when its configuration has no report channel (the channel it was asked from). */
+  reportChannel: z.string().trim().min(1).max(200).nullish(),
 });
 export type RunNowOptions = z.input<typeof runNowOptionsSchema>;
 
@@ -226,7 +231,7 @@ export class Scheduler {
   async runNow(name: string, options: RunNowOptions): Promise<RunNowResult> {
     const parsed = runNowOptionsSchema.safeParse(options);
     if (!parsed.success) throw new InvalidInputError(firstIssue(parsed.error));
-    const { preview, startedBy, requestKey, from, to, posting } = parsed.data;
+    const { preview, startedBy, requestKey, from, to, posting, reportChannel } = parsed.data;
     const request = { configuration: parseName(name), startedBy, from, to, posting };
     if (preview) {
       return { preview: true, report: await previewBill(this.db, request, { clock: this.clock }) };
@@ -235,16 +240,30 @@ export class Scheduler {
       this.db,
       { ...request, requestKey: requestKey ?? null },
       { clock: this.clock, familiesPerBatch: this.options.familiesPerBatch },
+      reportChannel ?? null,
     );
-    return { preview: false, runId: started.runId, created: started.created, finished: this.execute(started.runId) };
+    return {
+      preview: false,
+      runId: started.runId,
+      created: started.created,
+      reportChannel: started.reportChannel,
+      finished: this.execute(started.runId),
+    };
   }
 
-  /** Resumes a failed (or abandoned) run: only its batches not done are billed, and its report is updated. */
-  async resumeRun(runId: number): Promise<{ runId: number; finished: Promise<BillRunReport> }> {
+  /**
+   * Resumes a failed (or abandoned) run: only its batches not done are billed, and its report
+   * is updated. A run without a report is reported in `reportChannel` when one is given.
+   */
+  async resumeRun(
+    runId: number,
+    options: { reportChannel?: string | null } = {},
+  ): Promise<{ runId: number; reportChannel: string | null; finished: Promise<BillRunReport> }> {
     if (!Number.isSafeInteger(runId) || runId <= 0) throw new InvalidInputError('A bill run number is a whole number such as 12.');
     const report = await getBillRunReport(this.db, runId, 0);
     if (report.run.status === 'completed') throw new BillRunStateError(`Bill run #${runId} has already completed.`);
-    return { runId, finished: this.execute(runId) };
+    const reportChannel = await ensureRunReport(this.db, runId, options.reportChannel?.trim() || null);
+    return { runId, reportChannel, finished: this.execute(runId) };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -382,12 +401,22 @@ export class Scheduler {
     if (current) return current;
     const execution = (async () => {
       await this.reports.started(runId);
+      let failure: unknown = null;
       try {
         await executeBillRun(this.db, runId, { clock: this.clock, onProgress: () => this.reports.progress(runId) });
       } catch (e) {
+        failure = e;
         this.logger.error(`Bill run #${runId} failed: ${messageOf(e)}`);
       }
-      const report = await getBillRunReport(this.db, runId);
+      let report: BillRunReport;
+      try {
+        report = await getBillRunReport(this.db, runId);
+      } catch (e) {
+        // The database is unreachable: the run could not even be marked failed. Say so in Slack;
+        // the run stays unfinished and the next sweep (or start) resumes it.
+        await this.reports.interrupted(runId, failure ?? e);
+        throw e;
+      }
       // Still running: another process bills its last batch and reports the end (or the sweep does).
       if (report.run.status === 'completed' || report.run.status === 'failed') await this.reports.ended(runId);
       return report;

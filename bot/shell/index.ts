@@ -7,6 +7,9 @@ import { buildForm, checkField, commandFromForm, FormValues } from '../commands/
 import { parseCommand, SLASH_COMMANDS, SlashCommand } from '../commands/parse';
 import { Command, isModal, ModalCommand } from '../commands/schema';
 import { blocksToText, renderBlocks } from '../render';
+import type { RunReporter } from '../scheduler/reporter';
+import type { Scheduling } from '../services';
+import { TextRunReporter } from './runReporter';
 
 /**
  * The local shell, in the manner of Hubot's shell adapter: each typed line is a slash
@@ -25,13 +28,26 @@ export interface ShellOptions {
   terminal?: boolean;
   /** Ends the shell (e.g. on SIGTERM). */
   signal?: AbortSignal;
+  /** Scheduled bill runs, reported into this shell's output (none: the schedule commands are not available). */
+  scheduling?: ShellScheduling;
+}
+
+export interface ShellScheduling {
+  /** Builds the scheduler (and its command handlers) around the reporter that prints into the shell. */
+  create: (reporter: RunReporter) => Scheduling;
+  /**
+   * Start it: fire the schedules, resume unfinished runs, post due reports (npm start does).
+   * Default false: only the commands use it (no timers). Either way the shell stops it on exit,
+   * after the runs it started have ended.
+   */
+  start?: boolean;
 }
 
 const HINT =
   'Type a command such as /bill Child Co from 2026-09-01 to 2026-09-30 or /credit list Parent Co; /billing help lists them all, demo loads the worked example, /exit quits.';
 
 export async function runShell(options: ShellOptions): Promise<void> {
-  const { input, output, services, user } = options;
+  const { input, output, user } = options;
   const prompt = options.prompt ?? 'billbot> ';
   const terminal = options.terminal ?? Boolean((input as Readable & { isTTY?: boolean }).isTTY);
   const rl = readline.createInterface({ input, output: terminal ? output : undefined, terminal });
@@ -43,6 +59,10 @@ export async function runShell(options: ShellOptions): Promise<void> {
   const write = (text: string) => {
     output.write(`${text}\n`);
   };
+  const scheduling = options.scheduling?.create(new TextRunReporter(write)) ?? null;
+  const services: ExecutorServices = scheduling
+    ? { ...options.services, handlers: { ...options.services.handlers, ...scheduling.handlers } }
+    : options.services;
   const show = (outcome: Outcome) => write(blocksToText(renderBlocks(outcome).blocks));
   const ask = async (question: string): Promise<string | null> => {
     if (terminal) {
@@ -129,6 +149,7 @@ export async function runShell(options: ShellOptions): Promise<void> {
   };
 
   try {
+    if (scheduling && options.scheduling?.start) await scheduling.scheduler.start();
     write(`billbot shell: you are ${user}. ${HINT}`);
     const configurations = await services.billing.listConfigurations().catch(() => null);
     if (configurations && configurations.length === 0) {
@@ -138,9 +159,12 @@ export async function runShell(options: ShellOptions): Promise<void> {
       const line = await ask(prompt);
       if (line === null || !(await run(line))) break;
     }
+    // Runs started here end (and are reported) before the shell says goodbye and the database stops.
+    await scheduling?.scheduler.stop({ wait: true });
     write('Bye.');
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     rl.close();
+    await scheduling?.scheduler.stop({ wait: true });
   }
 }

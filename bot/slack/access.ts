@@ -3,9 +3,9 @@ import type { Command } from '../commands/schema';
 import type { SlackDeps } from './deps';
 
 /**
- * Which role each command needs: viewer (list, status, preview, export), operator (bill,
- * credits), admin (access, imports). A kind not listed here needs admin: a new command is
- * closed until someone decides who may use it.
+ * Which role each command needs: viewer (list, status, schedules, preview, export), operator
+ * (bill, run now, pause or resume a schedule, resume a run, credits), admin (access, imports).
+ * A kind not listed here needs admin: a new command is closed until someone decides who may use it.
  */
 const ROLE_BY_KIND: Partial<Record<Command['kind'], Role>> = {
   'bill.status': 'viewer',
@@ -25,6 +25,7 @@ const ROLE_BY_KIND: Partial<Record<Command['kind'], Role>> = {
   'credit.reverse': 'operator',
   'credit.delete': 'operator',
   'billing.schedule': 'operator',
+  'bill.resume': 'operator',
   'billing.access': 'admin',
 };
 
@@ -46,7 +47,7 @@ export interface AuditContext {
 
 const WHAT: Record<Role, string> = {
   viewer: 'look at billing (lists, status, previews, exports)',
-  operator: 'bill accounts and manage credits',
+  operator: 'bill accounts, run and resume bill runs, pause schedules and manage credits',
   admin: 'manage access and imports',
 };
 

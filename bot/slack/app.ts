@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel, type CodedError, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type CodedError, type Logger } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 import { createAccess } from '../../billing/access';
 import { register as registerActions } from './actions';
@@ -9,6 +9,7 @@ import type { SlackDeps, SlackServices } from './deps';
 import { describeFailure } from './errors';
 import { healthRoute } from './health';
 import { register as registerOptions } from './options';
+import { guardRequests } from './requestGuard';
 import { RecentRequests } from './requestKeys';
 import { BackgroundWork } from './tasks';
 import { register as registerViews } from './views';
@@ -59,7 +60,13 @@ const LEVELS: Record<NonNullable<SlackAppOptions['logLevel']>, LogLevel> = {
 export function createSlackApp(services: SlackServices, options: SlackAppOptions): SlackApp {
   const socketMode = !!options.appToken;
   if (!socketMode && !options.signingSecret) throw new Error('The Slack app needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).');
-  const clientOptions: webApi.WebClientOptions = { ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}), ...options.clientOptions };
+  // A Slack that never answers a request is given up on after 30 s (and the request retried by
+  // the client's retry policy), instead of holding a notice back forever.
+  const clientOptions: webApi.WebClientOptions = {
+    timeout: 30_000,
+    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+    ...options.clientOptions,
+  };
   const common = {
     token: options.botToken,
     customRoutes: [healthRoute(services.db)],
@@ -67,13 +74,34 @@ export function createSlackApp(services: SlackServices, options: SlackAppOptions
     extendedErrorHandler: true,
     ...(options.logger ? { logger: options.logger } : { logLevel: LEVELS[options.logLevel ?? 'info'] }),
   };
+  const access = createAccess(services.db, { admins: options.admins });
+  let receiver: HTTPReceiver | null = null;
+  if (!socketMode) {
+    receiver = new HTTPReceiver({
+      signingSecret: options.signingSecret as string,
+      port: options.port,
+      customRoutes: common.customRoutes,
+      ...(options.logger ? { logger: options.logger } : { logLevel: LEVELS[options.logLevel ?? 'info'] }),
+    });
+  }
   const app = socketMode
     ? new App({ ...common, appToken: options.appToken as string, socketMode: true, installerOptions: { port: options.port } })
-    : new App({ ...common, signingSecret: options.signingSecret as string, port: options.port });
+    : new App({ ...common, receiver: receiver as HTTPReceiver });
+  if (receiver) {
+    // Bad, missing, stale or replayed signatures: refused with 401 and audited (Bolt would refuse
+    // the first three silently and accept a replay within 5 minutes).
+    receiver.requestListener = guardRequests({
+      listener: receiver.requestListener,
+      signingSecret: options.signingSecret as string,
+      endpoint: '/slack/events',
+      access,
+      logger: app.logger,
+    });
+  }
 
   const deps: SlackDeps = {
     services,
-    access: createAccess(services.db, { admins: options.admins }),
+    access,
     tasks: new BackgroundWork(),
     recent: new RecentRequests(),
     logger: app.logger,

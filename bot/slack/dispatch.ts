@@ -1,7 +1,6 @@
 import type { AckFn, Logger, RespondArguments, RespondFn, SlashCommand as SlackSlashCommand } from '@slack/bolt';
 import { BillingError } from '../../billing/errors';
 import { Command, executeCommand, isModal, Outcome, parseCommand, SlashCommand } from '../commands';
-import { renderBlocks } from '../render';
 import { changeAccess } from './accessCommand';
 import { auditInvalid, authorize, AuditContext } from './access';
 import { runBill } from './billRun';
@@ -11,6 +10,7 @@ import { describeFailure } from './errors';
 import { openModal } from './modals/open';
 import { ephemeral, inChannel } from './reply';
 import { commandRequestKey } from './requestKeys';
+import { renderForSlack } from './runStatus';
 
 /** What a slash command listener uses (a subset of Bolt's arguments, so tests can pass fakes). */
 export interface SlashArgs {
@@ -22,12 +22,13 @@ export interface SlashArgs {
 }
 
 /** Commands whose success everyone in the channel should see. */
-const NOTICE_KINDS = new Set<Command['kind']>(['credit.add', 'credit.disburse', 'credit.reverse', 'credit.delete']);
+const NOTICE_KINDS = new Set<Command['kind']>(['credit.add', 'credit.disburse', 'credit.reverse', 'credit.delete', 'billing.schedule']);
 
 /** Ephemeral for errors, previews, lists and status; in the channel for completed changes. */
 export function replyFor(command: Command, outcome: Outcome): RespondArguments {
-  const rendered = renderBlocks(outcome);
-  return outcome.kind !== 'error' && NOTICE_KINDS.has(command.kind) ? inChannel(rendered) : ephemeral(rendered);
+  const rendered = renderForSlack(outcome);
+  const unchanged = outcome.kind === 'schedule.changed' && !outcome.changed;
+  return outcome.kind !== 'error' && NOTICE_KINDS.has(command.kind) && !unchanged ? inChannel(rendered) : ephemeral(rendered);
 }
 
 /**
@@ -76,7 +77,8 @@ async function perform(deps: SlackDeps, { command: slash, respond, client, logge
   switch (command.kind) {
     case 'bill':
     case 'billing.run':
-      if (!command.preview) {
+      // With a scheduler plugged in, a configuration's run goes through it (reported in its channel).
+      if (!command.preview && !(command.kind === 'billing.run' && deps.services.handlers?.['billing.run'])) {
         await runBill(deps, client, command, { ...where, requestKey, fallback: respond, tell: (m) => respond(ephemeral(m)).then(() => undefined) });
         return;
       }

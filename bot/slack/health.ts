@@ -1,5 +1,6 @@
 import type { CustomRoute } from '@slack/bolt';
 import type { Knex } from 'knex';
+import { databaseAnswers } from '../../billing/db';
 
 /** GET /healthz: 200 only when the database answers within the time limit, else 503. */
 export function healthRoute(db: Knex, timeoutMs = 2000): CustomRoute {
@@ -10,7 +11,7 @@ export function healthRoute(db: Knex, timeoutMs = 2000): CustomRoute {
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          db.raw('SELECT 1'),
+          databaseAnswers(db),
           new Promise((_, reject) => {
             timer = setTimeout(() => reject(new Error('database timeout')), timeoutMs);
           }),

@@ -209,13 +209,14 @@ describe('parseCommand /billing', () => {
     expect(parseCommand('/billing', 'invoice INV-000018')).toEqual({ kind: 'invoice.show', invoice: 'INV-000018' });
   });
 
-  it('leaves the workbook and schedule commands their arguments', () => {
+  it('leaves the workbook commands their arguments, and reads the schedule forms', () => {
     expect(parseCommand('/billing', 'template credits')).toEqual({ kind: 'billing.template', args: ['credits'] });
     expect(parseCommand('/billing', 'export invoices "Parent Co"')).toEqual({ kind: 'billing.export', args: ['invoices', 'Parent Co'] });
     expect(parseCommand('/billing', 'schedules')).toEqual({ kind: 'billing.schedules' });
     expect(parseCommand('/billing', 'schedule Monthly Billing pause')).toEqual({
       kind: 'billing.schedule',
-      args: ['Monthly', 'Billing', 'pause'],
+      action: 'pause',
+      configuration: 'Monthly Billing',
     });
   });
 

@@ -5,10 +5,12 @@ import { CONFIGURATION_ACTION } from '../modals/billAccount';
 import { billConfigurationAction } from './billConfiguration';
 import { creditDeleteAction } from './creditDelete';
 import { creditReverseAction } from './creditReverse';
+import { RESUME_ACTION, resumeRunAction } from '../runStatus';
 
 /** One listener per interactive element (block_actions, by action id). */
 export function register(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: REVERSE_ACTION }, creditReverseAction(deps));
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: DELETE_ACTION }, creditDeleteAction(deps));
   app.action<BlockAction<StaticSelectAction>>({ type: 'block_actions', action_id: CONFIGURATION_ACTION }, billConfigurationAction(deps));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: RESUME_ACTION }, resumeRunAction(deps));
 }

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import type { types } from '@slack/bolt';
+import { executeCommand, validateCommand, type Outcome } from '../commands';
+import { runIdSchema } from '../commands/schema';
+import { renderBlocks, RESUME_BLOCK_ID, type Rendered } from '../render';
+import { authorize } from './access';
+import type { ButtonArgs } from './actions/creditButton';
+import { executorServices, SlackDeps } from './deps';
+import { describeFailure } from './errors';
+import { ephemeral } from './reply';
+import { buttonRequestKey, newRequestId } from './requestKeys';
+
+/**
+ * `/bill status <run>` of a failed run carries a Resume button (behind a confirmation); the
+ * click resumes the run through the scheduler, which bills only what the run has not done
+ * and reports it in the run's channel. Its value carries the run and a request id.
+ */
+export const RESUME_ACTION = 'bill_run_resume';
+
+const resumeValueSchema = z.object({ run: runIdSchema, request: z.string().uuid() });
+type ResumeValue = z.infer<typeof resumeValueSchema>;
+
+function readResumeValue(value: string | undefined): ResumeValue | null {
+  try {
+    const parsed = resumeValueSchema.safeParse(JSON.parse(value ?? ''));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function resumeButton(runId: number): types.Button {
+  const value: ResumeValue = { run: runId, request: newRequestId() };
+  return {
+    type: 'button',
+    action_id: RESUME_ACTION,
+    text: { type: 'plain_text', text: `Resume run #${runId}` },
+    style: 'primary',
+    value: JSON.stringify(value),
+    confirm: {
+      title: { type: 'plain_text', text: `Resume bill run #${runId}?` },
+      text: { type: 'mrkdwn', text: 'Only what the run has not billed yet is billed; nothing it did is billed twice.' },
+      confirm: { type: 'plain_text', text: 'Resume' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    },
+  };
+}
+
+/** An outcome as Slack shows it: the shared rendering, with a Resume button on a failed run's status. */
+export function renderForSlack(outcome: Outcome): Rendered {
+  const rendered = renderBlocks(outcome);
+  if (outcome.kind !== 'bill.status' || !outcome.resumable) return rendered;
+  const blocks = rendered.blocks.map((block) =>
+    block.type === 'section' && block.block_id === RESUME_BLOCK_ID ? { ...block, accessory: resumeButton(outcome.report.run.id) } : block,
+  );
+  return { text: rendered.text, blocks };
+}
+
+/**
+ * A confirmed click on "Resume run #N": acknowledged, checked against the person's role
+ * (operator, audited), done once per click, and the status message replaced by what happens.
+ */
+export function resumeRunAction(deps: SlackDeps) {
+  return async ({ ack, body, action, respond, logger }: ButtonArgs): Promise<void> => {
+    await ack();
+    await deps.tasks.run(
+      async () => {
+        const value = readResumeValue(action.value);
+        const user = body.user.id;
+        const channel = body.channel?.id ?? null;
+        const audit = { user, channel, command: `button:${action.action_id}`, input: action.value ?? '' };
+        if (!value) {
+          await respond(ephemeral('That button is not one billbot understands any more; type the command again.', { replace_original: false }));
+          return;
+        }
+        const command = validateCommand({ kind: 'bill.resume', run: value.run });
+        const refused = await authorize(deps, audit, command);
+        if (refused) {
+          await respond(ephemeral(refused, { replace_original: false }));
+          return;
+        }
+        const requestKey = buttonRequestKey(value.request);
+        if (!deps.recent.claim(requestKey)) return; // the same click delivered twice
+        const outcome = await executeCommand(executorServices(deps), command, { actor: user, channel: channel ?? undefined, requestKey });
+        await respond(ephemeral(renderForSlack(outcome), { replace_original: true }));
+      },
+      async (error) => {
+        await respond(ephemeral(`:warning: ${describeFailure(error, logger, 'the Resume button')}`, { replace_original: false }));
+      },
+    );
+  };
+}
