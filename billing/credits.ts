@@ -61,7 +61,12 @@ export const addCreditSchema = z.object({
   /** As typed: "50", "$50", "1,234.56". */
   amount: z.string({ message: 'An amount is required.' }),
   quantity: quantitySchema.default(1),
-  detail: z.string({ message: 'A detail (the reason for the credit) is required.' }).trim().min(1, 'A detail (the reason for the credit) is required.').max(500, 'A detail can be at most 500 characters.'),
+  detail: z
+    .string({ message: 'A detail (the reason for the credit) is required.' })
+    .trim()
+    .min(1, 'A detail (the reason for the credit) is required.')
+    .max(500, 'A detail can be at most 500 characters.')
+    .refine((s) => !s.includes('\u0000'), 'A detail cannot contain a NUL character.'),
   date: isoDateSchema.nullish(),
   autoDisburse: z.boolean({ message: 'Automatic disbursement is on or off (true or false).' }).default(false),
   createdBy: actorSchema('A credit must say who added it.'),
@@ -132,13 +137,28 @@ async function event(trx: Knex.Transaction, creditId: number, action: string, ac
 
 /** Adds a credit to an account (a child is allowed). It starts unissued. */
 export async function addCredit(db: Db, input: AddCreditInput, clock: Clock = { now: () => new Date() }): Promise<CreditView> {
+  return (await addCreditOnce(db, input, clock)).credit;
+}
+
+/**
+ * addCredit that also says whether this call added the credit (false: its request key had
+ * already added it, and that credit is returned), so a repeated request is not announced again.
+ */
+export async function addCreditOnce(
+  db: Db,
+  input: AddCreditInput,
+  clock: Clock = { now: () => new Date() },
+): Promise<{ credit: CreditView; created: boolean }> {
   const data = parse(addCreditSchema, input);
+  let created = false;
   const add = () =>
     db.transaction(async (trx) => {
+      created = false;
       if (data.requestKey) {
         const existing = await trx('credits').where('request_key', data.requestKey).first('id');
         if (existing) return existing.id as number;
       }
+      created = true;
       const account = await findAccount(trx, data.account);
       if (account.status === 'cancelled') {
         throw new AccountNotBillableError(
@@ -180,7 +200,7 @@ export async function addCredit(db: Db, input: AddCreditInput, clock: Clock = { 
     if (!isUniqueViolation(e, 'credits_request_key')) throw e;
     id = await add();
   }
-  return getCredit(db, formatCreditId(id));
+  return { credit: await getCredit(db, formatCreditId(id)), created };
 }
 
 /** Deletes a credit; only an unissued one can be deleted (an issued one is reversed instead). */
@@ -219,15 +239,27 @@ export type DisburseInput = z.input<typeof disburseSchema>;
  * the second sees what the first left.
  */
 export async function disburseCredit(db: Db, input: DisburseInput): Promise<{ credit: CreditView; disbursed: string; invoice: string; invoiceBalance: string }> {
+  const { created: _created, ...result } = await disburseCreditOnce(db, input);
+  return result;
+}
+
+/** disburseCredit that also says whether this call disbursed (false: its request key already had). */
+export async function disburseCreditOnce(
+  db: Db,
+  input: DisburseInput,
+): Promise<{ credit: CreditView; disbursed: string; invoice: string; invoiceBalance: string; created: boolean }> {
   const data = parse(disburseSchema, input);
   const id = parseCreditId(data.credit);
+  let created = false;
   const disburse = () =>
     withLockedCredit(db, id, async (trx, credit) => {
       const cid = formatCreditId(id);
+      created = false;
       if (data.requestKey) {
         const existing = await trx('disbursements').where('request_key', data.requestKey).first();
         if (existing) return { invoiceId: existing.invoice_id as number, amount: existing.amount as string };
       }
+      created = true;
       const requested = data.amount ? parseAmount(data.amount, credit.currency) : null;
       const target = await findInvoice(trx, data.invoice);
       if (credit.status === 'unissued') {
@@ -273,6 +305,7 @@ export async function disburseCredit(db: Db, input: DisburseInput): Promise<{ cr
     disbursed: amountText(result.amount, invoice.currency),
     invoice: formatInvoiceNumber(prefix, Number(invoice.number)),
     invoiceBalance: amountText(invoice.balance, invoice.currency),
+    created,
   };
 }
 

@@ -54,14 +54,16 @@ describe('the Slack app over HTTP', () => {
     expect(reply.text).toContain('billbot commands');
   });
 
-  it('rejects a request signed with the wrong secret (401) and does nothing', async () => {
-    const audited = await t.db('audit_log').count('* as n').first();
+  it('rejects a request signed with the wrong secret (401) and does nothing but audit it', async () => {
+    const audited = Number((await t.db('audit_log').count('* as n').first())!.n);
     const { body, responsePath } = slashBody('/billing', 'help');
     const response = await postSigned(port, body, { secret: `${SIGNING_SECRET}-wrong` });
     expect(response.status).toBe(401);
     await settle(app.deps);
     expect(slack.responsesTo(responsePath)).toEqual([]);
-    expect(await t.db('audit_log').count('* as n').first()).toEqual(audited);
+    // The refusal itself is in the audit trail (test/reliability/requests.test.ts covers every kind).
+    expect(Number((await t.db('audit_log').count('* as n').first())!.n)).toBe(audited + 1);
+    expect(await t.db('audit_log').orderBy('id', 'desc').first()).toMatchObject({ decision: 'refused', detail: 'bad signature' });
   });
 
   it('rejects a correctly signed request with a stale timestamp (401)', async () => {
