@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { findBillGroup } from './accounts';
 import { isoDateSchema, monthOf, Period, period, previousMonthOf } from './dates';
 import { InvalidInputError, UnknownConfigurationError } from './errors';
-import { firstIssue, nameSchema, PeriodRule, periodRuleSchema } from './schemas';
+import { firstIssue, nameSchema, PeriodRule, periodRuleSchema, timeZoneSchema } from './schemas';
 
 type Db = Knex | Knex.Transaction;
 
@@ -21,21 +21,6 @@ export interface BillRunConfiguration {
   reportChannel: string | null;
   paused: boolean;
 }
-
-const timeZoneSchema = z
-  .string()
-  .trim()
-  .refine(
-    (tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'Expected an IANA time zone such as UTC or America/New_York.' },
-  );
 
 export const configurationInputSchema = z
   .object({

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { validate as nodeCronAccepts } from 'node-cron';
 import type { Knex } from 'knex';
 import { BillRequest, Clock, RunOptions, startBillRun } from './billRuns';
 import { findConfiguration } from './configurations';
@@ -27,7 +28,12 @@ function cronOf(schedule: string, timeZone: string): Cron {
 export function scheduleProblem(schedule: string, timeZone: string): string | null {
   try {
     const cron = cronOf(schedule, timeZone);
+    // croner computes fire times from any clock (catch-up, tests); node-cron, the project's
+    // cron library, must accept the expression too, so both agree on what is valid.
     if (!cron.nextRun(new Date(0))) return `The schedule "${schedule.trim()}" never fires.`;
+    if (!nodeCronAccepts(schedule.trim())) {
+      return `"${schedule.trim()}" is not a cron schedule (expected five fields such as "5 0 1 * *", or six with seconds).`;
+    }
     return null;
   } catch (e) {
     const detail = e instanceof Error ? e.message.replace(/^CronPattern: /, '').replace(/^CronDate: /, '') : String(e);

@@ -58,3 +58,18 @@ export function firstIssue(error: z.ZodError): string {
   const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
   return `${where}${issue.message}`;
 }
+
+export const timeZoneSchema = z
+  .string()
+  .trim()
+  .refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return tz.length > 0;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'Expected an IANA time zone such as UTC or America/New_York.' },
+  );

@@ -1,5 +1,5 @@
+import { scheduleProblem } from './schedules';
 import type { Knex } from 'knex';
-import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
 import { dayOf, parseIsoDate } from './dates';
 import { InvalidInputError } from './errors';
@@ -13,6 +13,7 @@ import {
   frequencySchema,
   PeriodRule,
   quantitySchema,
+  timeZoneSchema,
 } from './schemas';
 
 /**
@@ -215,21 +216,6 @@ const optionalText = (max: number, what: string) =>
     .nullish();
 const booleanSchema = z.boolean({ message: 'Expected yes or no.' });
 
-const timeZoneSchema = z
-  .string()
-  .trim()
-  .refine(
-    (tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return tz.length > 0;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'Expected an IANA time zone such as UTC or America/New_York.' },
-  );
-
 const priceSchema = z
   .string({ message: 'A price is required.' })
   .trim()
@@ -264,7 +250,7 @@ const periodSchema = z.string().transform((value, ctx) => {
 const scheduleSchema = z
   .string()
   .transform((s) => s.trim().replace(/\s+/g, ' '))
-  .refine((s) => s === '' || isCronExpression(s), { message: 'Expected a cron schedule such as "0 6 1 * *" (06:00 on the 1st).' })
+  .refine((s) => s === '' || scheduleProblem(s, 'UTC') === null, { message: 'Expected a cron schedule such as "0 6 1 * *" (06:00 on the 1st).' })
   .transform((s) => (s === '' ? null : s))
   .nullish();
 
