@@ -55,6 +55,9 @@ export function createBilling(db: Knex, clock: Clock = billRuns.systemClock) {
     addCredit: (input: credits.AddCreditInput) => credits.addCredit(db, input, clock),
     deleteCredit: (credit: string, actor: string) => credits.deleteCredit(db, credit, actor),
     disburseCredit: (input: credits.DisburseInput) => credits.disburseCredit(db, input),
+    // the same, also saying whether this call did it (false: its request key already had)
+    addCreditOnce: (input: credits.AddCreditInput) => credits.addCreditOnce(db, input, clock),
+    disburseCreditOnce: (input: credits.DisburseInput) => credits.disburseCreditOnce(db, input),
     reverseCredit: (credit: string, actor: string) => credits.reverseCredit(db, credit, actor),
     getCredit: (credit: string) => credits.getCredit(db, credit),
     listCredits: (account: string, options?: { includeDeleted?: boolean }) => credits.listCredits(db, account, options),

@@ -15,6 +15,7 @@ import * as m013 from './20261122_013_create_audit_log';
 import * as m030 from './20261122_030_guard_credit_ledger';
 import * as m040 from './20261122_040_create_setup_imports';
 import * as m050 from './20261122_050_create_scheduled_fires';
+import * as m080 from './20261122_080_create_pending_imports';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -34,4 +35,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_030_guard_credit_ledger', migration: m030 },
   { name: '20261122_040_create_setup_imports', migration: m040 },
   { name: '20261122_050_create_scheduled_fires', migration: m050 },
+  { name: '20261122_080_create_pending_imports', migration: m080 },
 ];

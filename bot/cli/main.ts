@@ -4,6 +4,7 @@ import { BillingError } from '../../billing/errors';
 import { Command, CommandInput, validateCommand } from '../commands/schema';
 import { errorOutcome, executeCommand, Outcome } from '../commands/execute';
 import { loadWorkedExample } from '../commands/demo';
+import { workbookHandlers } from '../commands/workbooks';
 import { ConfigError, loadConfig } from '../config';
 import { blocksToText, renderBlocks } from '../render';
 import { createScheduling, openServices, Services, withHandlers } from '../services';
@@ -54,7 +55,7 @@ function quantity(text: string | undefined): number | string | undefined {
 function buildProgram(io: CliIo, setJob: (job: Job, json: boolean) => void): Program {
   const program = new Program('billbot');
   program
-    .description('Bill accounts and manage credits from the terminal (the same commands as the Slack app).')
+    .description('Bill accounts, manage credits and move workbooks in and out from the terminal (the same commands as the Slack app).')
     .option('--json', 'print one JSON object instead of text')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined })
@@ -193,6 +194,52 @@ function buildProgram(io: CliIo, setJob: (job: Job, json: boolean) => void): Pro
     .argument('<id>', 'e.g. CR-7')
     .action((id: string, _opts, cmd: Program) => run(cmd, { kind: 'credit.reverse', credit: id }, 'billbot credit reverse <id>'));
 
+  program
+    .command('template')
+    .description('write the empty setup workbook (Accounts, Packages, Account Packages, Bill Runs, and a Read Me sheet)')
+    .argument('<file>', 'the .xlsx file to write')
+    .action((file: string, _opts, cmd: Program) => run(cmd, { kind: 'billing.template', file }, 'billbot template <file>'));
+
+  const importUsage = 'billbot import <file> [--dry-run]';
+  program
+    .command('import')
+    .description('check a setup workbook and apply it, all or nothing (any problem: nothing changes, exit code 1)')
+    .argument('<file>', 'the .xlsx setup workbook')
+    .option('--dry-run', 'check and count what would change, and write nothing')
+    .action((file: string, opts, cmd: Program) => run(cmd, { kind: 'billing.import', file, dryRun: Boolean(opts.dryRun) }, importUsage));
+
+  const exportUsage = 'billbot export accounts|invoices|credits <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N]';
+  program
+    .command('export')
+    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices or credits')
+    .argument('<what>', 'accounts, invoices or credits')
+    .argument('<file>', 'the .xlsx file to write')
+    .option('--account <name>', 'only this account and the accounts that invoice to it')
+    .option('--from <date>', 'from this date, YYYY-MM-DD (inclusive)')
+    .option('--to <date>', 'to this date, YYYY-MM-DD (inclusive)')
+    .option('--run <n>', 'invoices: only those of this bill run')
+    .action((what: string, file: string, opts, cmd: Program) => {
+      let runId: number | null = null;
+      if (opts.run !== undefined) {
+        const m = /^#?(\d{1,9})$/.exec(String(opts.run).trim());
+        if (!m) throw new UsageError(`"${opts.run}" is not a bill run number; usage: ${exportUsage}`);
+        runId = Number(m[1]);
+      }
+      run(
+        cmd,
+        {
+          kind: 'billing.export',
+          what: what.trim().toLowerCase() as 'accounts',
+          file,
+          account: opts.account ?? null,
+          from: opts.from ?? null,
+          to: opts.to ?? null,
+          run: runId,
+        },
+        exportUsage,
+      );
+    });
+
   return program;
 }
 
@@ -272,7 +319,10 @@ export async function main(argv: string[] = process.argv, io: CliIo = defaultIo(
           resumeCommand: (runId) => `billbot status ${runId} --resume`,
         });
         try {
-          outcome = await executeCommand(withHandlers(services, scheduling.handlers), job.command, { actor, channel: 'cli' });
+          // Workbooks are read and written relative to the working directory. An import that
+          // changes schedules reaches a running bot through the database (its scheduler LISTENs).
+          const handlers = { ...scheduling.handlers, ...workbookHandlers({ db: services.db }) };
+          outcome = await executeCommand(withHandlers(services, handlers), job.command, { actor, channel: 'cli' });
         } finally {
           await scheduling.scheduler.stop({ wait: true });
         }
@@ -300,6 +350,8 @@ function print(io: CliIo, outcome: Outcome, asJson: boolean): number {
     return EXIT_REFUSED;
   }
   io.stdout(asJson ? `${JSON.stringify(outcome, null, 2)}\n` : `${blocksToText(renderBlocks(outcome).blocks)}\n`);
+  // A workbook with problems is refused (nothing was imported), though its report was shown.
+  if (outcome.kind === 'workbook.import' && outcome.result.totalProblems > 0) return EXIT_REFUSED;
   return EXIT_OK;
 }
 

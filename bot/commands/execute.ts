@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Billing, BillRunReport, CreditView, InvoiceView } from '../../billing';
 import { BillingError } from '../../billing/errors';
 import type { ScheduleView } from '../scheduler/scheduler';
+import type { SetupImportResult } from '../../sheets';
 import type { Logger } from '../services';
 import { Command, CommandKind, CommandOf, HelpTopic, isModal } from './schema';
 
@@ -44,12 +45,25 @@ export type Outcome =
       resumeWith: string | null;
     }
   | { kind: 'help'; topic: HelpTopic | null }
+  /**
+   * A workbook written to a file (the shell, the CLI): the empty setup template or an export,
+   * with the rows written per sheet.
+   */
+  | { kind: 'workbook.written'; workbook: WorkbookKind; file: string; rows: Record<string, number> }
+  /**
+   * A setup workbook checked (`result.dryRun`: a preview, nothing written) or imported
+   * (`result.applied`); `result.problems` lists what stopped it.
+   */
+  | { kind: 'workbook.import'; file: string; result: SetupImportResult }
   /** A plain message (e.g. from a plugged-in handler, or the worked example loaded). */
   | { kind: 'notice'; title: string | null; text: string }
   /** A refusal with one sentence; `reference` is set for unexpected failures (see the log). */
   | { kind: 'error'; code: string; message: string; reference: string | null };
 
 export type OutcomeKind = Outcome['kind'];
+
+/** The workbooks billbot writes: the empty setup template and the three exports. */
+export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits';
 
 export interface CommandContext {
   /** Who asks: a Slack user id, the shell user, the CLI user. Recorded as who did it. */
@@ -104,6 +118,7 @@ const NOT_HERE: Partial<Record<CommandKind, string>> = {
   'billing.access': 'Roles apply to the Slack app; /billing access works there.',
   'billing.template': 'Workbook templates are not available here.',
   'billing.export': 'Exports are not available here.',
+  'billing.import': 'Imports are not available here.',
   'billing.schedules': 'Schedules are not available here.',
   'billing.schedule': 'Schedules are not available here.',
   'bill.resume': 'Resuming bill runs is not available here.',
@@ -195,6 +210,7 @@ async function run(billing: Billing, command: Exclude<Command, { kind: `${string
     case 'billing.access':
     case 'billing.template':
     case 'billing.export':
+    case 'billing.import':
     case 'billing.schedules':
     case 'billing.schedule':
     case 'bill.resume':

@@ -45,7 +45,7 @@ export function decodeSlackText(text: string): string {
 }
 
 const CREDIT_FORMS = '/credit add|disburse|reverse|delete|list ... (/credit help shows each form)';
-const BILLING_FORMS = '/billing help|run|invoices|invoice|access ... (/billing help shows each form)';
+const BILLING_FORMS = '/billing help|run|invoices|invoice|template|export|import|schedules|schedule|access ... (/billing help shows each form)';
 
 function quoteError(e: unknown, usage: string): never {
   if (e instanceof UnclosedQuoteError) {
@@ -329,8 +329,12 @@ function parseBilling(text: string): Command {
       return validateCommand({ kind: 'invoice.show', invoice: rest[0].text }, usage);
     }
     case 'template':
+      if (rest.length) throw new CommandSyntaxError('"/billing template" takes nothing after it', USAGE['billing.template']);
+      return validateCommand({ kind: 'billing.template' }, USAGE['billing.template']);
     case 'export':
-      return validateCommand({ kind: `billing.${sub}`, args: rest.map((t) => t.text) });
+      return parseExport(rest);
+    case 'import':
+      return parseImport(text, rest);
     case 'schedule':
       return parseSchedule(rest);
     case 'schedules':
@@ -360,4 +364,60 @@ function parseSchedule(rest: Token[]): Command {
   }
   if (name.length === 0) throw new CommandSyntaxError(`Name the configuration whose schedule to ${action.text.toLowerCase()}`, usage);
   return validateCommand({ kind: 'billing.schedule', action: action.text.toLowerCase(), configuration: joinTokens(name) }, usage);
+}
+
+/**
+ * `/billing export accounts|invoices|credits [<account>] [from D] [to D] [run N]`: the account
+ * runs up to the first clause (quote a name that contains "from", "to" or "run" before a date
+ * or number); the clauses come in any order, each at most once.
+ */
+function parseExport(rest: Token[]): Command {
+  const usage = USAGE['billing.export'];
+  if (rest.length === 0) throw new CommandSyntaxError('Say what to export: accounts, invoices or credits', usage);
+  const [first, ...tokens] = rest;
+  const what = first.quoted ? '' : first.text.toLowerCase().replace(/^(account|invoice|credit)$/, '$1s');
+  if (what !== 'accounts' && what !== 'invoices' && what !== 'credits') {
+    throw new CommandSyntaxError(`"${first.text}" is not an export; say accounts, invoices or credits`, usage);
+  }
+  const isDate = (t: Token | undefined) => /^\d{4}-/.test(t?.text ?? '');
+  const clause = (k: number) =>
+    (isWord(tokens[k], 'from', 'to') && isDate(tokens[k + 1])) || (isWord(tokens[k], 'run') && /^(?:#|run-?)?\d/i.test(tokens[k + 1]?.text ?? ''));
+  let i = 0;
+  const nameTokens: Token[] = [];
+  while (i < tokens.length && !clause(i)) nameTokens.push(tokens[i++]);
+  const values: { from: string | null; to: string | null; run: number | null } = { from: null, to: null, run: null };
+  while (i < tokens.length) {
+    const keyword = tokens[i];
+    const word = keyword.text.toLowerCase() as 'from' | 'to' | 'run';
+    const value = tokens[i + 1];
+    if (!clause(i) || !value) throw new CommandSyntaxError(`Did not understand "${keyword.text}"; the account comes before the dates`, usage);
+    if (values[word] !== null) throw new CommandSyntaxError(`"${word}" is given twice`, usage);
+    if (word === 'run') {
+      const m = /^(?:#|run-?)?(\d{1,9})$/i.exec(value.text);
+      if (!m) throw new CommandSyntaxError(`"${value.text}" is not a bill run number`, usage);
+      values.run = Number(m[1]);
+    } else {
+      try {
+        values[word] = parseIsoDate(value.text);
+      } catch {
+        throw new CommandSyntaxError(`"${value.text}" after "${word}" is not a real date; write dates as YYYY-MM-DD, for example 2026-09-30`, usage);
+      }
+    }
+    i += 2;
+  }
+  return validateCommand(
+    { kind: 'billing.export', what, account: nameTokens.length ? joinTokens(nameTokens) : null, ...values },
+    usage,
+  );
+}
+
+/** `/billing import <file> [preview]`: the file as typed (quote it to end it with "preview"). */
+function parseImport(text: string, rest: Token[]): Command {
+  const usage = USAGE['billing.import'];
+  const dryRun = rest.length > 0 && isWord(rest[rest.length - 1], 'preview', 'dry-run', '--dry-run');
+  const words = dryRun ? rest.slice(0, -1) : rest;
+  let file: string | null = null;
+  if (words.length === 1) file = words[0].text;
+  else if (words.length > 1) file = text.slice(words[0].start, words[words.length - 1].end).trim();
+  return validateCommand({ kind: 'billing.import', file, dryRun }, usage);
 }

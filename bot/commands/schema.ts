@@ -80,7 +80,37 @@ const slackUserSchema = z
   .string({ error: 'Name the user as a Slack mention like @alice.' })
   .regex(/^[UW][A-Z0-9]{2,}$/, 'Name the user as a Slack mention like @alice.');
 
-const args = z.array(z.string()).default([]);
+/** A file path as typed (the shell, the CLI). */
+const fileSchema = z
+  .string({ error: 'A file name is required.' })
+  .trim()
+  .min(1, 'A file name is required.')
+  .max(1024, 'A file name can be at most 1,024 characters.')
+  .refine((s) => !s.includes('\u0000'), 'A file name cannot contain a NUL character.');
+
+export const EXPORTS = ['accounts', 'invoices', 'credits'] as const;
+
+/**
+ * `accounts`: the setup workbook of everything stored (no filters); `invoices`: invoices and
+ * their transactions; `credits`: credits, disbursements and reversals. An account also takes
+ * in the accounts that invoice to it; dates are inclusive, either end may be left open.
+ */
+const billingExportSchema = z
+  .object({
+    kind: z.literal('billing.export'),
+    what: z.enum(EXPORTS, { error: 'Say what to export: accounts, invoices or credits.' }),
+    account: optional(name('The account')),
+    from: dateField,
+    to: dateField,
+    run: optional(runIdSchema),
+    file: optional(fileSchema),
+  })
+  .refine(inOrder.check, { message: 'The "from" date is after the "to" date; nothing could match.', path: ['from'] })
+  .refine((c) => c.what !== 'accounts' || (c.account === null && c.from === null && c.to === null && c.run === null), {
+    message: 'The accounts export is the whole setup; it takes no account, dates or bill run.',
+    path: ['what'],
+  })
+  .refine((c) => c.run === null || c.what === 'invoices', { message: 'Only the invoices export can be limited to one bill run.', path: ['run'] });
 
 const billSchema = z
   .object({
@@ -141,9 +171,11 @@ export const commandSchema = z.discriminatedUnion('kind', [
     user: slackUserSchema,
     role: roleSchema,
   }),
-  // Room for the workbook and schedule commands; their owners give the arguments meaning.
-  z.object({ kind: z.literal('billing.template'), args }),
-  z.object({ kind: z.literal('billing.export'), args }),
+  /** The empty setup workbook; `file` where a face writes it (the CLI's argument; null: the face picks a name). */
+  z.object({ kind: z.literal('billing.template'), file: optional(fileSchema) }),
+  billingExportSchema,
+  /** A setup workbook to check and apply (the shell and the CLI name a file; Slack takes an upload). */
+  z.object({ kind: z.literal('billing.import'), file: optional(fileSchema), dryRun: z.boolean().default(false) }),
   z.object({ kind: z.literal('billing.schedules') }),
   z.object({
     kind: z.literal('billing.schedule'),
@@ -198,8 +230,9 @@ export const USAGE = {
   'invoice.show': '/billing invoice <number>',
   'billing.help': '/billing help',
   'billing.access': '/billing access grant|revoke <@user> viewer|operator|admin',
-  'billing.template': '/billing template [what]',
-  'billing.export': '/billing export [what]',
+  'billing.template': '/billing template',
+  'billing.export': '/billing export accounts|invoices|credits [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>]',
+  'billing.import': '/billing import <file> [preview]',
   'billing.schedules': '/billing schedules',
   'billing.schedule': '/billing schedule pause|resume <configuration>',
 } as const;
@@ -256,6 +289,23 @@ export const HELP: HelpEntry[] = [
     topic: 'billing',
     usage: USAGE['billing.schedule'],
     description: "Pause a configuration's schedule, or resume it (the runs missed while paused are not caught up).",
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.template'],
+    description: 'Get an empty setup workbook (Accounts, Packages, Account Packages, Bill Runs) with a sheet that explains each column.',
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.export'],
+    description:
+      'Get a workbook: accounts is the whole setup (fill it in and import it back); invoices and credits can be limited to an account (with the accounts that invoice to it), dates and, for invoices, a bill run.',
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.import'],
+    description:
+      'Import a setup workbook (admins): it is checked first and nothing changes until you confirm; any problem means nothing is applied. In Slack, upload the .xlsx to billbot in a direct message (or in a channel, mentioning @billbot).',
   },
   { topic: 'billing', usage: USAGE['invoice.list'], description: 'List the invoices an account has received.' },
   { topic: 'billing', usage: USAGE['invoice.show'], description: 'Show an invoice with its transactions and disbursements.' },

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { CommandSyntaxError } from '../commands/errors';
@@ -5,7 +6,9 @@ import { errorOutcome, executeCommand, ExecutorServices, Outcome } from '../comm
 import { loadWorkedExample } from '../commands/demo';
 import { buildForm, checkField, commandFromForm, FormValues } from '../commands/forms';
 import { parseCommand, SLASH_COMMANDS, SlashCommand } from '../commands/parse';
-import { Command, isModal, ModalCommand } from '../commands/schema';
+import { Command, CommandOf, isModal, ModalCommand, USAGE } from '../commands/schema';
+import { configurationsChanged, importWorkbook, readWorkbookFile, workbookHandlers } from '../commands/workbooks';
+import { importIsReady } from '../render';
 import { blocksToText, renderBlocks } from '../render';
 import type { RunReporter } from '../scheduler/reporter';
 import type { Scheduling } from '../services';
@@ -30,6 +33,8 @@ export interface ShellOptions {
   signal?: AbortSignal;
   /** Scheduled bill runs, reported into this shell's output (none: the schedule commands are not available). */
   scheduling?: ShellScheduling;
+  /** Where /billing template and /billing export write, and /billing import reads relative names (default: the working directory). */
+  directory?: string;
 }
 
 export interface ShellScheduling {
@@ -60,9 +65,14 @@ export async function runShell(options: ShellOptions): Promise<void> {
     output.write(`${text}\n`);
   };
   const scheduling = options.scheduling?.create(new TextRunReporter(write)) ?? null;
-  const services: ExecutorServices = scheduling
-    ? { ...options.services, handlers: { ...options.services.handlers, ...scheduling.handlers } }
-    : options.services;
+  const directory = path.resolve(options.directory ?? process.cwd());
+  // A started scheduler times schedules changed by an import at once (it also LISTENs for them).
+  const reloadSchedules = scheduling && options.scheduling?.start ? () => scheduling.scheduler.reload() : undefined;
+  const workbooks = workbookHandlers({ db: options.services.billing.db, directory, onConfigurationsChanged: reloadSchedules });
+  const services: ExecutorServices = {
+    ...options.services,
+    handlers: { ...workbooks, ...options.services.handlers, ...scheduling?.handlers },
+  };
   const show = (outcome: Outcome) => write(blocksToText(renderBlocks(outcome).blocks));
   const ask = async (question: string): Promise<string | null> => {
     if (terminal) {
@@ -114,6 +124,32 @@ export async function runShell(options: ShellOptions): Promise<void> {
     }
   };
 
+  /**
+   * `/billing import <file>`: the file is read once and checked (nothing written), the
+   * preview shown, and only a "yes" applies those same bytes, all or nothing.
+   */
+  const importAsked = async (command: CommandOf<'billing.import'>): Promise<void> => {
+    if (!command.file) throw new CommandSyntaxError('Name the workbook file to import', USAGE['billing.import']);
+    const db = services.billing.db;
+    const file = await readWorkbookFile(path.resolve(directory, command.file));
+    const preview = await importWorkbook(db, file, { actor: user, dryRun: true });
+    show(preview);
+    if (!importIsReady(preview.result)) return;
+    for (;;) {
+      const answer = await ask('Apply it? (yes/no) ');
+      const word = answer?.trim().toLowerCase() ?? null;
+      if (word === 'yes' || word === 'y') break;
+      if (word === null || word === 'no' || word === 'n' || word === '') {
+        write(`Cancelled: nothing was imported from ${file.name}.`);
+        return;
+      }
+      write('Answer yes or no.');
+    }
+    const outcome = await importWorkbook(db, file, { actor: user, dryRun: false });
+    show(outcome);
+    if (configurationsChanged(outcome.result)) await reloadSchedules?.();
+  };
+
   const run = async (line: string): Promise<boolean> => {
     const text = line.trim();
     if (!text) return true;
@@ -136,6 +172,10 @@ export async function runShell(options: ShellOptions): Promise<void> {
       let command: Command | null = parseCommand(slash, m[2]);
       if (isModal(command)) command = await fill(command);
       if (!command) return true;
+      if (command.kind === 'billing.import' && !command.dryRun) {
+        await importAsked(command);
+        return true;
+      }
       const outcome = await executeCommand(services, command, {
         actor: user,
         channel: 'shell',

@@ -27,6 +27,8 @@ const ROLE_BY_KIND: Partial<Record<Command['kind'], Role>> = {
   'billing.schedule': 'operator',
   'bill.resume': 'operator',
   'billing.access': 'admin',
+  // A setup workbook changes accounts, packages and configurations at once; sent files and their Confirm/Cancel too.
+  'billing.import': 'admin',
 };
 
 export function requiredRole(command: Command): Role {

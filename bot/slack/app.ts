@@ -5,6 +5,7 @@ import type { webApi } from '@slack/bolt';
 import { createAccess } from '../../billing/access';
 import { register as registerActions } from './actions';
 import { register as registerCommands } from './commands';
+import { register as registerEvents } from './events';
 import type { SlackDeps, SlackServices } from './deps';
 import { describeFailure } from './errors';
 import { healthRoute } from './health';
@@ -12,6 +13,7 @@ import { register as registerOptions } from './options';
 import { guardRequests } from './requestGuard';
 import { RecentRequests } from './requestKeys';
 import { BackgroundWork } from './tasks';
+import type { UploadSettings } from './uploads';
 import { register as registerViews } from './views';
 
 export interface SlackAppOptions {
@@ -34,6 +36,8 @@ export interface SlackAppOptions {
   progressIntervalMs?: number;
   /** Invoicer families per bill run batch. */
   familiesPerBatch?: number;
+  /** Limits for workbooks sent to the bot (bot/slack/uploads.ts has the defaults). */
+  uploads?: Partial<UploadSettings>;
 }
 
 export interface SlackApp {
@@ -107,12 +111,14 @@ export function createSlackApp(services: SlackServices, options: SlackAppOptions
     logger: app.logger,
     progressIntervalMs: options.progressIntervalMs ?? 3000,
     familiesPerBatch: options.familiesPerBatch,
+    uploads: options.uploads,
   };
 
   registerCommands(app, deps);
   registerViews(app, deps);
   registerActions(app, deps);
   registerOptions(app, deps);
+  registerEvents(app, deps);
 
   // Bolt's extended error handler (extendedErrorHandler: true) also receives the request body.
   const onError = async ({ error, logger, body }: { error: CodedError; logger: Logger; body: unknown }): Promise<void> => {

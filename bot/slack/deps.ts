@@ -5,6 +5,7 @@ import type { Access } from '../../billing/access';
 import type { CommandHandlers, ExecutorServices } from '../commands/execute';
 import type { RecentRequests } from './requestKeys';
 import type { BackgroundWork } from './tasks';
+import type { UploadSettings } from './uploads';
 
 export type WebClient = webApi.WebClient;
 
@@ -29,6 +30,8 @@ export interface SlackDeps {
   progressIntervalMs: number;
   /** Invoicer families per bill run batch (each batch is one transaction); billing's default when absent. */
   familiesPerBatch?: number;
+  /** Limits for workbooks sent to the bot (size, how long a preview waits); uploads.ts has the defaults. */
+  uploads?: Partial<UploadSettings>;
 }
 
 /** The executor's services for Slack: the shared ones plus what only Slack handles. */

@@ -10,6 +10,7 @@ import { describeFailure } from './errors';
 import { openModal } from './modals/open';
 import { ephemeral, inChannel } from './reply';
 import { commandRequestKey } from './requestKeys';
+import { postWorkbook } from './workbooks';
 import { renderForSlack } from './runStatus';
 
 /** What a slash command listener uses (a subset of Bolt's arguments, so tests can pass fakes). */
@@ -20,6 +21,12 @@ export interface SlashArgs {
   client: WebClient;
   logger: Logger;
 }
+
+/** `/billing import` in Slack: the workbook comes as an upload, not a path. */
+const IMPORT_IN_SLACK =
+  'To import a setup workbook, upload the .xlsx file to me in a direct message (or in a channel I am in, mentioning me). ' +
+  'I check it first and show what it would change, with Confirm and Cancel buttons: nothing changes until you confirm. ' +
+  '`/billing template` gives an empty workbook, and `/billing export accounts` the current setup to edit.';
 
 /** Commands whose success everyone in the channel should see. */
 const NOTICE_KINDS = new Set<Command['kind']>(['credit.add', 'credit.disburse', 'credit.reverse', 'credit.delete', 'billing.schedule']);
@@ -92,6 +99,13 @@ async function perform(deps: SlackDeps, { command: slash, respond, client, logge
       await respond(changed ? inChannel(message) : ephemeral(message));
       return;
     }
+    case 'billing.template':
+    case 'billing.export':
+      await postWorkbook(deps, client, logger, command, where, respond);
+      return;
+    case 'billing.import':
+      await respond(ephemeral(IMPORT_IN_SLACK));
+      return;
   }
   const outcome = await executeCommand(executorServices(deps), command, { actor: slash.user_id, channel: slash.channel_id, requestKey });
   await respond(replyFor(command, outcome));

@@ -209,9 +209,17 @@ describe('parseCommand /billing', () => {
     expect(parseCommand('/billing', 'invoice INV-000018')).toEqual({ kind: 'invoice.show', invoice: 'INV-000018' });
   });
 
-  it('leaves the workbook commands their arguments, and reads the schedule forms', () => {
-    expect(parseCommand('/billing', 'template credits')).toEqual({ kind: 'billing.template', args: ['credits'] });
-    expect(parseCommand('/billing', 'export invoices "Parent Co"')).toEqual({ kind: 'billing.export', args: ['invoices', 'Parent Co'] });
+  it('reads the workbook commands (test/bot/workbooks.test.ts has every form) and the schedule forms', () => {
+    expect(parseCommand('/billing', 'template')).toEqual({ kind: 'billing.template', file: null });
+    expect(parseCommand('/billing', 'export invoices "Parent Co"')).toEqual({
+      kind: 'billing.export',
+      what: 'invoices',
+      account: 'Parent Co',
+      from: null,
+      to: null,
+      run: null,
+      file: null,
+    });
     expect(parseCommand('/billing', 'schedules')).toEqual({ kind: 'billing.schedules' });
     expect(parseCommand('/billing', 'schedule Monthly Billing pause')).toEqual({
       kind: 'billing.schedule',

@@ -6,6 +6,8 @@ import { billConfigurationAction } from './billConfiguration';
 import { creditDeleteAction } from './creditDelete';
 import { creditReverseAction } from './creditReverse';
 import { RESUME_ACTION, resumeRunAction } from '../runStatus';
+import { CANCEL_IMPORT_ACTION, CONFIRM_IMPORT_ACTION } from '../uploads';
+import { importCancelAction, importConfirmAction } from './importDecision';
 
 /** One listener per interactive element (block_actions, by action id). */
 export function register(app: App, deps: SlackDeps): void {
@@ -13,4 +15,6 @@ export function register(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: DELETE_ACTION }, creditDeleteAction(deps));
   app.action<BlockAction<StaticSelectAction>>({ type: 'block_actions', action_id: CONFIGURATION_ACTION }, billConfigurationAction(deps));
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: RESUME_ACTION }, resumeRunAction(deps));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: CONFIRM_IMPORT_ACTION }, importConfirmAction(deps));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: CANCEL_IMPORT_ACTION }, importCancelAction(deps));
 }

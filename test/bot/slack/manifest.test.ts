@@ -15,10 +15,19 @@ describe('the app manifest', () => {
   });
 
   it('asks for exactly the scopes the app uses, with interactivity and the upload events', () => {
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'files:read', 'files:write', 'im:history', 'users:read']);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
+      'channels:history',
+      'chat:write',
+      'commands',
+      'files:read',
+      'files:write',
+      'groups:history',
+      'im:history',
+      'users:read',
+    ]);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
     expect(manifest.settings.interactivity.message_menu_options_url).toMatch(/\/slack\/events$/);
-    expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual(['file_shared', 'message.im']);
+    expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual(['file_shared', 'message.channels', 'message.groups', 'message.im']);
   });
 });

@@ -1,0 +1,254 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import type { Knex } from 'knex';
+import { BillingError } from '../../billing/errors';
+import {
+  DEFAULT_LIMITS,
+  exportAccounts,
+  exportCredits,
+  exportInvoices,
+  importSetupWorkbook,
+  NotAWorkbookError,
+  SetupImportResult,
+  WorkbookTooLargeError,
+  writeTemplate,
+} from '../../sheets';
+import { megabytes } from '../../sheets/limits';
+import { CommandSyntaxError } from './errors';
+import type { CommandHandlers, Outcome, WorkbookKind } from './execute';
+import { CommandOf, USAGE } from './schema';
+
+/**
+ * The workbook commands for the faces that have files (the shell and the CLI), and the
+ * pieces the Slack app shares with them:
+ *
+ *   /billing template                  → workbook.written (the empty setup workbook)
+ *   /billing export accounts|invoices|credits [...] → workbook.written
+ *   /billing import <file> [preview]   → workbook.import (checked; applied unless a preview)
+ *
+ * The workbooks themselves are sheets/'s business; this is where they meet files and people.
+ */
+
+/** A workbook file that cannot be written or read where it was named. */
+export class WorkbookFileError extends BillingError {
+  readonly code = 'workbook_file';
+}
+
+/** A workbook's bytes as received (an upload, a file read once): what is checked is what is applied. */
+export interface WorkbookBytes {
+  /** The file's name as its sender named it. */
+  name: string;
+  data: Buffer;
+  /** SHA-256 of the bytes, in hexadecimal. */
+  sha256: string;
+}
+
+export function sha256Of(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function workbookBytes(name: string, data: Buffer): WorkbookBytes {
+  return { name, data, sha256: sha256Of(data) };
+}
+
+/** Reads a workbook file once, refusing one over the size limit before reading it. */
+export async function readWorkbookFile(file: string, maxBytes = DEFAULT_LIMITS.maxBytes): Promise<WorkbookBytes> {
+  let size: number;
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) throw new NotAWorkbookError(`${file} is a folder, not an Excel workbook (.xlsx).`);
+    size = stat.size;
+  } catch (e) {
+    if (e instanceof BillingError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new NotAWorkbookError(code === 'ENOENT' ? `There is no file ${file}.` : `The file ${file} cannot be read (${code ?? 'unknown error'}).`);
+  }
+  if (size > maxBytes) {
+    throw new WorkbookTooLargeError(`${path.basename(file)} is ${megabytes(size)}; a workbook can be at most ${megabytes(maxBytes)}.`);
+  }
+  let data: Buffer;
+  try {
+    data = await fs.readFile(file);
+  } catch (e) {
+    throw new NotAWorkbookError(`The file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'unknown error'}).`);
+  }
+  return workbookBytes(path.basename(file), data);
+}
+
+/** Rows created and updated by an import (and bill groups created): 0 means it changes nothing. */
+export function importChanges(result: SetupImportResult): number {
+  const sheets = [result.accounts, result.packages, result.accountPackages, result.billRuns];
+  return sheets.reduce((n, c) => n + c.created + c.updated, 0) + result.billGroupsCreated.length;
+}
+
+/** True when an applied import created or changed bill run configurations (schedules may have moved). */
+export function configurationsChanged(result: SetupImportResult): boolean {
+  return result.applied && result.billRuns.created + result.billRuns.updated > 0;
+}
+
+/** Checks a setup workbook (dryRun) or checks and applies it, all or nothing. */
+export async function importWorkbook(
+  db: Knex,
+  file: WorkbookBytes,
+  options: { actor: string; dryRun: boolean },
+): Promise<Extract<Outcome, { kind: 'workbook.import' }>> {
+  const result = await importSetupWorkbook(db, Readable.from(file.data), { actor: options.actor, dryRun: options.dryRun });
+  return { kind: 'workbook.import', file: file.name, result };
+}
+
+export type WorkbookCommand = CommandOf<'billing.template'> | CommandOf<'billing.export'>;
+
+/** Writes the template or an export; the rows written per sheet. */
+export async function writeWorkbook(db: Knex, command: WorkbookCommand, out: Writable | string): Promise<{ workbook: WorkbookKind; rows: Record<string, number> }> {
+  if (command.kind === 'billing.template') return { workbook: 'template', rows: { ...(await writeTemplate(out)) } };
+  switch (command.what) {
+    case 'accounts':
+      return { workbook: 'accounts', rows: { ...(await exportAccounts(db, out)) } };
+    case 'invoices':
+      return {
+        workbook: 'invoices',
+        rows: { ...(await exportInvoices(db, out, { account: command.account, from: command.from, to: command.to, billRunId: command.run })) },
+      };
+    case 'credits':
+      return { workbook: 'credits', rows: { ...(await exportCredits(db, out, { account: command.account, from: command.from, to: command.to })) } };
+  }
+}
+
+/** Writes the template or an export into memory (for an upload). */
+export async function workbookToBuffer(db: Knex, command: WorkbookCommand): Promise<{ workbook: WorkbookKind; rows: Record<string, number>; data: Buffer }> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      done();
+    },
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    sink.once('finish', resolve);
+    sink.once('error', reject);
+  });
+  const written = await writeWorkbook(db, command, sink);
+  await finished;
+  return { ...written, data: Buffer.concat(chunks) };
+}
+
+function slug(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+}
+
+/** A file name that says what the workbook holds: billbot-invoices-parent-co-2026-09-01-2026-09-30.xlsx. */
+export function workbookFileName(command: WorkbookCommand, today: string): string {
+  if (command.kind === 'billing.template') return 'billbot-setup-template.xlsx';
+  const parts = ['billbot', command.what];
+  const account = command.account ? slug(command.account) : '';
+  if (account) parts.push(account);
+  if (command.run !== null) parts.push(`run-${command.run}`);
+  if (command.from) parts.push(`from-${command.from}`);
+  if (command.to) parts.push(`to-${command.to}`);
+  if (!command.from && !command.to && command.run === null) parts.push(today);
+  return `${parts.join('-')}.xlsx`;
+}
+
+/** Opens a new file next to `wanted` that does not exist yet (name.xlsx, name-2.xlsx, ...). */
+async function freshFile(wanted: string): Promise<string> {
+  const ext = path.extname(wanted);
+  const base = wanted.slice(0, wanted.length - ext.length);
+  for (let n = 1; n <= 1000; n++) {
+    const candidate = n === 1 ? wanted : `${base}-${n}${ext}`;
+    try {
+      const handle = await fs.open(candidate, 'wx');
+      await handle.close();
+      return candidate;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      throw new WorkbookFileError(`${candidate} cannot be written (${code ?? 'unknown error'}).`);
+    }
+  }
+  throw new WorkbookFileError(`There are too many files named like ${path.basename(wanted)} in ${path.dirname(wanted)}; move some away.`);
+}
+
+/** Checks that a named file can be written: an .xlsx name, in a folder that exists, not a folder itself. */
+async function writableFile(file: string): Promise<string> {
+  if (!/\.xlsx$/i.test(file)) throw new WorkbookFileError(`Name the workbook file with the .xlsx extension (not "${path.basename(file)}"), so that Excel opens it.`);
+  const folder = await fs.stat(path.dirname(file)).catch(() => null);
+  if (!folder?.isDirectory()) throw new WorkbookFileError(`${file} cannot be written: its folder does not exist.`);
+  const existing = await fs.stat(file).catch(() => null);
+  if (existing && !existing.isFile()) throw new WorkbookFileError(`${file} cannot be written: it is a folder.`);
+  return file;
+}
+
+/**
+ * Writes a workbook next to `file` and moves it into place once complete: a failed export
+ * (an unknown account, a full disk) leaves no half-written file and keeps any earlier file.
+ */
+async function writeInPlace<T>(file: string, write: (temporary: string) => Promise<T>): Promise<T> {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const result = await write(temporary);
+    await fs.rename(temporary, file);
+    return result;
+  } catch (e) {
+    await fs.rm(temporary, { force: true }).catch(() => undefined);
+    if (e instanceof BillingError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new WorkbookFileError(`${file} cannot be written (${code}).`);
+    throw e;
+  }
+}
+
+export interface WorkbookHandlerOptions {
+  db: Knex;
+  /** Where relative file names are read and written, and where unnamed workbooks go (default: the working directory). */
+  directory?: string;
+  /**
+   * Called after an applied import that created or changed bill run configurations: a
+   * started scheduler's reload(), so that new schedules are timed at once. (Schedulers also
+   * LISTEN for the configurations' NOTIFY and poll, so another process catches up by itself.)
+   */
+  onConfigurationsChanged?: () => Promise<void>;
+  /** Today's date for file names (default: the UTC date). */
+  today?: () => string;
+}
+
+/** The workbook commands, for ExecutorServices.handlers. */
+export function workbookHandlers(options: WorkbookHandlerOptions): CommandHandlers {
+  const { db } = options;
+  const directory = () => options.directory ?? process.cwd();
+  const today = options.today ?? (() => new Date().toISOString().slice(0, 10));
+
+  const write = async (command: WorkbookCommand): Promise<Outcome> => {
+    const named = !!command.file;
+    const file = command.file
+      ? await writableFile(path.resolve(directory(), command.file))
+      : await freshFile(path.resolve(directory(), workbookFileName(command, today())));
+    try {
+      const { workbook, rows } = await writeInPlace(file, (temporary) => writeWorkbook(db, command, temporary));
+      return { kind: 'workbook.written', workbook, file, rows };
+    } catch (e) {
+      // The empty file that reserved the name goes too.
+      if (!named) await fs.rm(file, { force: true }).catch(() => undefined);
+      throw e;
+    }
+  };
+
+  return {
+    'billing.template': write,
+    'billing.export': write,
+    'billing.import': async (command, ctx) => {
+      if (!command.file) throw new CommandSyntaxError('Name the workbook file to import', USAGE['billing.import']);
+      const file = await readWorkbookFile(path.resolve(directory(), command.file));
+      const outcome = await importWorkbook(db, file, { actor: ctx.actor, dryRun: command.dryRun });
+      if (configurationsChanged(outcome.result)) await options.onConfigurationsChanged?.();
+      return outcome;
+    },
+  };
+}

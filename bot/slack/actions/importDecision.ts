@@ -1,0 +1,100 @@
+import { cancelPendingImport, confirmPendingImport, PendingImport, PendingImportError } from '../../../billing/pendingImports';
+import { validateCommand } from '../../commands';
+import { importWorkbook, workbookBytes } from '../../commands/workbooks';
+import { escapeMrkdwn, renderBlocks } from '../../render';
+import { authorize } from '../access';
+import type { SlackDeps } from '../deps';
+import { describeFailure } from '../errors';
+import { ephemeral, inChannel } from '../reply';
+import { checkSummary, readImportButtonValue } from '../uploads';
+import type { ButtonArgs } from './creditButton';
+
+/**
+ * Confirm and Cancel under a workbook's preview. Both need the admin role (checked and
+ * audited on every click). Confirm applies the bytes that were previewed, all or nothing, once:
+ * a second click (a double click, a retry, another process) finds the file decided and says
+ * so. The preview is replaced by the result; a workbook sent in a channel has its result
+ * posted there too.
+ */
+function decidedBefore(p: PendingImport): string {
+  const who = p.decidedBy ? ` by <@${p.decidedBy}>` : '';
+  const when = p.decidedAt ? ` at ${p.decidedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  const name = `*${escapeMrkdwn(p.fileName)}*`;
+  switch (p.status) {
+    case 'applied':
+      return `${name} was already imported${who}${when}; it is not imported again.`;
+    case 'failed':
+      return `${name} was already tried${who}${when} and had problems, so nothing was imported; fix them and send the file again.`;
+    case 'cancelled':
+      return `${name} was cancelled${who}${when}; send the file again to import it.`;
+    default:
+      return `${name} cannot be decided now; send the file again.`;
+  }
+}
+
+type Decision = 'confirm' | 'cancel';
+
+async function handleDecision(deps: SlackDeps, decision: Decision, args: ButtonArgs): Promise<void> {
+  const { ack, body, action, respond, logger } = args;
+  await ack();
+  await deps.tasks.run(
+    async () => {
+      const value = readImportButtonValue(action.value);
+      const user = body.user.id;
+      const channel = body.channel?.id ?? null;
+      const audit = { user, channel, command: `button:${action.action_id}`, input: action.value ?? '' };
+      if (!value) {
+        await respond(ephemeral('That button is not one billbot understands any more; send the workbook again.', { replace_original: false }));
+        return;
+      }
+      const refused = await authorize(deps, audit, validateCommand({ kind: 'billing.import', dryRun: decision === 'cancel' }));
+      if (refused) {
+        await respond(ephemeral(refused, { replace_original: false }));
+        return;
+      }
+      // A second click (or another process's) waits for the first one's lock, then finds the file decided.
+      const db = deps.services.db;
+      // The preview is replaced as it was shown: only to its sender in a channel, as a message in a direct message.
+      const inChannelPreview = (body.container as { is_ephemeral?: boolean } | undefined)?.is_ephemeral === true;
+      const replace = (m: Parameters<typeof ephemeral>[0]) => (inChannelPreview ? ephemeral : inChannel)(m, { replace_original: true });
+      try {
+        if (decision === 'cancel') {
+          const cancelled = await cancelPendingImport(db, value.pending, user);
+          const text = cancelled.done
+            ? `Cancelled: nothing was imported from *${escapeMrkdwn(cancelled.pending.fileName)}*.`
+            : decidedBefore(cancelled.pending);
+          await respond(cancelled.done ? replace(text) : ephemeral(text, { replace_original: false }));
+          return;
+        }
+        const confirmed = await confirmPendingImport(db, value.pending, user, async (trx, content, pending) => {
+          const outcome = await importWorkbook(trx, workbookBytes(pending.fileName, content), { actor: user, dryRun: false });
+          return { applied: outcome.result.applied, summary: checkSummary(outcome.result), value: outcome };
+        });
+        if (!confirmed.done) {
+          await respond(ephemeral(decidedBefore(confirmed.pending), { replace_original: false }));
+          return;
+        }
+        const rendered = renderBlocks(confirmed.value);
+        await respond(replace(rendered));
+        // Sent in a channel (the preview was only for the sender): the channel learns of the change.
+        if (confirmed.value.result.applied && inChannelPreview) await respond(inChannel(rendered, { replace_original: false }));
+      } catch (error) {
+        if (!(error instanceof PendingImportError)) throw error;
+        await respond(ephemeral(error.message, { replace_original: false }));
+      }
+    },
+    async (error) => {
+      await respond(ephemeral(`:warning: ${describeFailure(error, logger, 'the import button')}`, { replace_original: false }));
+    },
+  );
+}
+
+/** "Confirm import" under a preview. */
+export function importConfirmAction(deps: SlackDeps) {
+  return (args: ButtonArgs): Promise<void> => handleDecision(deps, 'confirm', args);
+}
+
+/** "Cancel" under a preview. */
+export function importCancelAction(deps: SlackDeps) {
+  return (args: ButtonArgs): Promise<void> => handleDecision(deps, 'cancel', args);
+}
