@@ -37,7 +37,12 @@ export interface RunOptions {
   clock?: Clock;
   /** Invoicer families per batch (each batch is one transaction). */
   familiesPerBatch?: number;
-  /** Called after each batch commits. */
+  /**
+   * Batches billed at the same time by this call, each in its own transaction on its own
+   * connection (default 1). Inside a caller's transaction (a preview) there is one.
+   */
+  workers?: number;
+  /** Called after each batch commits (never twice at the same time). */
   onProgress?: (p: { runId: number; batchesDone: number; batchesTotal: number }) => void | Promise<void>;
 }
 
@@ -107,6 +112,9 @@ export interface BillRunReport {
 
 class PreviewRollback extends Error {}
 
+/** A batch size that puts every invoicer family of a run in one batch. */
+const WHOLE_RUN = 2 ** 31 - 1;
+
 function parseRequest(request: BillRequest) {
   const parsed = billRequestSchema.safeParse(request);
   if (!parsed.success) throw new InvalidInputError(firstIssue(parsed.error));
@@ -155,6 +163,12 @@ async function recordBillRun(
       );
     }
     const account = req.account ? await findAccount(trx, req.account) : null;
+    if (account) {
+      // Lock order (README, "Locks"): an invoicer's row first. The run's row refers to its
+      // account (a key-share lock); when that account is an invoicer, lock it first, or two
+      // previews of it (each one transaction) deadlock.
+      await trx('accounts').where('id', account.id).whereNull('invoicer_id').forUpdate().first('id');
+    }
     if (account && account.status !== 'active') {
       throw new AccountNotBillableError(`Account "${account.name}" is ${account.status}; only active accounts can be billed.`);
     }
@@ -180,7 +194,7 @@ async function recordBillRun(
         status: 'scheduled',
       })
       .returning('id');
-    await planBatches(trx, run.id, config, account?.id ?? null, options.familiesPerBatch ?? 1000);
+    await planBatches(trx, run.id, config, account?.id ?? null, options.familiesPerBatch ?? 5000);
     if (account && config.billPackages) {
       // Billable means an active package on an active account (an inactive child's packages are not).
       const billable = await trx('bill_run_batches as b')
@@ -250,195 +264,251 @@ interface RunRow {
  * (with invoice generation) one invoice per invoicer with its credits and reversals.
  */
 async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[]): Promise<void> {
-  // Who each account invoices to, following invoicer links to the end.
+  // For this transaction: a batch sorts and hashes tens of thousands of rows, which the default
+  // 4 MB of work memory would spill to disk; and what it reads is cached, so that an index
+  // look-up costs about what a sequential read does.
+  await trx.raw(`SET LOCAL work_mem = '64MB'; SET LOCAL random_page_cost = 1.1`);
+  // Who each account invoices to (following invoicer links to the end), with the account's
+  // status and the invoicer's currency, so that the statement below need not read accounts.
   const { rows: family } = await trx.raw(
-    `WITH RECURSIVE up(account_id, cur, next, depth) AS (
-       SELECT a.id, a.id, a.invoicer_id, 0 FROM unnest(?::bigint[]) AS u(id) JOIN accounts a ON a.id = u.id
+    // Look-ups by id (= ANY, and LIMIT 1 for each step up), so that the cost follows the batch
+    // and not the number of accounts: a hash join would read every account for every batch.
+    `WITH RECURSIVE up(account_id, status, cur, next, currency, depth) AS (
+       SELECT a.id, a.status, a.id, a.invoicer_id, a.currency, 0 FROM accounts a WHERE a.id = ANY(?::bigint[])
        UNION ALL
-       SELECT up.account_id, i.id, i.invoicer_id, up.depth + 1 FROM up JOIN accounts i ON i.id = up.next WHERE up.depth < 100
-     ) SELECT account_id, cur AS bill_to FROM up WHERE next IS NULL`,
+       SELECT up.account_id, up.status, i.id, i.invoicer_id, i.currency, up.depth + 1
+       FROM up CROSS JOIN LATERAL (SELECT i.id, i.invoicer_id, i.currency FROM accounts i WHERE i.id = up.next LIMIT 1) i
+       WHERE up.depth < 100
+     ) SELECT account_id, status, cur AS bill_to, currency FROM up WHERE next IS NULL`,
     [accountIds],
   );
-  const ids: number[] = family.map((r: any) => r.account_id);
   const invoicers = [...new Set<number>(family.map((r: any) => r.bill_to))].sort((a, b) => a - b);
   // Every write that touches an invoicer's money takes the invoicer's row lock first, in id
   // order: two runs (or a run and a disbursement) for one family wait for each other.
-  await trx.raw(
-    'SELECT a.id FROM unnest(?::bigint[]) AS u(id) JOIN accounts a ON a.id = u.id ORDER BY a.id FOR UPDATE OF a',
-    [invoicers],
-  );
+  await trx.raw('SELECT a.id FROM accounts a WHERE a.id = ANY(?::bigint[]) ORDER BY a.id FOR UPDATE OF a', [invoicers]);
 
-  const params = { run: run.id, ps: run.period_start, pe: run.period_end, posting: run.posting_date };
-  if (run.bill_packages) {
-    await trx.raw(
-      `WITH due AS MATERIALIZED (
-         SELECT ap.id, ap.account_id, ap.package_id, ap.quantity, ap.next_bill_date, ap.anchor_day, ap.cancel_date,
-                CASE p.frequency WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6 ELSE 12 END AS months
-         FROM unnest(:ids::bigint[]) AS u(id)
-         JOIN accounts a ON a.id = u.id
-         JOIN account_packages ap ON ap.account_id = a.id
-         JOIN packages p ON p.id = ap.package_id
-         WHERE ap.status = 'active' AND a.status = 'active'
-           AND ap.next_bill_date BETWEEN :ps::date AND :pe::date
-           AND (ap.cancel_date IS NULL OR ap.next_bill_date < ap.cancel_date)
-       ),
-       periods AS (
-         SELECT due.*,
-                billbot_add_months(due.next_bill_date, k * due.months, due.anchor_day) AS period_start,
-                billbot_add_months(due.next_bill_date, (k + 1) * due.months, due.anchor_day) AS next_date
-         FROM due CROSS JOIN LATERAL generate_series(0,
-           ((extract(year FROM :pe::date) - extract(year FROM due.next_bill_date)) * 12
-             + extract(month FROM :pe::date) - extract(month FROM due.next_bill_date))::int / due.months) AS k
-       ),
-       billable AS MATERIALIZED (
-         SELECT * FROM periods
-         WHERE period_start <= :pe::date AND (cancel_date IS NULL OR period_start < cancel_date)
-       ),
-       charged AS (
-         INSERT INTO transactions (kind, account_id, account_package_id, service_id, period_start, period_end,
-                                   quantity, amount, posting_date, bill_run_id)
-         SELECT 'charge', b.account_id, b.id, s.id, b.period_start, b.next_date - 1,
-                b.quantity, COALESCE(o.price, s.price) * b.quantity, :posting::date, :run
-         FROM billable b
-         JOIN services s ON s.package_id = b.package_id
-         LEFT JOIN service_price_overrides o ON o.account_package_id = b.id AND o.service_id = s.id
-         ON CONFLICT DO NOTHING
-         RETURNING id
-       ),
-       moved AS (
-         UPDATE account_packages ap SET next_bill_date = x.next_date
-         FROM (SELECT id, max(next_date) AS next_date FROM billable GROUP BY id) x
-         WHERE ap.id = x.id
-       )
-       -- Every other package of these accounts is reported as skipped, with its reason. The
-       -- statement sees the snapshot from before its own updates, so next_bill_date is as found.
+  // The accounts this batch bills (`billed`), and each invoicer not billed itself, whose credits
+  // and pending reversals still go on its own invoice; with the invoicer of each.
+  const pairs = new Map<number, { billTo: number; billed: boolean; status: string | null; currency: string }>();
+  const currencyOf = new Map<number, string>();
+  for (const r of family) {
+    pairs.set(r.account_id, { billTo: r.bill_to, billed: true, status: r.status, currency: r.currency });
+    currencyOf.set(r.bill_to, r.currency);
+  }
+  for (const i of invoicers) if (!pairs.has(i)) pairs.set(i, { billTo: i, billed: false, status: null, currency: currencyOf.get(i)! });
+  const accounts = [...pairs.keys()];
+
+  // One statement does the batch, so that each row is written once and in its final form:
+  // the charges (and reversed credits) are inserted already on their invoice. Invoice ids are
+  // drawn from the sequence first (one per invoicer with anything to invoice); an invoice is
+  // then made for each id that received a line, with the sum of its lines and the next gapless
+  // numbers. The foreign keys are checked at the end of the statement, once the invoices exist.
+  // Every part sees the snapshot from before the statement: the skips see next_bill_date as
+  // found, and the earlier uninvoiced transactions picked up are only those from before.
+  const { rows: automatic } = await trx.raw(
+    `WITH m AS MATERIALIZED (
+       SELECT * FROM unnest(:accounts::bigint[], :billTos::bigint[], :billed::boolean[], :statuses::text[], :currencies::text[])
+         AS m(account_id, bill_to, billed, status, currency)
+     ),
+     due AS MATERIALIZED (
+       SELECT ap.id, ap.account_id, m.bill_to, m.currency, ap.package_id, ap.quantity, ap.next_bill_date, ap.anchor_day,
+              ap.cancel_date, f.months,
+              -- the last period (counting from 0) that can start by the end of the billing period
+              ((extract(year FROM :pe::date) - extract(year FROM ap.next_bill_date)) * 12
+                + extract(month FROM :pe::date) - extract(month FROM ap.next_bill_date))::int / f.months AS last_k
+       FROM m
+       JOIN account_packages ap ON ap.account_id = m.account_id
+       JOIN packages p ON p.id = ap.package_id
+       CROSS JOIN LATERAL (
+         SELECT CASE p.frequency WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6 ELSE 12 END AS months
+       ) f
+       WHERE :billPackages AND m.billed AND ap.status = 'active' AND m.status = 'active'
+         AND ap.next_bill_date BETWEEN :ps::date AND :pe::date
+         AND (ap.cancel_date IS NULL OR ap.next_bill_date < ap.cancel_date)
+     ),
+     -- Each due package's first period and, when catching up, the missed periods after it (a
+     -- series is generated only for those).
+     periods AS (
+       SELECT due.*, 0 AS k FROM due
+       UNION ALL
+       SELECT due.*, k FROM due CROSS JOIN LATERAL generate_series(1, due.last_k) AS k WHERE due.last_k >= 1
+     ),
+     billable AS MATERIALIZED (
+       SELECT periods.*, d.period_start, d.next_date
+       FROM periods
+       CROSS JOIN LATERAL (
+         SELECT billbot_add_months(periods.next_bill_date, periods.k * periods.months, periods.anchor_day) AS period_start,
+                billbot_add_months(periods.next_bill_date, (periods.k + 1) * periods.months, periods.anchor_day) AS next_date
+       ) d
+       WHERE d.period_start <= :pe::date AND (periods.cancel_date IS NULL OR d.period_start < periods.cancel_date)
+     ),
+     -- One charge per service and period. A period charged already (its next bill date was
+     -- moved back by hand) is not charged again: found by an index look-up per charge
+     -- (transactions_charge_once, which also refuses any duplicate outright).
+     lines AS MATERIALIZED (
+       SELECT b.account_id, b.bill_to, b.currency, b.id AS account_package_id, s.id AS service_id, b.period_start, b.next_date - 1 AS period_end,
+              b.quantity, COALESCE(o.price, s.price) * b.quantity AS amount
+       FROM billable b
+       JOIN services s ON s.package_id = b.package_id
+       LEFT JOIN service_price_overrides o ON o.account_package_id = b.id AND o.service_id = s.id
+       LEFT JOIN LATERAL (
+         SELECT true AS found FROM transactions t
+         WHERE t.account_package_id = b.id AND t.service_id = s.id AND t.period_start = b.period_start AND t.kind = 'charge'
+         LIMIT 1
+       ) charged_before ON true
+       WHERE charged_before.found IS NULL
+     ),
+     reversing AS MATERIALIZED (
+       SELECT c.id AS credit_id, c.account_id, m.bill_to, m.currency, c.reversed_amount AS amount
+       FROM m JOIN credits c ON c.account_id = m.account_id
+       WHERE :generateInvoice AND c.status = 'reversal pending'
+         AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.credit_id = c.id AND t.kind = 'reversed credit')
+     ),
+     waiting AS MATERIALIZED (
+       SELECT t.id, m.bill_to, m.currency
+       FROM m JOIN transactions t ON t.account_id = m.account_id
+       WHERE :generateInvoice AND t.invoice_id IS NULL AND (m.billed OR t.kind = 'reversed credit')
+     ),
+     new_invoices AS MATERIALIZED (
+       SELECT bill_to, currency, nextval('invoices_id_seq') AS invoice_id
+       FROM (SELECT bill_to, currency FROM lines UNION SELECT bill_to, currency FROM reversing UNION SELECT bill_to, currency FROM waiting) x
+       WHERE :generateInvoice
+     ),
+     -- The charges, then the reversed credits, in one insert: ids in this order (an invoice lists
+     -- its lines by id). Every line is inserted, or the statement fails.
+     inserted AS (
+       INSERT INTO transactions (kind, account_id, account_package_id, service_id, credit_id, period_start, period_end,
+                                 quantity, amount, posting_date, bill_run_id, invoice_id)
+       SELECT x.kind, x.account_id, x.account_package_id, x.service_id, x.credit_id, x.period_start, x.period_end,
+              x.quantity, x.amount, :posting::date, :run, x.invoice_id
+       FROM (
+         SELECT 'charge' AS kind, l.account_id, l.account_package_id, l.service_id, NULL::bigint AS credit_id,
+                l.period_start, l.period_end, l.quantity, l.amount, i.invoice_id
+         FROM lines l LEFT JOIN new_invoices i ON i.bill_to = l.bill_to
+         UNION ALL
+         SELECT 'reversed credit', r.account_id, NULL, NULL, r.credit_id, NULL, NULL, 1, r.amount, i.invoice_id
+         FROM reversing r JOIN new_invoices i ON i.bill_to = r.bill_to
+       ) x
+       ORDER BY x.kind, x.account_id, x.account_package_id, x.period_start, x.service_id, x.credit_id
+     ),
+     picked_up AS (
+       UPDATE transactions t SET invoice_id = i.invoice_id
+       FROM waiting w JOIN new_invoices i ON i.bill_to = w.bill_to
+       WHERE t.id = w.id AND t.invoice_id IS NULL
+       RETURNING t.invoice_id, t.amount, CASE WHEN t.kind = 'reversed credit' THEN t.credit_id END AS credit_id
+     ),
+     -- Each new invoice's total: its charges and reversed credits (all inserted above) and the
+     -- earlier transactions it picked up. An invoice id that got no line is not used.
+     totals AS MATERIALIZED (
+       SELECT i.invoice_id, i.bill_to, i.currency, x.total, row_number() OVER (ORDER BY i.bill_to) AS k
+       FROM (
+         SELECT invoice_id, sum(amount) AS total
+         FROM (
+           SELECT i.invoice_id, c.amount
+           FROM (
+             SELECT bill_to, sum(amount) AS amount
+             FROM (SELECT bill_to, amount FROM lines UNION ALL SELECT bill_to, amount FROM reversing) l
+             GROUP BY bill_to
+           ) c
+           JOIN new_invoices i ON i.bill_to = c.bill_to
+           UNION ALL SELECT invoice_id, amount FROM picked_up
+         ) y
+         GROUP BY invoice_id
+       ) x
+       JOIN new_invoices i ON i.invoice_id = x.invoice_id
+     ),
+     -- Gapless numbers: the counter row is updated in this transaction, so a rollback gives them back.
+     numbering AS (
+       UPDATE settings SET next_invoice_number = next_invoice_number + (SELECT count(*) FROM totals)
+       WHERE EXISTS (SELECT 1 FROM totals)
+       RETURNING next_invoice_number - (SELECT count(*) FROM totals) AS first
+     ),
+     invoiced AS (
+       INSERT INTO invoices (id, number, account_id, bill_run_id, invoice_date, posting_date, period_start, period_end,
+                             currency, total, balance, status)
+       SELECT t.invoice_id, n.first + t.k - 1, t.bill_to, :run, :invoiceDate::date, :posting::date, :ps::date, :pe::date,
+              t.currency, t.total, t.total, CASE WHEN t.total = 0 THEN 'paid' ELSE 'open' END
+       FROM totals t CROSS JOIN numbering n
+     ),
+     moved AS (
+       UPDATE account_packages ap SET next_bill_date = x.next_date
+       FROM (SELECT id, max(next_date) AS next_date FROM billable GROUP BY id) x
+       WHERE ap.id = x.id
+     ),
+     -- Every other package of the billed accounts is reported as skipped, with its reason.
+     skipped AS (
        INSERT INTO bill_run_skips (bill_run_id, account_package_id, reason, next_bill_date)
        SELECT :run, ap.id,
          CASE
-           WHEN a.status <> 'active' THEN 'account ' || a.status
+           WHEN m.status <> 'active' THEN 'account ' || m.status
            WHEN ap.status <> 'active' THEN 'package ' || ap.status
-           WHEN EXISTS (SELECT 1 FROM transactions t WHERE t.account_package_id = ap.id AND t.kind = 'charge'
-                          AND t.period_start BETWEEN :ps::date AND :pe::date) THEN 'already billed'
+           WHEN earlier.billed THEN 'already billed'
            WHEN ap.cancel_date IS NOT NULL AND ap.next_bill_date >= ap.cancel_date THEN 'ended'
            WHEN ap.next_bill_date > :pe::date THEN 'not due'
            ELSE 'before period'
          END,
          ap.next_bill_date
-       FROM unnest(:ids::bigint[]) AS u(id)
-       JOIN accounts a ON a.id = u.id
-       JOIN account_packages ap ON ap.account_id = a.id
-       WHERE ap.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM billable b WHERE b.id = ap.id)
-       ON CONFLICT DO NOTHING`,
-      { ...params, ids },
-    );
-  }
-  if (!run.generate_invoice) return;
-
-  // Accounts whose transactions and credits this batch may invoice, with their invoicer:
-  // the billed accounts, and each invoicer itself (its credits go on its own invoice).
-  // `billed` says whether the account's charges belong on the invoice (an invoicer that was
-  // not itself billed in this run contributes only its credits and reversals).
-  const pairs = new Map<number, { billTo: number; billed: boolean }>();
-  for (const r of family) pairs.set(r.account_id, { billTo: r.bill_to, billed: true });
-  for (const i of invoicers) if (!pairs.has(i)) pairs.set(i, { billTo: i, billed: false });
-  const pairAccounts = [...pairs.keys()];
-  const pairBillTos = pairAccounts.map((a) => pairs.get(a)!.billTo);
-  const pairBilled = pairAccounts.map((a) => pairs.get(a)!.billed);
-
-  await trx.raw(
-    `INSERT INTO transactions (kind, account_id, credit_id, quantity, amount, posting_date, bill_run_id)
-     SELECT 'reversed credit', c.account_id, c.id, 1, c.reversed_amount, :posting::date, :run
-     FROM unnest(:accounts::bigint[]) AS u(id)
-     JOIN credits c ON c.account_id = u.id
-     WHERE c.status = 'reversal pending'
-     ON CONFLICT DO NOTHING`,
-    { ...params, accounts: pairAccounts },
-  );
-
-  const mapping = `unnest(:accounts::bigint[], :billTos::bigint[], :billed::boolean[]) AS m(account_id, bill_to, billed)`;
-  const waiting = `t.invoice_id IS NULL AND (m.billed OR t.kind = 'reversed credit')`;
-  const { rows: groups } = await trx.raw(
-    `SELECT m.bill_to, sum(t.amount) AS total
-     FROM transactions t JOIN ${mapping} ON m.account_id = t.account_id
-     WHERE ${waiting}
-     GROUP BY m.bill_to ORDER BY m.bill_to`,
-    { accounts: pairAccounts, billTos: pairBillTos, billed: pairBilled },
-  );
-  if (groups.length === 0) return;
-
-  // Gapless numbers: the counter row is updated inside this transaction, so a rollback gives the numbers back.
-  const { rows: numbering } = await trx.raw(
-    `UPDATE settings SET next_invoice_number = next_invoice_number + ? RETURNING next_invoice_number - ? AS first`,
-    [groups.length, groups.length],
-  );
-  const first = Number(numbering[0].first);
-  const { rows: invoices } = await trx.raw(
-    `INSERT INTO invoices (number, account_id, bill_run_id, invoice_date, posting_date, period_start, period_end,
-                           currency, total, balance, status)
-     SELECT g.number, g.bill_to, :run, :invoiceDate::date, :posting::date, :ps::date, :pe::date, a.currency,
-            g.total, g.total, CASE WHEN g.total = 0 THEN 'paid' ELSE 'open' END
-     FROM unnest(:billTos::bigint[], :numbers::bigint[], :totals::numeric[]) AS g(bill_to, number, total)
-     JOIN accounts a ON a.id = g.bill_to
-     RETURNING id, account_id`,
-    {
-      ...params,
-      invoiceDate: run.invoice_date,
-      billTos: groups.map((g: any) => g.bill_to),
-      numbers: groups.map((_: unknown, i: number) => first + i),
-      totals: groups.map((g: any) => g.total),
-    },
-  );
-  const invoiceIds = invoices.map((i: any) => i.id);
-  const invoiceOf = `unnest(:invoicers::bigint[], :invoiceIds::bigint[]) AS inv(account_id, invoice_id)`;
-  const invParams = {
-    accounts: pairAccounts,
-    billTos: pairBillTos,
-    billed: pairBilled,
-    invoicers: invoices.map((i: any) => i.account_id),
-    invoiceIds,
-    actor: run.started_by,
-  };
-  await trx.raw(
-    `UPDATE transactions t SET invoice_id = inv.invoice_id
-     FROM ${mapping} JOIN ${invoiceOf} ON inv.account_id = m.bill_to
-     WHERE m.account_id = t.account_id AND ${waiting}`,
-    invParams,
-  );
-
-  // Issue every unissued credit of these accounts and their invoicers onto the new invoice.
-  const { rows: issued } = await trx.raw(
-    `WITH issued AS (
-       UPDATE credits c SET status = 'issued', issued_invoice_id = inv.invoice_id, amount_left = c.amount
-       FROM ${mapping} JOIN ${invoiceOf} ON inv.account_id = m.bill_to
-       WHERE c.account_id = m.account_id AND c.status = 'unissued'
-       RETURNING c.id, c.auto_disburse, c.amount, inv.invoice_id
+       FROM m
+       JOIN account_packages ap ON ap.account_id = m.account_id
+       -- A look-up per skipped package (transactions_charge_once), not a scan of every charge of the period.
+       LEFT JOIN LATERAL (
+         SELECT true AS billed FROM transactions t
+         WHERE t.account_package_id = ap.id AND t.kind = 'charge' AND t.period_start BETWEEN :ps::date AND :pe::date
+         LIMIT 1
+       ) earlier ON true
+       WHERE :billPackages AND m.billed AND ap.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM billable b WHERE b.id = ap.id)
+       ON CONFLICT DO NOTHING
      ),
-     ev AS (
+     -- Each unissued credit of these accounts and their invoicers goes on the invoicer's new invoice.
+     issued AS (
+       UPDATE credits c SET status = 'issued', issued_invoice_id = t.invoice_id, amount_left = c.amount
+       FROM m JOIN totals t ON t.bill_to = m.bill_to
+       WHERE c.account_id = m.account_id AND c.status = 'unissued'
+       RETURNING c.id, c.auto_disburse, c.amount, t.invoice_id
+     ),
+     issued_events AS (
        INSERT INTO credit_events (credit_id, action, actor, before, after)
        SELECT id, 'issued', :actor, jsonb_build_object('status', 'unissued'),
               jsonb_build_object('status', 'issued', 'issued_invoice_id', invoice_id, 'amount_left', amount::text)
        FROM issued
+     ),
+     -- A pending reversal whose line is on a new invoice is now reversed.
+     reversal_done AS (
+       UPDATE credits c SET status = 'reversed', reversal_invoice_id = l.invoice_id
+       FROM (
+         SELECT r.credit_id, i.invoice_id FROM reversing r JOIN new_invoices i ON i.bill_to = r.bill_to
+         UNION ALL SELECT credit_id, invoice_id FROM picked_up
+       ) l
+       WHERE l.credit_id = c.id AND c.status = 'reversal pending'
+       RETURNING c.id, c.reversed_amount, l.invoice_id
+     ),
+     reversal_events AS (
+       INSERT INTO credit_events (credit_id, action, actor, before, after)
+       SELECT id, 'reversed', :actor, jsonb_build_object('status', 'reversal pending'),
+              jsonb_build_object('status', 'reversed', 'reversal_invoice_id', invoice_id, 'reversed_amount', reversed_amount::text)
+       FROM reversal_done
      )
-     SELECT id, auto_disburse FROM issued`,
-    invParams,
+     SELECT id FROM issued WHERE auto_disburse ORDER BY id`,
+    {
+      accounts,
+      billTos: accounts.map((a) => pairs.get(a)!.billTo),
+      billed: accounts.map((a) => pairs.get(a)!.billed),
+      statuses: accounts.map((a) => pairs.get(a)!.status),
+      currencies: accounts.map((a) => pairs.get(a)!.currency),
+      billPackages: run.bill_packages,
+      generateInvoice: run.generate_invoice,
+      run: run.id,
+      ps: run.period_start,
+      pe: run.period_end,
+      posting: run.posting_date,
+      invoiceDate: run.invoice_date,
+      actor: run.started_by,
+    },
   );
-  await trx.raw(
-    `WITH reversed AS (
-       UPDATE credits c SET status = 'reversed', reversal_invoice_id = t.invoice_id
-       FROM unnest(:invoiceIds::bigint[]) AS n(id) JOIN transactions t ON t.invoice_id = n.id
-       WHERE t.credit_id = c.id AND t.kind = 'reversed credit'
-         AND c.status = 'reversal pending'
-       RETURNING c.id, c.reversed_amount, t.invoice_id
-     )
-     INSERT INTO credit_events (credit_id, action, actor, before, after)
-     SELECT id, 'reversed', :actor, jsonb_build_object('status', 'reversal pending'),
-            jsonb_build_object('status', 'reversed', 'reversal_invoice_id', invoice_id, 'reversed_amount', reversed_amount::text)
-     FROM reversed`,
-    invParams,
-  );
+  // Automatic disbursement reads the invoicers' unpaid invoices, the new ones included.
   await disburseAutomatically(
     trx,
-    issued.filter((c: any) => c.auto_disburse).map((c: any) => c.id),
+    automatic.map((c: any) => c.id),
     run.started_by,
   );
 }
@@ -463,8 +533,16 @@ export async function executeBillRun(db: Db, runId: number, options: RunOptions 
     .whereIn('status', ['scheduled', 'failed', 'running'])
     .update({ status: 'running', error: null, started_at: db.raw('COALESCE(started_at, now())') });
   const total = Number((await db('bill_run_batches').where('bill_run_id', runId).count('* as n').first())?.n ?? 0);
-  try {
-    for (;;) {
+  // Progress is reported in the order batches finish, one report at a time.
+  let progress: Promise<void> = Promise.resolve();
+  const reportProgress = (): Promise<void> =>
+    (progress = progress.then(async () => {
+      const done = Number((await db('bill_run_batches').where({ bill_run_id: runId, done: true }).count('* as n').first())?.n ?? 0);
+      await options.onProgress?.({ runId, batchesDone: done, batchesTotal: total });
+    }));
+  let stopped = false;
+  const work = async (): Promise<void> => {
+    while (!stopped) {
       const claimed = await db.transaction(async (trx) => {
         const batch = await trx('bill_run_batches')
           .where({ bill_run_id: runId, done: false })
@@ -480,12 +558,22 @@ export async function executeBillRun(db: Db, runId: number, options: RunOptions 
         return true;
       });
       if (!claimed) break;
-      if (options.onProgress) {
-        const done = Number((await db('bill_run_batches').where({ bill_run_id: runId, done: true }).count('* as n').first())?.n ?? 0);
-        await options.onProgress({ runId, batchesDone: done, batchesTotal: total });
-      }
+      if (options.onProgress) await reportProgress();
     }
-  } catch (error) {
+  };
+  const workers = (db as Knex.Transaction).isTransaction ? 1 : Math.max(1, Math.floor(options.workers ?? 1));
+  // A failing worker stops the others from claiming more batches; the batches they hold finish.
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: workers }, () =>
+      work().catch((error: unknown) => {
+        stopped = true;
+        throw error;
+      }),
+    ),
+  );
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) {
+    const error = failure.reason;
     const message = failureReason(error);
     await db('bill_runs')
       .where({ id: runId, status: 'running' })
@@ -544,9 +632,14 @@ export async function previewBill(db: Knex, request: BillRequest, options: RunOp
   let report: BillRunReport | undefined;
   try {
     await db.transaction(async (trx) => {
-      const { runId } = await startBillRun(trx, { ...request, requestKey: null }, options);
-      await executeBillRun(trx, runId, { ...options, onProgress: undefined });
-      report = await getBillRunReport(trx, runId);
+      // What the rollback discards need not be checked: the foreign keys of the rows the run
+      // writes are deferred to it (migration 062 explains why that cannot hide a failure).
+      await trx.raw('SET CONSTRAINTS ALL DEFERRED');
+      // Batches bound a real run's transactions and locks; the preview is one transaction
+      // anyway, so it bills the whole run as one batch (the outcome does not depend on them).
+      const whole = { ...options, familiesPerBatch: WHOLE_RUN, onProgress: undefined };
+      const { runId } = await startBillRun(trx, { ...request, requestKey: null }, whole);
+      report = await executeBillRun(trx, runId, whole);
       throw new PreviewRollback();
     });
   } catch (e) {
@@ -578,39 +671,45 @@ async function buildReport(db: Db, runId: number, detailLimit: number): Promise<
   const prefix = (await db('settings').first('invoice_prefix')).invoice_prefix as string;
   const billingPeriod = { start: run.period_start, end: run.period_end };
 
-  const { rows: [t] } = await db.raw(
-    `SELECT
-       (SELECT count(DISTINCT account_id) FROM transactions WHERE bill_run_id = :id AND kind = 'charge') AS accounts_billed,
-       (SELECT count(DISTINCT account_package_id) FROM transactions WHERE bill_run_id = :id AND kind = 'charge') AS packages_billed,
-       (SELECT count(*) FROM transactions WHERE bill_run_id = :id AND kind = 'charge') AS charges,
-       (SELECT count(*) FROM bill_run_skips WHERE bill_run_id = :id) AS packages_skipped,
-       (SELECT count(*) FROM invoices WHERE bill_run_id = :id) AS invoices_created,
-       (SELECT count(*) FROM transactions WHERE bill_run_id = :id AND kind = 'reversed credit') AS reversals_applied,
-       (SELECT count(*) FROM credits c JOIN invoices i ON i.id = c.issued_invoice_id WHERE i.bill_run_id = :id) AS credits_issued,
-       (SELECT count(*) FROM disbursements d JOIN credits c ON c.id = d.credit_id JOIN invoices i ON i.id = c.issued_invoice_id
-          WHERE i.bill_run_id = :id AND d.automatic) AS credits_disbursed,
-       (SELECT count(*) FROM bill_run_batches WHERE bill_run_id = :id) AS batches_total,
-       (SELECT count(*) FROM bill_run_batches WHERE bill_run_id = :id AND done) AS batches_done`,
-    { id: runId },
+  const { rows: [batches] } = await db.raw(
+    'SELECT count(*) AS total, count(*) FILTER (WHERE done) AS done FROM bill_run_batches WHERE bill_run_id = ?',
+    [runId],
   );
-  const byCurrency = await db('invoices').where('bill_run_id', runId).groupBy('currency').select('currency', db.raw('sum(total) AS total'));
-  const invoicedByCurrency: Record<string, string> = {};
-  for (const r of byCurrency) invoicedByCurrency[r.currency] = Money.exact(r.total, r.currency).toString();
+  // A completed run's totals were counted as it completed, in the transaction that completed
+  // it (executeBillRun), and nothing changes them afterwards; counting them again would read
+  // every transaction of the run.
+  const totals: BillRunReport['totals'] =
+    run.status === 'completed' && run.summary ? (run.summary as BillRunReport['totals']) : await countTotals(db, runId);
 
   const limit = detailLimit > 0 ? detailLimit : 0;
   const billedRows = limit
     ? await db.raw(
-        `SELECT a.name AS account, p.name AS package, t.period_start, t.period_end, sum(t.amount) AS amount,
+        // Every account billed has at least one row, so the first rows in name order are those
+        // of the first accounts in name order: only their charges are grouped and sorted.
+        `WITH first_accounts AS MATERIALIZED (
+           SELECT a.id, a.name, a.currency FROM accounts a
+           WHERE a.id IN (SELECT account_id FROM transactions WHERE bill_run_id = :run AND kind = 'charge')
+           ORDER BY a.name
+           LIMIT :limit
+         )
+         SELECT a.name AS account, p.name AS package, t.period_start, t.period_end, sum(t.amount) AS amount,
                 a.currency, ap.next_bill_date
-         FROM transactions t
-         JOIN accounts a ON a.id = t.account_id
-         JOIN account_packages ap ON ap.id = t.account_package_id
+         FROM first_accounts a
+         JOIN account_packages ap ON ap.account_id = a.id
          JOIN packages p ON p.id = ap.package_id
-         WHERE t.bill_run_id = ? AND t.kind = 'charge'
+         -- Each package's charges of the billing period, looked up through transactions_charge_once;
+         -- OFFSET 0 keeps the run's id out of the look-up, where the planner, whose statistics
+         -- predate the run, would expect one row for it and scan the whole run per package.
+         CROSS JOIN LATERAL (
+           SELECT t.period_start, t.period_end, t.amount, t.bill_run_id FROM transactions t
+           WHERE t.account_package_id = ap.id AND t.kind = 'charge' AND t.period_start BETWEEN :ps AND :pe
+           OFFSET 0
+         ) t
+         WHERE t.bill_run_id = :run
          GROUP BY a.name, p.name, t.period_start, t.period_end, a.currency, ap.next_bill_date, ap.id
          ORDER BY a.name, p.name, t.period_start
-         LIMIT ?`,
-        [runId, limit + 1],
+         LIMIT :limit`,
+        { run: runId, limit: limit + 1, ps: run.period_start, pe: run.period_end },
       )
     : { rows: [] };
   const skippedRows = limit
@@ -658,20 +757,10 @@ async function buildReport(db: Db, runId: number, detailLimit: number): Promise<
       error: run.error,
       createdAt: new Date(run.created_at).toISOString(),
       finishedAt: run.finished_at ? new Date(run.finished_at).toISOString() : null,
-      batchesDone: Number(t.batches_done),
-      batchesTotal: Number(t.batches_total),
+      batchesDone: Number(batches.done),
+      batchesTotal: Number(batches.total),
     },
-    totals: {
-      accountsBilled: Number(t.accounts_billed),
-      packagesBilled: Number(t.packages_billed),
-      packagesSkipped: Number(t.packages_skipped),
-      charges: Number(t.charges),
-      invoicesCreated: Number(t.invoices_created),
-      invoicedByCurrency,
-      creditsIssued: Number(t.credits_issued),
-      creditsDisbursed: Number(t.credits_disbursed),
-      reversalsApplied: Number(t.reversals_applied),
-    },
+    totals,
     billed: billedRows.rows.slice(0, limit).map((r: any) => ({
       account: r.account,
       package: r.package,
@@ -708,5 +797,40 @@ async function buildReport(db: Db, runId: number, detailLimit: number): Promise<
       status: r.status,
     })),
     truncated,
+  };
+}
+
+/** What a run has done so far, counted from what it wrote. */
+async function countTotals(db: Db, runId: number): Promise<BillRunReport['totals']> {
+  const { rows: [t] } = await db.raw(
+    `WITH lines AS (
+       SELECT count(DISTINCT account_id) FILTER (WHERE kind = 'charge') AS accounts_billed,
+              count(DISTINCT account_package_id) FILTER (WHERE kind = 'charge') AS packages_billed,
+              count(*) FILTER (WHERE kind = 'charge') AS charges,
+              count(*) FILTER (WHERE kind = 'reversed credit') AS reversals_applied
+       FROM transactions WHERE bill_run_id = :id
+     )
+     SELECT lines.*,
+       (SELECT count(*) FROM bill_run_skips WHERE bill_run_id = :id) AS packages_skipped,
+       (SELECT count(*) FROM invoices WHERE bill_run_id = :id) AS invoices_created,
+       (SELECT count(*) FROM credits c JOIN invoices i ON i.id = c.issued_invoice_id WHERE i.bill_run_id = :id) AS credits_issued,
+       (SELECT count(*) FROM disbursements d JOIN credits c ON c.id = d.credit_id JOIN invoices i ON i.id = c.issued_invoice_id
+          WHERE i.bill_run_id = :id AND d.automatic) AS credits_disbursed
+     FROM lines`,
+    { id: runId },
+  );
+  const byCurrency = await db('invoices').where('bill_run_id', runId).groupBy('currency').select('currency', db.raw('sum(total) AS total'));
+  const invoicedByCurrency: Record<string, string> = {};
+  for (const r of byCurrency) invoicedByCurrency[r.currency] = Money.exact(r.total, r.currency).toString();
+  return {
+    accountsBilled: Number(t.accounts_billed),
+    packagesBilled: Number(t.packages_billed),
+    packagesSkipped: Number(t.packages_skipped),
+    charges: Number(t.charges),
+    invoicesCreated: Number(t.invoices_created),
+    invoicedByCurrency,
+    creditsIssued: Number(t.credits_issued),
+    creditsDisbursed: Number(t.credits_disbursed),
+    reversalsApplied: Number(t.reversals_applied),
   };
 }

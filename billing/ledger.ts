@@ -86,22 +86,26 @@ export async function applyDisbursements(
  */
 export async function disburseAutomatically(trx: Knex.Transaction, creditIds: number[], actor: string): Promise<number> {
   if (creditIds.length === 0) return 0;
+  // Each credit meets its invoicer's unpaid invoices through an index look-up (invoices_account_idx,
+  // in number order), however many credits there are: joining two running totals computed
+  // beforehand left the join to the planner's estimate of the credits just issued, which can
+  // be one row when it is thousands, and the nested loop it then chose compared every credit
+  // with every invoice.
   const { rows } = await trx.raw(
     `WITH cr AS (
        SELECT c.id, i.account_id AS invoicer, c.amount_left,
               sum(c.amount_left) OVER (PARTITION BY i.account_id ORDER BY c.id) - c.amount_left AS lo
        FROM credits c JOIN invoices i ON i.id = c.issued_invoice_id
        WHERE c.id = ANY(?::bigint[]) AND c.status = 'issued' AND c.amount_left > 0
-     ),
-     iv AS (
-       SELECT i.id, i.account_id AS invoicer, i.balance,
-              sum(i.balance) OVER (PARTITION BY i.account_id ORDER BY i.number) - i.balance AS lo
-       FROM invoices i
-       WHERE i.account_id IN (SELECT invoicer FROM cr) AND i.balance > 0
      )
      SELECT cr.id AS credit_id, iv.id AS invoice_id,
             LEAST(cr.lo + cr.amount_left, iv.lo + iv.balance) - GREATEST(cr.lo, iv.lo) AS amount
-     FROM cr JOIN iv ON iv.invoicer = cr.invoicer
+     FROM cr
+     CROSS JOIN LATERAL (
+       SELECT i.id, i.balance, sum(i.balance) OVER (ORDER BY i.number) - i.balance AS lo
+       FROM invoices i
+       WHERE i.account_id = cr.invoicer AND i.balance > 0
+     ) iv
      WHERE LEAST(cr.lo + cr.amount_left, iv.lo + iv.balance) > GREATEST(cr.lo, iv.lo)
      ORDER BY cr.id, iv.lo`,
     [creditIds],

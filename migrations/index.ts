@@ -15,6 +15,9 @@ import * as m013 from './20261122_013_create_audit_log';
 import * as m030 from './20261122_030_guard_credit_ledger';
 import * as m040 from './20261122_040_create_setup_imports';
 import * as m050 from './20261122_050_create_scheduled_fires';
+import * as m060 from './20261122_060_inline_add_months';
+import * as m061 from './20261122_061_account_packages_fillfactor';
+import * as m062 from './20261122_062_deferrable_bill_run_foreign_keys';
 import * as m080 from './20261122_080_create_pending_imports';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
@@ -35,5 +38,8 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_030_guard_credit_ledger', migration: m030 },
   { name: '20261122_040_create_setup_imports', migration: m040 },
   { name: '20261122_050_create_scheduled_fires', migration: m050 },
+  { name: '20261122_060_inline_add_months', migration: m060 },
+  { name: '20261122_061_account_packages_fillfactor', migration: m061 },
+  { name: '20261122_062_deferrable_bill_run_foreign_keys', migration: m062 },
   { name: '20261122_080_create_pending_imports', migration: m080 },
 ];

@@ -1,0 +1,218 @@
+/**
+ * Slack acknowledgement latency during a big bill run: the real Bolt app (bot/slack, HTTP
+ * receiver, signatures checked) runs in a child process that also runs the bill run; this
+ * side plays Slack: a local HTTP server stands in for the Web API (SLACK_API_URL) and for
+ * the response_url posts, and signed slash commands are sent, `concurrency` at a time, while
+ * the run is going. The latency of one command is the time from sending it to the HTTP
+ * response, which is Bolt's ack.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { forkChild, type BillResult, type SlackChildMessage } from './fork';
+
+export interface SlackLatency {
+  commands: number;
+  concurrency: number;
+  ok: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** The same commands with no run going (after the warm-up round). */
+  idleP50Ms: number;
+  idleP99Ms: number;
+  /** Replies that reached response_url by the end (the commands were done, not just acknowledged). */
+  replies: number;
+  /** True when the last acknowledgement came before the run finished. */
+  duringRun: boolean;
+  runSeconds: number;
+  run: BillResult;
+}
+
+/** The Slack Web API and response_url, answered locally. */
+export async function startFakeSlack(): Promise<{ url: string; replies: () => number; close: () => Promise<void> }> {
+  let replies = 0;
+  let ts = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const url = req.url ?? '';
+      if (url.startsWith('/respond/')) {
+        if (!url.startsWith('/respond/warm-')) replies += 1;
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        return;
+      }
+      const method = url.replace(/^\/api\//, '').split('?')[0];
+      const args = Object.fromEntries(new URLSearchParams(body));
+      let answer: Record<string, unknown>;
+      switch (method) {
+        case 'auth.test':
+          answer = { ok: true, url: 'https://bench.slack.com/', team: 'Bench', user: 'billbot', team_id: 'T0BENCH', user_id: 'U0BOT', bot_id: 'B0BOT' };
+          break;
+        case 'chat.postMessage':
+          ts += 1;
+          answer = { ok: true, channel: args.channel, ts: `1790000000.${String(ts).padStart(6, '0')}` };
+          break;
+        case 'chat.update':
+          answer = { ok: true, channel: args.channel, ts: args.ts };
+          break;
+        case 'chat.postEphemeral':
+          answer = { ok: true, message_ts: '1790000000.999999' };
+          break;
+        default:
+          answer = { ok: true };
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    replies: () => replies,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function signed(secret: string, body: string): Record<string, string> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`,
+  };
+}
+
+/** Sends `count` signed slash commands, `concurrency` at a time; returns each one's time to the ack (ms) and its HTTP status. */
+export async function sendSlashCommands(
+  port: number,
+  secret: string,
+  responseBase: string,
+  commands: { command: string; text: string }[],
+  concurrency: number,
+  label = '',
+): Promise<{ ms: number; status: number; at: number }[]> {
+  const results: { ms: number; status: number; at: number }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < commands.length) {
+      const i = next++;
+      const { command, text } = commands[i];
+      const body = new URLSearchParams({
+        token: 'legacy-verification-token',
+        team_id: 'T0BENCH',
+        team_domain: 'bench',
+        channel_id: 'C0BENCH',
+        channel_name: 'billing',
+        user_id: 'U0BENCH',
+        user_name: 'bench',
+        command,
+        text,
+        api_app_id: 'A0BILLBOT',
+        is_enterprise_install: 'false',
+        response_url: `${responseBase}/respond/${label}${i}`,
+        trigger_id: `${Date.now()}.${i}.${randomBytes(4).toString('hex')}`,
+      }).toString();
+      const started = performance.now();
+      const response = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: signed(secret, body), body });
+      await response.arrayBuffer();
+      results.push({ ms: performance.now() - started, status: response.status, at: Date.now() });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/**
+ * Starts the app and the run in a child, waits `delayMs` into the run, sends the commands
+ * and waits for the run to finish. `account` is named by the read commands (`/credit list`).
+ */
+export async function measureSlackDuringRun(options: {
+  databaseUrl: string;
+  configuration: string;
+  period: { start: string; end: string };
+  account: string;
+  commands?: number;
+  concurrency?: number;
+  delayMs?: number;
+  familiesPerBatch?: number;
+  workers?: number;
+}): Promise<SlackLatency> {
+  const count = options.commands ?? 200;
+  const concurrency = options.concurrency ?? 20;
+  const secret = randomBytes(16).toString('hex');
+  const slack = await startFakeSlack();
+  const child = forkChild(
+    {
+      kind: 'slack',
+      configuration: options.configuration,
+      from: options.period.start,
+      to: options.period.end,
+      signingSecret: secret,
+      apiUrl: `${slack.url}/api/`,
+      familiesPerBatch: options.familiesPerBatch,
+      workers: options.workers,
+    },
+    options.databaseUrl,
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  const messages: SlackChildMessage[] = [];
+  const waiters: (() => void)[] = [];
+  child.on('message', (m: SlackChildMessage) => {
+    messages.push(m);
+    waiters.splice(0).forEach((w) => w());
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const waitFor = async <K extends SlackChildMessage['type']>(type: K): Promise<Extract<SlackChildMessage, { type: K }>> => {
+    for (;;) {
+      const found = messages.find((m) => m.type === type);
+      if (found) return found as Extract<SlackChildMessage, { type: K }>;
+      const code = await Promise.race([new Promise<'more'>((resolve) => waiters.push(() => resolve('more'))), exited]);
+      if (code !== 'more') throw new Error(`The Slack step stopped (exit code ${code}) before "${type}": ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    }
+  };
+  try {
+    const { port } = await waitFor('ready');
+    const commands = Array.from({ length: count }, (_, i) =>
+      i % 2 === 0 ? { command: '/billing', text: 'help' } : { command: '/credit', text: `list ${options.account}` },
+    );
+    // A process that has just started answers its first requests slowly (V8 compiles the code
+    // paths as they are first taken): one round, not measured, as a running bot has long done.
+    // Then a round with no run going, for comparison.
+    await sendSlashCommands(port, secret, slack.url, commands, concurrency, 'warm-');
+    const idle = (await sendSlashCommands(port, secret, slack.url, commands, concurrency, 'warm-idle-')).map((a) => a.ms).sort((a, b) => a - b);
+    child.send({ type: 'go' });
+    await waitFor('started');
+    await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 500));
+    const acks = await sendSlashCommands(port, secret, slack.url, commands, concurrency);
+    const done = await waitFor('done');
+    child.send({ type: 'stop' });
+    const code = await exited;
+    if (code !== 0) throw new Error(`The Slack step failed (exit code ${code}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    const sorted = acks.map((a) => a.ms).sort((a, b) => a - b);
+    return {
+      commands: count,
+      concurrency,
+      ok: acks.filter((a) => a.status === 200).length,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      idleP50Ms: percentile(idle, 50),
+      idleP99Ms: percentile(idle, 99),
+      maxMs: sorted[sorted.length - 1],
+      replies: slack.replies(),
+      duringRun: Math.max(...acks.map((a) => a.at)) < done.at,
+      runSeconds: done.seconds,
+      run: done.result,
+    };
+  } finally {
+    if (child.exitCode === null) child.kill();
+    await slack.close();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The setup workbook the import figure reads: N accounts (a third of them children invoicing
+ * to a parent, spread over ten bill groups), the packages, N account packages (one per
+ * account) and a bill run configuration. Written with exceljs's streaming writer, as a
+ * spreadsheet program would save it (shared strings, dates as date cells).
+ */
+import ExcelJS from 'exceljs';
+
+export async function writeSetupWorkbook(file: string, accounts: number): Promise<void> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: true });
+  const name = (g: number) => `Import ${String(g).padStart(7, '0')}`;
+
+  const sheet = wb.addWorksheet('Accounts');
+  sheet.addRow(['Name', 'Display Name', 'Currency', 'Status', 'Bill Group', 'Bill Day', 'Parent', 'Invoice To']).commit();
+  for (let g = 1; g <= accounts; g++) {
+    const child = g % 3 === 2;
+    const parent = child ? name(g - 1) : null;
+    sheet.addRow([name(g), `Imported customer ${g}`, 'USD', 'active', `Group ${g % 10}`, 1 + (g % 28), parent, parent]).commit();
+  }
+  sheet.commit();
+
+  const packages = wb.addWorksheet('Packages');
+  packages.addRow(['Package', 'Currency', 'Frequency', 'Service', 'Price']).commit();
+  packages.addRow(['Managed Network', 'USD', 'monthly', 'Network Monitoring', 100]).commit();
+  packages.addRow(['Managed Network', 'USD', 'monthly', 'Support', 40]).commit();
+  packages.addRow(['Quarterly Backup', 'USD', 'quarterly', 'Backup', 300]).commit();
+  packages.commit();
+
+  const aps = wb.addWorksheet('Account Packages');
+  aps.addRow(['Account', 'Package', 'Quantity', 'Status', 'Effective Date', 'Next Bill Date']).commit();
+  for (let g = 1; g <= accounts; g++) {
+    const day = new Date(Date.UTC(2026, 9, 1 + (g % 28)));
+    const row = aps.addRow([name(g), g % 4 === 0 ? 'Quarterly Backup' : 'Managed Network', 1 + (g % 3 === 0 ? 1 : 0), 'active', day, day]);
+    row.getCell(5).numFmt = 'yyyy-mm-dd';
+    row.getCell(6).numFmt = 'yyyy-mm-dd';
+    row.commit();
+  }
+  aps.commit();
+
+  const runs = wb.addWorksheet('Bill Runs');
+  runs.addRow(['Name', 'Bill Packages', 'Generate Invoice', 'Period', 'Bill Groups', 'Schedule', 'Time Zone', 'Report Channel']).commit();
+  runs.addRow(['Monthly Import', 'yes', 'yes', 'previous month', 'Group 0, Group 1, Group 2', '0 6 1 * *', 'UTC', null]).commit();
+  runs.commit();
+  await wb.commit();
+}
