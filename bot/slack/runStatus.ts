@@ -3,10 +3,8 @@ import type { types } from '@slack/bolt';
 import { executeCommand, validateCommand, type Outcome } from '../commands';
 import { runIdSchema } from '../commands/schema';
 import { renderBlocks, RESUME_BLOCK_ID, type Rendered } from '../render';
-import { authorize } from './access';
-import type { ButtonArgs } from './actions/creditButton';
+import { ButtonArgs, handleAuthorizedClick } from './buttons';
 import { executorServices, SlackDeps } from './deps';
-import { describeFailure } from './errors';
 import { ephemeral } from './reply';
 import { buttonRequestKey, newRequestId } from './requestKeys';
 
@@ -61,32 +59,21 @@ export function renderForSlack(outcome: Outcome): Rendered {
  * (operator, audited), done once per click, and the status message replaced by what happens.
  */
 export function resumeRunAction(deps: SlackDeps) {
-  return async ({ ack, body, action, respond, logger }: ButtonArgs): Promise<void> => {
-    await ack();
-    await deps.tasks.run(
-      async () => {
-        const value = readResumeValue(action.value);
-        const user = body.user.id;
-        const channel = body.channel?.id ?? null;
-        const audit = { user, channel, command: `button:${action.action_id}`, input: action.value ?? '' };
-        if (!value) {
-          await respond(ephemeral('That button is not one billbot understands any more; type the command again.', { replace_original: false }));
-          return;
-        }
-        const command = validateCommand({ kind: 'bill.resume', run: value.run });
-        const refused = await authorize(deps, audit, command);
-        if (refused) {
-          await respond(ephemeral(refused, { replace_original: false }));
-          return;
-        }
+  return (args: ButtonArgs): Promise<void> =>
+    handleAuthorizedClick(
+      deps,
+      args,
+      {
+        read: readResumeValue,
+        command: (value) => validateCommand({ kind: 'bill.resume', run: value.run }),
+        stale: 'That button is not one billbot understands any more; type the command again.',
+        what: 'the Resume button',
+      },
+      async ({ value, command, user, channel }) => {
         const requestKey = buttonRequestKey(value.request);
         if (!deps.recent.claim(requestKey)) return; // the same click delivered twice
         const outcome = await executeCommand(executorServices(deps), command, { actor: user, channel: channel ?? undefined, requestKey });
-        await respond(ephemeral(renderForSlack(outcome), { replace_original: true }));
-      },
-      async (error) => {
-        await respond(ephemeral(`:warning: ${describeFailure(error, logger, 'the Resume button')}`, { replace_original: false }));
+        await args.respond(ephemeral(renderForSlack(outcome), { replace_original: true }));
       },
     );
-  };
 }

@@ -2,12 +2,10 @@ import { cancelPendingImport, confirmPendingImport, PendingImport, PendingImport
 import { validateCommand } from '../../commands';
 import { importWorkbook, workbookBytes } from '../../commands/workbooks';
 import { escapeMrkdwn, renderBlocks } from '../../render';
-import { authorize } from '../access';
+import { ButtonArgs, handleAuthorizedClick } from '../buttons';
 import type { SlackDeps } from '../deps';
-import { describeFailure } from '../errors';
 import { ephemeral, inChannel } from '../reply';
 import { checkSummary, readImportButtonValue } from '../uploads';
-import type { ButtonArgs } from './creditButton';
 
 /**
  * Confirm and Cancel under a workbook's preview. Both need the admin role (checked and
@@ -35,23 +33,17 @@ function decidedBefore(p: PendingImport): string {
 type Decision = 'confirm' | 'cancel';
 
 async function handleDecision(deps: SlackDeps, decision: Decision, args: ButtonArgs): Promise<void> {
-  const { ack, body, action, respond, logger } = args;
-  await ack();
-  await deps.tasks.run(
-    async () => {
-      const value = readImportButtonValue(action.value);
-      const user = body.user.id;
-      const channel = body.channel?.id ?? null;
-      const audit = { user, channel, command: `button:${action.action_id}`, input: action.value ?? '' };
-      if (!value) {
-        await respond(ephemeral('That button is not one billbot understands any more; send the workbook again.', { replace_original: false }));
-        return;
-      }
-      const refused = await authorize(deps, audit, validateCommand({ kind: 'billing.import', dryRun: decision === 'cancel' }));
-      if (refused) {
-        await respond(ephemeral(refused, { replace_original: false }));
-        return;
-      }
+  const { body, respond } = args;
+  await handleAuthorizedClick(
+    deps,
+    args,
+    {
+      read: readImportButtonValue,
+      command: () => validateCommand({ kind: 'billing.import', dryRun: decision === 'cancel' }),
+      stale: 'That button is not one billbot understands any more; send the workbook again.',
+      what: 'the import button',
+    },
+    async ({ value, user }) => {
       // A second click (or another process's) waits for the first one's lock, then finds the file decided.
       const db = deps.services.db;
       // The preview is replaced as it was shown: only to its sender in a channel, as a message in a direct message.
@@ -82,9 +74,6 @@ async function handleDecision(deps: SlackDeps, decision: Decision, args: ButtonA
         if (!(error instanceof PendingImportError)) throw error;
         await respond(ephemeral(error.message, { replace_original: false }));
       }
-    },
-    async (error) => {
-      await respond(ephemeral(`:warning: ${describeFailure(error, logger, 'the import button')}`, { replace_original: false }));
     },
   );
 }
