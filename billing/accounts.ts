@@ -511,6 +511,11 @@ export async function setInvoiceNumbering(db: Db, change: { prefix?: string; nex
   });
 }
 
+/** The prefix invoice numbers are shown with (settings), e.g. "INV-". */
+export async function invoicePrefix(db: Db): Promise<string> {
+  return (await db('settings').first('invoice_prefix')).invoice_prefix as string;
+}
+
 export function formatInvoiceNumber(prefix: string, number: number): string {
   return `${prefix}${String(number).padStart(6, '0')}`;
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { findAccount, formatInvoiceNumber } from './accounts';
+import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { BillRunConfiguration, findConfiguration, periodFor } from './configurations';
 import { isoDateSchema, Period, period as makePeriod, todayIn } from './dates';
 import { describeSkip, SkipReason } from './eligibility';
@@ -668,7 +668,7 @@ async function buildReport(db: Db, runId: number, detailLimit: number): Promise<
     .where('r.id', runId)
     .first('r.*', 'c.name as configuration', 'a.name as account');
   if (!run) throw new UnknownBillRunError(`There is no bill run #${runId}.`);
-  const prefix = (await db('settings').first('invoice_prefix')).invoice_prefix as string;
+  const prefix = await invoicePrefix(db);
   const billingPeriod = { start: run.period_start, end: run.period_end };
 
   const { rows: [batches] } = await db.raw(

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { findAccount, formatInvoiceNumber } from './accounts';
+import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { isoDateSchema, todayIn } from './dates';
 import { AccountNotBillableError, CreditStateError, DisbursementRefusedError, InvalidInputError, UnknownCreditError } from './errors';
 import { DisbursementView, findInvoice, formatCreditId } from './invoices';
@@ -299,7 +299,7 @@ export async function disburseCreditOnce(
     result = await disburse();
   }
   const invoice = await db('invoices').where('id', result.invoiceId).first();
-  const prefix = (await db('settings').first('invoice_prefix')).invoice_prefix;
+  const prefix = await invoicePrefix(db);
   return {
     credit: await getCredit(db, formatCreditId(id)),
     disbursed: amountText(result.amount, invoice.currency),
@@ -398,7 +398,7 @@ export async function getCredit(db: Db, creditText: string): Promise<CreditView>
   const id = parseCreditId(creditText);
   const row = await creditQuery(db).where('c.id', id).first();
   if (!row) throw new UnknownCreditError(`There is no credit ${formatCreditId(id)}.`);
-  const prefix = (await db('settings').first('invoice_prefix')).invoice_prefix;
+  const prefix = await invoicePrefix(db);
   return toView(row, prefix, (await disbursementsOf(db, [id], prefix)).get(id) ?? []);
 }
 
@@ -408,7 +408,7 @@ export async function listCredits(db: Db, accountName: string, options: { includ
   const q = creditQuery(db).where('c.account_id', account.id).orderBy('c.id');
   if (!options.includeDeleted) q.whereNot('c.status', 'deleted');
   const rows = await q;
-  const prefix = (await db('settings').first('invoice_prefix')).invoice_prefix;
+  const prefix = await invoicePrefix(db);
   const ds = await disbursementsOf(db, rows.map((r: any) => r.id), prefix);
   return rows.map((r: any) => toView(r, prefix, ds.get(r.id) ?? []));
 }
@@ -453,7 +453,7 @@ export async function creditHistory(db: Db, creditText: string): Promise<CreditE
       for (const key of Object.keys(EVENT_INVOICES)) if (side && side[key] != null) invoiceIds.add(Number(side[key]));
     }
   }
-  const prefix = (await db('settings').first('invoice_prefix')).invoice_prefix;
+  const prefix = await invoicePrefix(db);
   const numbers = new Map<number, string>();
   if (invoiceIds.size) {
     for (const i of await db('invoices').whereIn('id', [...invoiceIds]).select('id', 'number')) {

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { findAccount, formatInvoiceNumber } from './accounts';
+import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { isoDateSchema } from './dates';
 import { InvalidInputError } from './errors';
-import { formatCreditId } from './invoices';
+import { formatCreditId, type InvoiceView } from './invoices';
 import { formatPeriodText } from './setup';
 import { firstIssue, nameSchema, PeriodRule } from './schemas';
 
@@ -52,10 +52,6 @@ async function* cursorBatches(trx: Tx, sql: string, bindings: Knex.RawBinding[] 
     if (next) await next.catch(() => []);
     await trx.raw(`CLOSE ${name}`).catch(() => undefined);
   }
-}
-
-async function invoicePrefix(trx: Tx): Promise<string> {
-  return (await trx('settings').first('invoice_prefix')).invoice_prefix;
 }
 
 async function* mapBatches<U>(source: AsyncGenerator<any[]>, map: (row: any) => U): AsyncGenerator<U[]> {
@@ -261,19 +257,8 @@ const INVOICE_MATCH = `(:accountId::bigint IS NULL
   AND (:to::date IS NULL OR i.invoice_date <= :to::date)
   AND (:billRunId::bigint IS NULL OR i.bill_run_id = :billRunId::bigint)`;
 
-export interface InvoiceExportRow {
-  number: string;
-  invoicer: string;
-  billRunId: number;
-  invoiceDate: string;
-  postingDate: string;
-  periodStart: string;
-  periodEnd: string;
-  currency: string;
-  total: string;
-  balance: string;
-  status: string;
-}
+/** An invoice as exported: the invoice view without its internal id. */
+export type InvoiceExportRow = Omit<InvoiceView, 'id'>;
 
 export async function* invoiceExportRows(trx: Tx, filter: ResolvedFilter, batchSize = DEFAULT_BATCH_SIZE): AsyncGenerator<InvoiceExportRow[]> {
   const prefix = await invoicePrefix(trx);

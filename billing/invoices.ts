@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { findAccount, formatInvoiceNumber } from './accounts';
+import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { InvalidInputError, UnknownInvoiceError } from './errors';
 import { Money } from './money';
 
@@ -52,10 +52,6 @@ export function parseInvoiceNumber(text: string): number {
   const m = /^(?:#|[A-Za-z]+-?)?0*(\d{1,15})$/.exec(text.trim());
   if (!m || Number(m[1]) < 1) throw new InvalidInputError(`"${text}" is not an invoice number; use the form INV-000018 or 18.`);
   return Number(m[1]);
-}
-
-async function invoicePrefix(db: Db): Promise<string> {
-  return (await db('settings').first('invoice_prefix')).invoice_prefix;
 }
 
 function toInvoice(prefix: string, r: any): InvoiceView {

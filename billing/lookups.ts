@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { findAccount, formatInvoiceNumber } from './accounts';
+import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { getCredit, CreditView } from './credits';
 import { Period } from './dates';
 import { findInvoice } from './invoices';
@@ -86,7 +86,7 @@ export async function disbursementTargets(
   if (!credit.issuedInvoice) return { credit, invoicer: null, invoices: [] };
   const issuedTo = await findInvoice(db, credit.issuedInvoice);
   const invoicer = await findAccount(db, issuedTo.invoicer);
-  const prefix = (await db('settings').first('invoice_prefix')).invoice_prefix as string;
+  const prefix = await invoicePrefix(db);
   const rows = await db('invoices')
     .where({ account_id: invoicer.id, status: 'open' })
     .where('balance', '>', 0)
