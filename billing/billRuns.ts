@@ -39,7 +39,7 @@ export interface RunOptions {
   familiesPerBatch?: number;
   /**
    * Batches billed at the same time by this call, each in its own transaction on its own
-   * connection (default 1). Inside a caller's transaction (a preview) there is one.
+   * connection (default DEFAULT_WORKERS). Inside a caller's transaction (a preview) there is one.
    */
   workers?: number;
   /** Called after each batch commits (never twice at the same time). */
@@ -111,6 +111,17 @@ export interface BillRunReport {
 }
 
 class PreviewRollback extends Error {}
+
+/**
+ * Batches billed at once by default: two, one per core of the machine billbot was measured on
+ * (test/bench/RESULTS.md). A batch is mostly the database's work on one core, so a second
+ * batch in flight uses the second; the outcome is the same, only the order in which batches
+ * finish (and which invoicer gets which invoice number) can differ.
+ */
+export const DEFAULT_WORKERS = 2;
+
+/** The foreign keys that refer to invoices from the rows a batch writes before its invoices. */
+const INVOICE_KEYS = ['transactions_invoice_id_fkey', 'credits_issued_invoice_id_fkey', 'credits_reversal_invoice_id_fkey'];
 
 /** A batch size that puts every invoicer family of a run in one batch. */
 const WHOLE_RUN = 2 ** 31 - 1;
@@ -300,12 +311,14 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
 
   // One statement does the batch, so that each row is written once and in its final form:
   // the charges (and reversed credits) are inserted already on their invoice. Invoice ids are
-  // drawn from the sequence first (one per invoicer with anything to invoice); an invoice is
-  // then made for each id that received a line, with the sum of its lines and the next gapless
-  // numbers. The foreign keys are checked at the end of the statement, once the invoices exist.
+  // drawn from the sequence first (one per invoicer with anything to invoice); the statement
+  // returns each id that received a line, with the sum of its lines, and insertInvoices then
+  // numbers and inserts those invoices. So the keys that refer to invoices are checked at the
+  // commit (they are DEFERRABLE, migration 090), when the invoices exist.
   // Every part sees the snapshot from before the statement: the skips see next_bill_date as
   // found, and the earlier uninvoiced transactions picked up are only those from before.
-  const { rows: automatic } = await trx.raw(
+  await trx.raw(`SET CONSTRAINTS ${INVOICE_KEYS.join(', ')} DEFERRED`);
+  const { rows: output } = await trx.raw(
     `WITH m AS MATERIALIZED (
        SELECT * FROM unnest(:accounts::bigint[], :billTos::bigint[], :billed::boolean[], :statuses::text[], :currencies::text[])
          AS m(account_id, bill_to, billed, status, currency)
@@ -417,19 +430,6 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
        ) x
        JOIN new_invoices i ON i.invoice_id = x.invoice_id
      ),
-     -- Gapless numbers: the counter row is updated in this transaction, so a rollback gives them back.
-     numbering AS (
-       UPDATE settings SET next_invoice_number = next_invoice_number + (SELECT count(*) FROM totals)
-       WHERE EXISTS (SELECT 1 FROM totals)
-       RETURNING next_invoice_number - (SELECT count(*) FROM totals) AS first
-     ),
-     invoiced AS (
-       INSERT INTO invoices (id, number, account_id, bill_run_id, invoice_date, posting_date, period_start, period_end,
-                             currency, total, balance, status)
-       SELECT t.invoice_id, n.first + t.k - 1, t.bill_to, :run, :invoiceDate::date, :posting::date, :ps::date, :pe::date,
-              t.currency, t.total, t.total, CASE WHEN t.total = 0 THEN 'paid' ELSE 'open' END
-       FROM totals t CROSS JOIN numbering n
-     ),
      moved AS (
        UPDATE account_packages ap SET next_bill_date = x.next_date
        FROM (SELECT id, max(next_date) AS next_date FROM billable GROUP BY id) x
@@ -488,7 +488,9 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
               jsonb_build_object('status', 'reversed', 'reversal_invoice_id', invoice_id, 'reversed_amount', reversed_amount::text)
        FROM reversal_done
      )
-     SELECT id FROM issued WHERE auto_disburse ORDER BY id`,
+     SELECT 'invoice' AS what, invoice_id AS id, bill_to, currency, total, k FROM totals
+     UNION ALL
+     SELECT 'credit', id, NULL, NULL, NULL, NULL FROM issued WHERE auto_disburse`,
     {
       accounts,
       billTos: accounts.map((a) => pairs.get(a)!.billTo),
@@ -505,11 +507,58 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
       actor: run.started_by,
     },
   );
+  const invoices = output.filter((r: any) => r.what === 'invoice').sort((a: any, b: any) => Number(a.k) - Number(b.k));
+  await insertInvoices(trx, run, invoices);
   // Automatic disbursement reads the invoicers' unpaid invoices, the new ones included.
   await disburseAutomatically(
     trx,
-    automatic.map((c: any) => c.id),
+    output
+      .filter((r: any) => r.what === 'credit')
+      .map((r: any) => Number(r.id))
+      .sort((a: number, b: number) => a - b),
     run.started_by,
+  );
+}
+
+/**
+ * Numbers and inserts a batch's new invoices, last thing before its automatic disbursement
+ * and commit. Gapless numbers come from the counter row in \`settings\`, updated in the
+ * batch's transaction (a rollback gives them back), so a batch holds that row from here to
+ * its commit and batches billed at once wait for each other only for this short end.
+ */
+async function insertInvoices(
+  trx: Knex.Transaction,
+  run: RunRow,
+  invoices: { id: number; bill_to: number; currency: string; total: string }[],
+): Promise<void> {
+  if (invoices.length === 0) return;
+  await trx.raw(
+    `WITH t AS (
+       SELECT * FROM unnest(:ids::bigint[], :billTos::bigint[], :currencies::text[], :totals::numeric[]) WITH ORDINALITY
+         AS t(invoice_id, bill_to, currency, total, k)
+     ),
+     numbering AS (
+       UPDATE settings SET next_invoice_number = next_invoice_number + :count
+       RETURNING next_invoice_number - :count AS first
+     )
+     INSERT INTO invoices (id, number, account_id, bill_run_id, invoice_date, posting_date, period_start, period_end,
+                           currency, total, balance, status)
+     SELECT t.invoice_id, n.first + t.k - 1, t.bill_to, :run, :invoiceDate::date, :posting::date, :ps::date, :pe::date,
+            t.currency, t.total, t.total, CASE WHEN t.total = 0 THEN 'paid' ELSE 'open' END
+     FROM t CROSS JOIN numbering n
+     ORDER BY t.k`,
+    {
+      ids: invoices.map((i) => i.id),
+      billTos: invoices.map((i) => i.bill_to),
+      currencies: invoices.map((i) => i.currency),
+      totals: invoices.map((i) => i.total),
+      count: invoices.length,
+      run: run.id,
+      ps: run.period_start,
+      pe: run.period_end,
+      posting: run.posting_date,
+      invoiceDate: run.invoice_date,
+    },
   );
 }
 
@@ -532,14 +581,18 @@ export async function executeBillRun(db: Db, runId: number, options: RunOptions 
     .where('id', runId)
     .whereIn('status', ['scheduled', 'failed', 'running'])
     .update({ status: 'running', error: null, started_at: db.raw('COALESCE(started_at, now())') });
-  const total = Number((await db('bill_run_batches').where('bill_run_id', runId).count('* as n').first())?.n ?? 0);
-  // Progress is reported in the order batches finish, one report at a time.
+  const counts = await db('bill_run_batches')
+    .where('bill_run_id', runId)
+    .first(db.raw('count(*) AS total'), db.raw('count(*) FILTER (WHERE done) AS done'));
+  const total = Number(counts?.total ?? 0);
+  // Progress is reported in the order batches finish, one report at a time, each with one more
+  // batch done than the last (the batches done before this call, and each one it finished).
+  let finished = Number(counts?.done ?? 0);
   let progress: Promise<void> = Promise.resolve();
-  const reportProgress = (): Promise<void> =>
-    (progress = progress.then(async () => {
-      const done = Number((await db('bill_run_batches').where({ bill_run_id: runId, done: true }).count('* as n').first())?.n ?? 0);
-      await options.onProgress?.({ runId, batchesDone: done, batchesTotal: total });
-    }));
+  const reportProgress = (): Promise<void> => {
+    const done = Math.min(++finished, total);
+    return (progress = progress.then(() => options.onProgress?.({ runId, batchesDone: done, batchesTotal: total })));
+  };
   let stopped = false;
   const work = async (): Promise<void> => {
     while (!stopped) {
@@ -561,7 +614,7 @@ export async function executeBillRun(db: Db, runId: number, options: RunOptions 
       if (options.onProgress) await reportProgress();
     }
   };
-  const workers = (db as Knex.Transaction).isTransaction ? 1 : Math.max(1, Math.floor(options.workers ?? 1));
+  const workers = (db as Knex.Transaction).isTransaction ? 1 : Math.max(1, Math.floor(options.workers ?? DEFAULT_WORKERS));
   // A failing worker stops the others from claiming more batches; the batches they hold finish.
   const outcomes = await Promise.allSettled(
     Array.from({ length: workers }, () =>

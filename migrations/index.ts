@@ -19,6 +19,7 @@ import * as m060 from './20261122_060_inline_add_months';
 import * as m061 from './20261122_061_account_packages_fillfactor';
 import * as m062 from './20261122_062_deferrable_bill_run_foreign_keys';
 import * as m080 from './20261122_080_create_pending_imports';
+import * as m090 from './20261122_090_deferrable_credit_invoice_keys';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -42,4 +43,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_061_account_packages_fillfactor', migration: m061 },
   { name: '20261122_062_deferrable_bill_run_foreign_keys', migration: m062 },
   { name: '20261122_080_create_pending_imports', migration: m080 },
+  { name: '20261122_090_deferrable_credit_invoice_keys', migration: m090 },
 ];

@@ -36,6 +36,8 @@ export interface SchedulerOptions {
   instanceId?: string;
   /** Invoicer families per batch of the runs this scheduler starts (each batch is one transaction). */
   familiesPerBatch?: number;
+  /** Batches billed at once by the runs this scheduler executes (default: billing's DEFAULT_WORKERS). */
+  workers?: number;
   /** A fire started more than this after its time is reported as late (default 60 s). */
   lateAfterMs?: number;
   /** How often to look for changed configurations (default 15 s; 0: never, rely on reload()/LISTEN). */
@@ -403,7 +405,11 @@ export class Scheduler {
       await this.reports.started(runId);
       let failure: unknown = null;
       try {
-        await executeBillRun(this.db, runId, { clock: this.clock, onProgress: () => this.reports.progress(runId) });
+        await executeBillRun(this.db, runId, {
+          clock: this.clock,
+          workers: this.options.workers,
+          onProgress: () => this.reports.progress(runId),
+        });
       } catch (e) {
         failure = e;
         this.logger.error(`Bill run #${runId} failed: ${messageOf(e)}`);

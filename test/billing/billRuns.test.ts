@@ -582,15 +582,23 @@ describe('billing an account (DOMAIN.md rules 1-8)', () => {
       await addPackage('Beta', '2026-09-02');
       await addPackage('Child Co', '2026-09-03');
       const first = await t.billing.bill({ configuration: 'Monthly Billing', ...september, ...by }, { familiesPerBatch: 1 });
-      expect(first.invoices.map((i) => [i.number, i.invoicer])).toEqual([
-        ['BB-000500', 'Parent Co'],
-        ['BB-000501', 'Alpha'],
-        ['BB-000502', 'Beta'],
+      // Two batches at once (the default): gapless numbers, taken in the order the batches finish.
+      expect(first.invoices.map((i) => i.number).sort()).toEqual(['BB-000500', 'BB-000501', 'BB-000502']);
+      expect(first.invoices.map((i) => i.invoicer).sort()).toEqual(['Alpha', 'Beta', 'Parent Co']);
+      // One batch at a time: in invoicer order.
+      await t.billing.createAccount({ name: 'Gamma', currency: 'USD' });
+      await t.billing.createAccount({ name: 'Delta', currency: 'USD' });
+      await addPackage('Gamma', '2026-09-01');
+      await addPackage('Delta', '2026-09-02');
+      const serial = await t.billing.bill({ configuration: 'Monthly Billing', ...september, ...by }, { familiesPerBatch: 1, workers: 1 });
+      expect(serial.invoices.map((i) => [i.number, i.invoicer])).toEqual([
+        ['BB-000503', 'Gamma'],
+        ['BB-000504', 'Delta'],
       ]);
       const second = await t.billing.bill({ account: 'Beta', ...october, ...by });
-      expect(second.invoices.map((i) => i.number)).toEqual(['BB-000503']);
-      expect((await t.billing.getInvoice('BB-000503')).invoicer).toBe('Beta');
-      expect((await t.db('settings').first()).next_invoice_number).toBe(504);
+      expect(second.invoices.map((i) => i.number)).toEqual(['BB-000505']);
+      expect((await t.billing.getInvoice('BB-000505')).invoicer).toBe('Beta');
+      expect((await t.db('settings').first()).next_invoice_number).toBe(506);
     });
 
     it('a failed run gives its numbers back', async () => {
@@ -789,6 +797,8 @@ describe('billing an account (DOMAIN.md rules 1-8)', () => {
       const crash = new Error('the process died');
       await expect(
         t.billing.executeBillRun(runId, {
+          // One batch at a time, so that the crash comes after exactly three.
+          workers: 1,
           onProgress: ({ batchesDone }) => {
             if (batchesDone === 3) throw crash;
           },
@@ -807,6 +817,32 @@ describe('billing an account (DOMAIN.md rules 1-8)', () => {
       const counts = await snapshot(t.db);
       await t.billing.executeBillRun(runId);
       expect(await snapshot(t.db)).toEqual(counts);
+    });
+
+    it('with two batches at once, a crash stops both workers, and the run resumes to every account billed once', async () => {
+      const { runId } = await t.billing.startBillRun({ configuration: 'Monthly Billing', ...september, ...by }, { familiesPerBatch: 1 });
+      const crash = new Error('the process died');
+      await expect(
+        t.billing.executeBillRun(runId, {
+          workers: 2,
+          onProgress: ({ batchesDone }) => {
+            if (batchesDone === 2) throw crash;
+          },
+        }),
+      ).rejects.toBe(crash);
+      const failed = await t.billing.getBillRunReport(runId);
+      // The batch the other worker held when the first stopped commits; no more are claimed.
+      expect(failed.run).toMatchObject({ status: 'failed', error: 'the process died', batchesTotal: 5 });
+      expect(failed.run.batchesDone).toBeGreaterThanOrEqual(2);
+      expect(failed.run.batchesDone).toBeLessThan(5);
+      const numbers = (await t.db('invoices').orderBy('number').pluck('number')).map(Number);
+      expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i + 1));
+
+      const resumed = await t.billing.executeBillRun(runId, { workers: 2 });
+      expect(resumed.run.status).toBe('completed');
+      await expectEveryAccountBilledOnce(runId);
+      const all = (await t.db('invoices').orderBy('number').pluck('number')).map(Number);
+      expect(all).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
     });
 
     it('completes a run that was marked failed by hand between batches', async () => {

@@ -103,6 +103,8 @@ describe('a bill run whose process is killed again and again', () => {
     expect(charges).toHaveLength(FAMILIES * 2 * 3);
     expect(charges.filter((c) => c.n !== 1)).toEqual([]);
     expect(await count(t.db, 'SELECT count(*) AS n FROM invoices')).toBe(FAMILIES * 3);
+    const numbers = (await t.db('invoices').orderBy('number').pluck('number')).map(Number);
+    expect(numbers).toEqual(Array.from({ length: FAMILIES * 3 }, (_, i) => i + 1));
     expect(await ledgerViolations(t.db)).toEqual([]);
 
     // The same outcome as the job run once, undisturbed, on the same starting data.

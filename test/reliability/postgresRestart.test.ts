@@ -126,15 +126,16 @@ describe('Postgres stopped in the middle of a bill run', () => {
     });
     await scheduler.start();
 
-    // Hold one family's row so the run stops inside batch 5, with four batches committed.
+    // Hold one family's row so that the run stops inside batch 5 with the other nine committed
+    // (two batches at once, billing's default: the second worker bills the rest meanwhile).
     const blocker = await db.transaction();
     await blocker.raw(`SELECT id FROM accounts WHERE name = 'Fam 05' FOR UPDATE`);
     const started = await scheduler.runNow('Nightly', { startedBy: 'U_OPS', from: '2026-09-01', to: '2026-09-30' });
     if (started.preview) throw new Error('not a preview');
     const observer = createDb(withDatabase(adminUrl, 'billbot'), { poolMax: 1 });
     pools.push(observer);
-    await waitFor('four batches done and the fifth waiting on its lock', async () =>
-      (await count(observer, 'SELECT count(*) AS n FROM bill_run_batches WHERE done')) === 4 &&
+    await waitFor('nine batches done and the fifth waiting on its lock', async () =>
+      (await count(observer, 'SELECT count(*) AS n FROM bill_run_batches WHERE done')) === FAMILIES - 1 &&
       (await count(observer, `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = 'billbot'`)) === 1,
     );
 
@@ -151,10 +152,11 @@ describe('Postgres stopped in the middle of a bill run', () => {
     expect(stopped.text).not.toMatch(/postgres:\/\/|password|SELECT|UPDATE /i);
     expect(logger.lines.some((l) => l.startsWith(`error Bill run #${started.runId} failed:`))).toBe(true);
 
-    // Postgres is back. Nothing half done was committed: four families billed, the ledger holds.
+    // Postgres is back. Nothing half done was committed: nine families billed, the ledger holds.
     await pg!.send('start');
-    expect(await count(db, `SELECT count(*) AS n FROM bill_run_batches WHERE done`)).toBe(4);
-    expect(await count(db, `SELECT count(*) AS n FROM invoices`)).toBe(4);
+    expect(await count(db, `SELECT count(*) AS n FROM bill_run_batches WHERE done`)).toBe(FAMILIES - 1);
+    expect(await count(db, `SELECT count(*) AS n FROM invoices`)).toBe(FAMILIES - 1);
+    expect(await db('invoices').join('accounts', 'accounts.id', 'invoices.account_id').where('accounts.name', 'Fam 05').first('invoices.id')).toBeUndefined();
     expect(await ledgerViolations(db)).toEqual([]);
 
     // The next sweep resumes the run and shows its end in the same message.

@@ -128,7 +128,8 @@ describe('channel reports of bill runs', () => {
       CREATE TRIGGER test_refuse_fragile BEFORE INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION test_refuse_fragile();
     `);
     const clock = new ManualClock('2026-10-10T09:00:00Z');
-    const scheduler = testScheduler(t.db, clock, { reporter: slack.reporter(), workbook, familiesPerBatch: 1 });
+    // One batch at a time, so that the failure comes after exactly one.
+    const scheduler = testScheduler(t.db, clock, { reporter: slack.reporter(), workbook, familiesPerBatch: 1, workers: 1 });
     const started = await scheduler.runNow('fragile run', { startedBy: 'U_FIN' });
     if (started.preview) throw new Error('expected a run');
     const failed = await started.finished;
