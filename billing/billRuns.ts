@@ -387,8 +387,8 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
        FROM (SELECT bill_to, currency FROM lines UNION SELECT bill_to, currency FROM reversing UNION SELECT bill_to, currency FROM waiting) x
        WHERE :generateInvoice
      ),
-     -- The charges, then the reversed credits, in one insert: ids in this order (an invoice lists
-     -- its lines by id). Every line is inserted, or the statement fails.
+     -- The charges and the reversed credits, in one insert, in no particular order (readers
+     -- sort lines with LINE_ORDER, invoices.ts). Every line is inserted, or the statement fails.
      inserted AS (
        INSERT INTO transactions (kind, account_id, account_package_id, service_id, credit_id, period_start, period_end,
                                  quantity, amount, posting_date, bill_run_id, invoice_id)
@@ -402,7 +402,6 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
          SELECT 'reversed credit', r.account_id, NULL, NULL, r.credit_id, NULL, NULL, 1, r.amount, i.invoice_id
          FROM reversing r JOIN new_invoices i ON i.bill_to = r.bill_to
        ) x
-       ORDER BY x.kind, x.account_id, x.account_package_id, x.period_start, x.service_id, x.credit_id
      ),
      picked_up AS (
        UPDATE transactions t SET invoice_id = i.invoice_id

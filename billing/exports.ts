@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { isoDateSchema } from './dates';
 import { InvalidInputError } from './errors';
-import { formatCreditId, type InvoiceView } from './invoices';
+import { formatCreditId, LINE_ORDER, type InvoiceView } from './invoices';
 import { formatPeriodText } from './setup';
 import { firstIssue, nameSchema, PeriodRule } from './schemas';
 
@@ -321,7 +321,7 @@ export async function* transactionExportRows(trx: Tx, filter: ResolvedFilter, ba
        LEFT JOIN packages p ON p.id = ap.package_id
        LEFT JOIN services s ON s.id = t.service_id
        WHERE ${INVOICE_MATCH}
-       ORDER BY i.number, t.id`,
+       ORDER BY i.number, ${LINE_ORDER}`,
       { ...filter },
       batchSize,
     ),

@@ -3,6 +3,14 @@ import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { InvalidInputError, UnknownInvoiceError } from './errors';
 import { Money } from './money';
 
+/**
+ * The order of an invoice's lines (SQL over transactions as \`t\`): charges, then reversed
+ * credits; each by account, package, period and service. A bill run inserts its lines in no
+ * particular order (sorting 230,000 rows to give them ids in this order cost a tenth of a
+ * large run), so whoever lists lines sorts them with this.
+ */
+export const LINE_ORDER = 't.kind, t.account_id, t.account_package_id, t.period_start, t.service_id, t.credit_id, t.id';
+
 type Db = Knex | Knex.Transaction;
 
 export interface InvoiceView {
@@ -103,7 +111,7 @@ export async function getInvoice(
     .leftJoin('packages as p', 'p.id', 'ap.package_id')
     .leftJoin('services as s', 's.id', 't.service_id')
     .where('t.invoice_id', invoice.id)
-    .orderBy('t.id')
+    .orderByRaw(LINE_ORDER)
     .select('t.*', 'a.name as account', 'p.name as package', 's.name as service');
   return {
     ...invoice,
