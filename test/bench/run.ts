@@ -193,7 +193,7 @@ async function main(): Promise<void> {
         const data: SeededData = await seedBillingData(db, { accounts: n, tag: `B${n}` });
         const seedSeconds = Number(process.hrtime.bigint() - seedStart) / 1e9;
         log(`${n} accounts seeded in ${fmt(seedSeconds)} s`);
-        // A copy of the largest data set, for the same run with two batches at a time.
+        // A copy of the largest data set, for the same run one batch at a time (for comparison).
         let copy: { url: string; db: Knex } | undefined;
         if (n === biggest && WORKERS === undefined) {
           await db.destroy();
@@ -210,6 +210,10 @@ async function main(): Promise<void> {
           const problems = await checkRun(db, p.result, expected, { preview: true });
           const wroteNothing = JSON.stringify(before) === JSON.stringify(after);
           if (!wroteNothing) problems.push('the preview changed the database');
+          // What the rolled-back preview left behind (dead row versions) is vacuumed now, so
+          // that the run measured next starts from the same state as the runs of other sizes
+          // and not beside autovacuum.
+          await db.raw('VACUUM ANALYZE');
           preview = { accounts: n, seconds: p.seconds, peakMb: p.peakMb, wroteNothing, correct: problems.length === 0, problems };
           log(`preview of ${n}: ${fmt(p.seconds)} s${problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''}`);
         });
@@ -238,11 +242,11 @@ async function main(): Promise<void> {
 
         if (copy) {
           const twin = copy;
-          await step(`bill run of ${n} with 2 workers`, async () => {
-            const r = await runChild<BillResult>({ ...billTask, preview: false, workers: 2 }, twin.url);
+          await step(`bill run of ${n} with 1 worker`, async () => {
+            const r = await runChild<BillResult>({ ...billTask, preview: false, workers: 1 }, twin.url);
             const problems = await checkRun(twin.db, r.result, expected, { preview: false });
             parallel = { accounts: n, seconds: r.seconds, peakMb: r.peakMb, batches: r.result.batches, correct: problems.length === 0, problems };
-            log(`bill run of ${n} with 2 workers: ${fmt(r.seconds)} s${problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''}`);
+            log(`bill run of ${n} with 1 worker: ${fmt(r.seconds)} s${problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''}`);
           });
           await twin.db.destroy();
         }
@@ -303,8 +307,7 @@ async function main(): Promise<void> {
     add('bill run / floor, 100,000 accounts', `${fmt(big.ratioToFloor, 1)} x`, '<= 4 x', big.ratioToFloor <= 4);
   }
   if (parallel) {
-    add(`bill run, ${parallel.accounts} accounts, workers: 2 (not the default)`, `${fmt(parallel.seconds)} s`, '<= 10 s', parallel.seconds <= 10);
-    add(`bill run ${parallel.accounts}, workers: 2: invoices and totals right`, parallel.correct ? 'yes' : parallel.problems.join('; '), 'yes', parallel.correct);
+    add(`bill run ${parallel.accounts}, workers: 1 (not the default): invoices and totals right`, parallel.correct ? 'yes' : parallel.problems.join('; '), 'yes', parallel.correct);
   }
   if (small) add('bill run, 10,000 accounts', `${fmt(small.seconds)} s`, '<= 1.5 s', small.seconds <= 1.5);
   for (let i = 1; i < runs.length; i++) {
@@ -371,7 +374,7 @@ async function main(): Promise<void> {
   );
   out.push('');
   const other: string[][] = [['step', 'seconds', 'peak MB', 'detail']];
-  if (parallel) other.push([`bill run of ${parallel.accounts}, 2 workers`, fmt(parallel.seconds), String(parallel.peakMb), `${parallel.batches} batches, ${parallel.correct ? 'right' : 'WRONG'}`]);
+  if (parallel) other.push([`bill run of ${parallel.accounts}, 1 worker (not the default)`, fmt(parallel.seconds), String(parallel.peakMb), `${parallel.batches} batches, ${parallel.correct ? 'right' : 'WRONG'}`]);
   if (preview) other.push([`preview of ${preview.accounts}`, fmt(preview.seconds), String(preview.peakMb), preview.wroteNothing ? 'wrote nothing' : 'WROTE SOMETHING']);
   if (slack) other.push([`bill run of ${biggestOf(runs)} during Slack`, fmt(slack.runSeconds), '', `acks p50 ${fmt(slack.p50Ms, 1)} ms, p99 ${fmt(slack.p99Ms, 1)} ms, max ${fmt(slack.maxMs, 1)} ms (no run: p50 ${fmt(slack.idleP50Ms, 1)}, p99 ${fmt(slack.idleP99Ms, 1)})`]);
   if (importFigures) other.push([`import ${importFigures.rows} + ${importFigures.rows}`, fmt(importFigures.seconds), String(importFigures.peakMb), importFigures.applied ? 'applied' : 'NOT APPLIED']);
