@@ -42,7 +42,16 @@ export interface RunNotStarted {
  * Where bill runs are reported. The scheduler decides when (once per run, claimed in the
  * database); an implementation decides how the report looks and where it goes.
  */
+/**
+ * The channel of the local shell (bot/shell): a run started there, for a configuration without
+ * a report channel, is reported "here", in the shell's output. No Slack channel has this name
+ * (Slack's are ids or #names), so the Slack reporter leaves such reports alone.
+ */
+export const SHELL_CHANNEL = 'shell';
+
 export interface RunReporter {
+  /** Whether this reporter can post in the channel (absent: every channel). Reports it cannot post are left for one that can. */
+  canPost?(channel: string): boolean;
   /** Posts the "run started" message in a channel (a name or an id). */
   runStarted(channel: string, run: RunView): Promise<PostedMessage>;
   /** Updates the run's message with its progress. */
@@ -242,6 +251,11 @@ export interface SlackReporterOptions {
 /** Reports runs in Slack channels through the Web API (chat.postMessage, chat.update, files upload). */
 export class SlackRunReporter implements RunReporter {
   constructor(private readonly client: WebClient) {}
+
+  /** Every Slack channel; not the local shell's. */
+  canPost(channel: string): boolean {
+    return channel !== SHELL_CHANNEL;
+  }
 
   /** A reporter on its own Web API client (needs chat:write and files:write). */
   static withToken(token: string, options: SlackReporterOptions = {}): SlackRunReporter {

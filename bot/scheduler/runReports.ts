@@ -70,6 +70,7 @@ export class RunReports {
     if (!reporter) return;
     await this.guard(runId, 'post the start of', () =>
       withRunReport(this.options.db, runId, 'wait', async (state, trx) => {
+        if (reporter.canPost?.(state.channel) === false) return { result: undefined };
         if (state.messageTs || state.finalStatus) {
           await this.view(trx, state, 0); // remembers the message, for interrupted()
           return { result: undefined };
@@ -108,6 +109,8 @@ export class RunReports {
       withRunReport(this.options.db, runId, 'wait', async (state, trx) => {
         if (state.runStatus !== 'completed' && state.runStatus !== 'failed') return { result: undefined };
         if (state.finalStatus === state.runStatus) return { result: undefined };
+        // Another kind of face's report (the local shell's): left for it.
+        if (reporter.canPost?.(state.channel) === false) return { result: undefined };
         const existing: PostedMessage | null =
           state.messageTs && state.channelId ? { channelId: state.channelId, ts: state.messageTs } : null;
         const posted = await reporter.runEnded(state.channel, existing, await this.view(trx, state, 200));

@@ -10,7 +10,7 @@ import { Command, CommandOf, isModal, ModalCommand, USAGE } from '../commands/sc
 import { configurationsChanged, importWorkbook, readWorkbookFile, workbookHandlers } from '../commands/workbooks';
 import { importIsReady } from '../render';
 import { blocksToText, renderBlocks } from '../render';
-import type { RunReporter } from '../scheduler/reporter';
+import { SHELL_CHANNEL, type RunReporter } from '../scheduler/reporter';
 import type { Scheduling } from '../services';
 import { TextRunReporter } from './runReporter';
 
@@ -178,7 +178,7 @@ export async function runShell(options: ShellOptions): Promise<void> {
       }
       const outcome = await executeCommand(services, command, {
         actor: user,
-        channel: 'shell',
+        channel: SHELL_CHANNEL,
         onProgress: ({ runId, batchesDone, batchesTotal }) => write(`… bill run #${runId}: ${batchesDone} of ${batchesTotal} batches billed`),
       });
       show(outcome);

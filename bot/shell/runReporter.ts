@@ -4,6 +4,7 @@ import {
   runNotStartedMessage,
   runProgressMessage,
   runStartedMessage,
+  SHELL_CHANNEL,
   type InvoicesWorkbookFile,
   type PostedMessage,
   type RunNotStarted,
@@ -34,7 +35,7 @@ export class TextRunReporter implements RunReporter {
   constructor(
     private readonly write: (text: string) => void,
     /** The channel name that means "here" (shown as [report]). */
-    private readonly here = 'shell',
+    private readonly here = SHELL_CHANNEL,
   ) {}
 
   private label(channel: string): string {

@@ -179,4 +179,31 @@ describe('channel reports of bill runs', () => {
     expect(await t.db('bill_runs').count('* as n').first()).toEqual(runsBefore);
     expect(slack.calls).toEqual([]);
   });
+
+  it("leaves the report of a run started in the local shell to the shell, and posts a Slack channel's", async () => {
+    const billing = createBilling(t.db);
+    await billing.createBillGroup('Quiet');
+    await createFamilies(t.db, { prefix: 'Quiet', count: 2, group: 'Quiet', nextBillDate: '2026-10-09' });
+    await billing.createConfiguration({ name: 'Quiet Run', billGroups: ['Quiet'] });
+    // Two runs that finished without their report being posted (their processes stopped): one
+    // started in the shell, reported "here"; one to be reported in a Slack channel.
+    const inShell = await billing.bill({ configuration: 'Quiet Run', account: 'Quiet 01', from: '2026-10-01', to: '2026-10-31', startedBy: 'local-ops' });
+    const inSlack = await billing.bill({ configuration: 'Quiet Run', account: 'Quiet 02', from: '2026-10-01', to: '2026-10-31', startedBy: 'U_FIN' });
+    await t.db('bill_run_reports').insert([
+      { bill_run_id: inShell.run.id, channel: 'shell' },
+      { bill_run_id: inSlack.run.id, channel: 'C0QUIET' },
+    ]);
+
+    // A Slack instance starts and posts the reports that are due.
+    const scheduler = testScheduler(t.db, new ManualClock('2026-10-10T09:00:00Z'), { reporter: slack.reporter() });
+    await scheduler.start();
+    await scheduler.idle();
+    const posted = slack.of('chat.postMessage').map((p) => [p.body.channel, p.body.text.split('\n')[0]]);
+    expect(posted).toContainEqual(['C0QUIET', `:white_check_mark: Completed bill run #${inSlack.run.id} of *Quiet Run* for Quiet 02.`]);
+    expect(posted.filter(([channel]) => channel === 'shell')).toEqual([]);
+    expect(await t.db('bill_run_reports').where('bill_run_id', inShell.run.id).first('final_status', 'message_ts')).toEqual({
+      final_status: null,
+      message_ts: null,
+    });
+  });
 });
