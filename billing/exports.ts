@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { isoDateSchema } from './dates';
 import { InvalidInputError } from './errors';
-import { formatCreditId, LINE_ORDER, type InvoiceView } from './invoices';
+import { formatCreditId, LINE_ORDER, toInvoice, type InvoiceView } from './invoices';
 import { formatPeriodText } from './setup';
 import { firstIssue, nameSchema, PeriodRule } from './schemas';
 
@@ -274,19 +274,10 @@ export async function* invoiceExportRows(trx: Tx, filter: ResolvedFilter, batchS
       { ...filter },
       batchSize,
     ),
-    (r): InvoiceExportRow => ({
-      number: formatInvoiceNumber(prefix, Number(r.number)),
-      invoicer: r.invoicer,
-      billRunId: r.bill_run_id,
-      invoiceDate: r.invoice_date,
-      postingDate: r.posting_date,
-      periodStart: r.period_start,
-      periodEnd: r.period_end,
-      currency: r.currency,
-      total: r.total,
-      balance: r.balance,
-      status: r.status,
-    }),
+    (r): InvoiceExportRow => {
+      const { id: _id, ...row } = toInvoice(prefix, r);
+      return row;
+    },
   );
 }
 

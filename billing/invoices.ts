@@ -62,7 +62,8 @@ export function parseInvoiceNumber(text: string): number {
   return Number(m[1]);
 }
 
-function toInvoice(prefix: string, r: any): InvoiceView {
+/** An invoice row (joined with its invoicer's name as `invoicer`) as people see it. */
+export function toInvoice(prefix: string, r: any): InvoiceView {
   return {
     id: r.id,
     number: formatInvoiceNumber(prefix, Number(r.number)),

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { createBilling } from '../../billing';
 import { useTestDatabase } from '../helpers/db';
-import { createFamilies } from '../scheduler/helpers';
+import { createFamilies, refuseChargesOf } from '../scheduler/helpers';
 
 const BIN = path.resolve(__dirname, '../../bin/billbot.js');
 
@@ -71,16 +71,7 @@ describe('billbot schedules, schedule, run and status', () => {
     expect(JSON.parse(preview.stdout).report).toMatchObject({ preview: true, totals: { invoicesCreated: 2 } });
     expect(Number((await t.db('bill_runs').count('* as n').first())?.n)).toBe(0);
 
-    await t.db.raw(`
-      CREATE FUNCTION test_refuse_fragile() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.account_id = (SELECT id FROM accounts WHERE name = 'Fragile 02 Child') THEN
-          RAISE EXCEPTION 'the ledger refused the charge';
-        END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER test_refuse_fragile BEFORE INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION test_refuse_fragile();
-    `);
+    const fixFault = await refuseChargesOf(t.db, 'Fragile 02 Child');
     const failed = await run('run', 'Fragile Run', '--from', '2026-10-01', '--to', '2026-10-31');
     expect(failed.code).toBe(1); // the run failed, though its report is shown
     const runId = Number(/Bill run #(\d+) failed/.exec(failed.stdout)?.[1]);
@@ -94,7 +85,7 @@ describe('billbot schedules, schedule, run and status', () => {
     expect(status.stdout).toContain('*Batches:* 0 of 1 done'); // one batch: the CLI's default batch size
     expect(status.stdout).toContain(`*Not done:* 1 batch (4 accounts not billed yet). Resuming bills only those; nothing done is billed twice: \`billbot status ${runId} --resume\``);
 
-    await t.db.raw('DROP TRIGGER test_refuse_fragile ON transactions');
+    await fixFault();
     const resumed = await run('status', String(runId), '--resume', '--json');
     expect(resumed).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(resumed.stdout)).toMatchObject({

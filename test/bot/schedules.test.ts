@@ -6,7 +6,7 @@ import { ManualClock } from '../../bot/scheduler';
 import { createScheduling, withHandlers, type Scheduling } from '../../bot/services';
 import { TextRunReporter } from '../../bot/shell/runReporter';
 import { useTestDatabase } from '../helpers/db';
-import { chargeCounts, createFamilies, scheduleCountsFrom } from '../scheduler/helpers';
+import { chargeCounts, createFamilies, scheduleCountsFrom, refuseChargesOf } from '../scheduler/helpers';
 
 /**
  * The schedule and run-status commands through the real parser and executor, with a
@@ -209,16 +209,7 @@ describe('schedules and bill runs through the commands', () => {
   });
 
   it('shows a failed run with what it did not do, and resuming it finishes the run', async () => {
-    await t.db.raw(`
-      CREATE FUNCTION test_refuse_fragile() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.account_id = (SELECT id FROM accounts WHERE name = 'Fragile 02 Child') THEN
-          RAISE EXCEPTION 'the ledger refused the charge';
-        END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER test_refuse_fragile BEFORE INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION test_refuse_fragile();
-    `);
+    const fixFault = await refuseChargesOf(t.db, 'Fragile 02 Child');
     const started = expectKind(await exec('/billing', 'run Fragile Run from 2026-11-01 to 2026-11-30'), 'bill.started');
     await scheduling.scheduler.idle();
 
@@ -239,7 +230,7 @@ describe('schedules and bill runs through the commands', () => {
     expect(shown).toContain('1 account billed');
     expect(reports.at(-1)).toContain(`[report in C0FRAGILE] ✗ Failed bill run #${started.runId} of *Fragile Run*: the ledger refused the charge`);
 
-    await t.db.raw('DROP TRIGGER test_refuse_fragile ON transactions');
+    await fixFault();
     const resuming = expectKind(await exec('/bill', `status #${started.runId} resume`), 'bill.resuming');
     expect(resuming).toMatchObject({ runId: started.runId, reportChannel: 'C0FRAGILE', here: false });
     expect(text(resuming)).toBe(

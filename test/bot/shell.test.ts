@@ -1,43 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { createBilling } from '../../billing';
-import { runShell } from '../../bot/shell';
 import { useTestDatabase } from '../helpers/db';
+import { driveShell, PROMPT } from '../helpers/shell';
 
-const PROMPT = 'billbot> ';
-
-/** Drives runShell through streams, like a person at a terminal. */
 function startShell(billing: ReturnType<typeof createBilling>, user = 'local-admin') {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let transcript = '';
-  output.on('data', (chunk: Buffer) => {
-    transcript += chunk.toString('utf8');
-  });
-  const finished = runShell({ input, output, services: { billing }, user, terminal: false });
-
-  /** Waits until the transcript after `from` contains `text`; returns what came in between. */
-  const waitFor = async (text: string, from: number): Promise<string> => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const at = transcript.indexOf(text, from);
-      if (at >= 0) return transcript.slice(from, at);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(text)}; transcript:\n${transcript.slice(from)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-
-  return {
-    finished,
-    transcript: () => transcript,
-    ready: () => waitFor(PROMPT, 0),
-    /** Types a line and returns the reply up to the next prompt (the shell's, or a form field's). */
-    type: async (line: string, until = PROMPT): Promise<string> => {
-      const mark = transcript.length;
-      input.write(`${line}\n`);
-      return waitFor(until, mark);
-    },
-    close: () => input.end(),
-  };
+  return driveShell({ services: { billing }, user });
 }
 
 describe('the local shell', () => {

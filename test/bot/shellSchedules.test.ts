@@ -1,43 +1,14 @@
-import { PassThrough } from 'node:stream';
 import { createBilling } from '../../billing';
 import { ManualClock } from '../../bot/scheduler';
 import { createScheduling } from '../../bot/services';
-import { runShell, type ShellScheduling } from '../../bot/shell';
+import type { ShellScheduling } from '../../bot/shell';
 import { useTestDatabase } from '../helpers/db';
+import { driveShell } from '../helpers/shell';
 import { createFamilies, scheduleCountsFrom } from '../scheduler/helpers';
-
-const PROMPT = 'billbot> ';
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** Drives runShell through streams; `transcript()` is everything it wrote. */
 function startShell(billing: ReturnType<typeof createBilling>, scheduling?: ShellScheduling) {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let transcript = '';
-  output.on('data', (chunk: Buffer) => {
-    transcript += chunk.toString('utf8');
-  });
-  const finished = runShell({ input, output, services: { billing, log: silent }, user: 'local-ops', terminal: false, scheduling });
-  const waitFor = async (text: string, from: number): Promise<string> => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const at = transcript.indexOf(text, from);
-      if (at >= 0) return transcript.slice(from, at);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(text)}; transcript:\n${transcript.slice(from)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  return {
-    finished,
-    transcript: () => transcript,
-    ready: () => waitFor(PROMPT, 0),
-    waitFor,
-    type: async (line: string, until = PROMPT): Promise<string> => {
-      const mark = transcript.length;
-      input.write(`${line}\n`);
-      return waitFor(until, mark);
-    },
-  };
+  return driveShell({ services: { billing, log: silent }, user: 'local-ops', scheduling });
 }
 
 describe('the local shell with scheduled bill runs', () => {

@@ -1,13 +1,12 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { createBilling } from '../../billing';
 import { executeCommand, Outcome, parseCommand, validateCommand } from '../../bot/commands';
 import { workbookFileName, workbookHandlers } from '../../bot/commands/workbooks';
 import { blocksToText, renderBlocks } from '../../bot/render';
-import { runShell } from '../../bot/shell';
 import { useTestDatabase } from '../helpers/db';
+import { driveShell } from '../helpers/shell';
 import { ACCOUNT_HEADERS, BILL_RUN_HEADERS, readBack, rowsOf, workbook, workedExampleSheets } from '../sheets/helpers';
 
 const clock = { now: () => new Date('2026-10-02T12:00:00Z') };
@@ -207,34 +206,8 @@ describe('the workbook handlers (shell and CLI)', () => {
   });
 });
 
-/** Drives the shell through streams (as test/bot/shell.test.ts does). */
 function startShell(billing: ReturnType<typeof createBilling>, directory: string) {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let transcript = '';
-  output.on('data', (chunk: Buffer) => {
-    transcript += chunk.toString('utf8');
-  });
-  const finished = runShell({ input, output, services: { billing }, user: 'local-admin', terminal: false, directory });
-  const waitFor = async (text: string, from: number): Promise<string> => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const at = transcript.indexOf(text, from);
-      if (at >= 0) return transcript.slice(from, at);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(text)}; transcript:\n${transcript.slice(from)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  return {
-    finished,
-    ready: () => waitFor('billbot> ', 0),
-    type: async (line: string, until = 'billbot> '): Promise<string> => {
-      const mark = transcript.length;
-      input.write(`${line}\n`);
-      return waitFor(until, mark);
-    },
-    close: () => input.end(),
-  };
+  return driveShell({ services: { billing }, user: 'local-admin', directory });
 }
 
 describe('workbooks in the local shell', () => {

@@ -6,6 +6,29 @@ import { ManualClock, Scheduler, SchedulerOptions, SlackRunReporter, type Schedu
 
 export const SLACK_CHANNEL_ID = 'C0BILLING';
 
+/**
+ * A fault in the database itself: from now on it refuses to insert any transaction of the
+ * account ("the ledger refused the charge"), so a bill run fails in that account's batch.
+ * Returns the fix, which removes the fault.
+ */
+export async function refuseChargesOf(db: Knex, account: string): Promise<() => Promise<void>> {
+  const row = await db('accounts').where('name', account).first('id');
+  if (!row) throw new Error(`No account ${account} to refuse charges of.`);
+  await db.raw(`
+    CREATE FUNCTION test_refuse_charges() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.account_id = ${Number(row.id)} THEN
+        RAISE EXCEPTION 'the ledger refused the charge';
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER test_refuse_charges BEFORE INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION test_refuse_charges();
+  `);
+  return async () => {
+    await db.raw('DROP TRIGGER test_refuse_charges ON transactions; DROP FUNCTION test_refuse_charges()');
+  };
+}
+
 /** Families of accounts: "<prefix> NN" (the invoicer) and "<prefix> NN Child" invoicing to it, each child with a $140.00 monthly package. */
 export async function createFamilies(
   db: Knex,

@@ -10,6 +10,7 @@ import {
   stopSchedulers,
   testScheduler,
   uploadedFile,
+  refuseChargesOf,
 } from './helpers';
 
 describe('channel reports of bill runs', () => {
@@ -117,16 +118,7 @@ describe('channel reports of bill runs', () => {
 
   it('reports a failure with what was done and what was not, and the resumed run in the same message', async () => {
     // A fault in the database itself: charges for Fragile 02 Child are refused.
-    await t.db.raw(`
-      CREATE FUNCTION test_refuse_fragile() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.account_id = (SELECT id FROM accounts WHERE name = 'Fragile 02 Child') THEN
-          RAISE EXCEPTION 'the ledger refused the charge';
-        END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER test_refuse_fragile BEFORE INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION test_refuse_fragile();
-    `);
+    const fixFault = await refuseChargesOf(t.db, 'Fragile 02 Child');
     const clock = new ManualClock('2026-10-10T09:00:00Z');
     // One batch at a time, so that the failure comes after exactly one.
     const scheduler = testScheduler(t.db, clock, { reporter: slack.reporter(), workbook, familiesPerBatch: 1, workers: 1 });
@@ -151,7 +143,7 @@ describe('channel reports of bill runs', () => {
     expect(slack.of('files.getUploadURLExternal')).toEqual([]); // no workbook for a failed run
 
     // Fixed and resumed: the same message now shows the completed run, and the workbook follows.
-    await t.db.raw('DROP TRIGGER test_refuse_fragile ON transactions');
+    await fixFault();
     const resumed = await scheduler.resumeRun(started.runId);
     expect((await resumed.finished).run.status).toBe('completed');
     expect(slack.of('chat.postMessage')).toHaveLength(1);

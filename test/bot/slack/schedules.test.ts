@@ -9,7 +9,7 @@ import type { WebClient } from '../../../bot/slack/deps';
 import { RESUME_ACTION, resumeRunAction } from '../../../bot/slack/runStatus';
 import { parseCommand } from '../../../bot/commands';
 import { useTestDatabase } from '../../helpers/db';
-import { createFamilies } from '../../scheduler/helpers';
+import { createFamilies, refuseChargesOf } from '../../scheduler/helpers';
 import {
   ADMIN,
   BOT_TOKEN,
@@ -83,16 +83,7 @@ describe('schedules and bill run status in Slack', () => {
   }
 
   it('runs a configuration through the scheduler, shows the failed run with a Resume button, and the click finishes it', async () => {
-    await t.db.raw(`
-      CREATE FUNCTION test_refuse_fragile() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.account_id = (SELECT id FROM accounts WHERE name = 'Fragile 02 Child') THEN
-          RAISE EXCEPTION 'the ledger refused the charge';
-        END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER test_refuse_fragile BEFORE INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION test_refuse_fragile();
-    `);
+    const fixFault = await refuseChargesOf(t.db, 'Fragile 02 Child');
     const { app, port } = await startApp();
     try {
       // /billing run: answered at once, for the requester only; reported in the configuration's channel.
@@ -127,7 +118,7 @@ describe('schedules and bill run status in Slack', () => {
       expect(JSON.parse(section.accessory.value)).toEqual({ run: runId, request: expect.stringMatching(/^[0-9a-f-]{36}$/) });
 
       // Fixed; the click resumes the run: the status message says so, and the channel report shows the end.
-      await t.db.raw('DROP TRIGGER test_refuse_fragile ON transactions');
+      await fixFault();
       slack.clear();
       const click = await postSigned(port, interactionBody(buttonClick(RESUME_ACTION, section.accessory.value, status.responsePath, ADMIN)));
       expect(click.status).toBe(200);
