@@ -36,6 +36,8 @@ export interface SlackAppOptions {
   progressIntervalMs?: number;
   /** Invoicer families per bill run batch. */
   familiesPerBatch?: number;
+  /** Batches billed at once (billing's default when absent). */
+  workers?: number;
   /** Limits for workbooks sent to the bot (bot/slack/uploads.ts has the defaults). */
   uploads?: Partial<UploadSettings>;
 }
@@ -111,6 +113,7 @@ export function createSlackApp(services: SlackServices, options: SlackAppOptions
     logger: app.logger,
     progressIntervalMs: options.progressIntervalMs ?? 3000,
     familiesPerBatch: options.familiesPerBatch,
+    workers: options.workers,
     uploads: options.uploads,
   };
 

@@ -96,7 +96,7 @@ export async function runBill(deps: SlackDeps, client: WebClient, command: RunCo
   const progress = new ProgressNotice(client, deps.logger, requester, deps.progressIntervalMs, requester.fallback);
   let report;
   try {
-    report = await billing.executeBillRun(runId, { ...options, onProgress: (p) => progress.step(p) });
+    report = await billing.executeBillRun(runId, { ...options, workers: deps.workers, onProgress: (p) => progress.step(p) });
   } catch (error) {
     const sentence = describeFailure(error, deps.logger, `bill run #${runId}`);
     const failure = renderBlocks({ kind: 'error', code: 'bill_run_failed', message: `Bill run #${runId} failed: ${sentence}`, reference: null });

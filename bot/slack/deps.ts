@@ -30,6 +30,8 @@ export interface SlackDeps {
   progressIntervalMs: number;
   /** Invoicer families per bill run batch (each batch is one transaction); billing's default when absent. */
   familiesPerBatch?: number;
+  /** Batches billed at once (billing's default when absent). */
+  workers?: number;
   /** Limits for workbooks sent to the bot (size, how long a preview waits); uploads.ts has the defaults. */
   uploads?: Partial<UploadSettings>;
 }

@@ -139,7 +139,7 @@ export type FakeSlack = ReturnType<typeof fakeSlack>;
 /** The Slack app on a free port, against the test database, with Slack faked. */
 export async function startTestApp(
   db: Knex,
-  options: { progressIntervalMs?: number; familiesPerBatch?: number; services?: { db: Knex } } = {},
+  options: { progressIntervalMs?: number; familiesPerBatch?: number; workers?: number; services?: { db: Knex } } = {},
 ): Promise<{ slack: SlackApp; port: number; logger: ReturnType<typeof memoryLogger> }> {
   const logger = memoryLogger();
   const slack = createSlackApp(
@@ -153,6 +153,7 @@ export async function startTestApp(
       clientOptions: { retryConfig: { retries: 0 } },
       progressIntervalMs: options.progressIntervalMs ?? 60_000,
       familiesPerBatch: options.familiesPerBatch,
+      workers: options.workers,
     },
   );
   const port = await slack.start();
