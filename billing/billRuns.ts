@@ -156,11 +156,23 @@ export async function startBillRun(
   }
 }
 
+/**
+ * One part of a run's invoicer families: in invoicer order, cut into `parts` runs of about as
+ * many accounts each, the one counted `part` from 0. A preview bills its parts at once.
+ */
+interface Share {
+  part: number;
+  parts: number;
+}
+
+const WHOLE: Share = { part: 0, parts: 1 };
+
 async function recordBillRun(
   db: Db,
   req: ReturnType<typeof parseRequest>,
   clock: Clock,
   options: RunOptions,
+  share: Share = WHOLE,
 ): Promise<{ runId: number; created: boolean }> {
   return db.transaction(async (trx) => {
     if (req.requestKey) {
@@ -205,7 +217,7 @@ async function recordBillRun(
         status: 'scheduled',
       })
       .returning('id');
-    await planBatches(trx, run.id, config, account?.id ?? null, options.familiesPerBatch ?? 5000);
+    await planBatches(trx, run.id, config, account?.id ?? null, options.familiesPerBatch ?? 5000, share);
     if (account && config.billPackages) {
       // Billable means an active package on an active account (an inactive child's packages are not).
       const billable = await trx('bill_run_batches as b')
@@ -225,13 +237,17 @@ async function recordBillRun(
   });
 }
 
-/** Splits the run's accounts into batches of whole invoicer families (a family is billed in one transaction). */
+/**
+ * Splits the run's accounts (or the share of them given) into batches of whole invoicer
+ * families (a family is billed in one transaction).
+ */
 async function planBatches(
   trx: Knex.Transaction,
   runId: number,
   config: BillRunConfiguration,
   accountId: number | null,
   familiesPerBatch: number,
+  share: Share,
 ): Promise<number> {
   const scope = accountId
     ? `SELECT ?::bigint AS id
@@ -247,13 +263,16 @@ async function planBatches(
        UNION ALL
        SELECT up.account_id, i.id, i.invoicer_id, up.depth + 1 FROM up JOIN accounts i ON i.id = up.next WHERE up.depth < 100
      ),
+     -- Each account's batch, and its family's share: the families in invoicer order, cut into
+     -- \`parts\` runs of about as many accounts each (a family's accounts share its place).
      families AS (
-       SELECT account_id, cur AS bill_to, (dense_rank() OVER (ORDER BY cur) - 1) / ? AS batch_no
+       SELECT account_id, (dense_rank() OVER w - 1) / ? AS batch_no, (count(*) OVER w - 1) * ? / count(*) OVER () AS part
        FROM up WHERE next IS NULL
+       WINDOW w AS (ORDER BY cur)
      )
      INSERT INTO bill_run_batches (bill_run_id, batch_no, account_ids)
-     SELECT ?, batch_no, array_agg(account_id ORDER BY account_id) FROM families GROUP BY batch_no`,
-    [accountId ?? config.id, familiesPerBatch, runId],
+     SELECT ?, batch_no, array_agg(account_id ORDER BY account_id) FROM families WHERE part = ? GROUP BY batch_no`,
+    [accountId ?? config.id, familiesPerBatch, share.parts, runId, share.part],
   );
   return rowCount ?? 0;
 }
@@ -274,7 +293,7 @@ interface RunRow {
  * Bills one batch of accounts inside the caller's transaction: charges, skips, then
  * (with invoice generation) one invoice per invoicer with its credits and reversals.
  */
-async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[]): Promise<void> {
+async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[], numbering: InvoiceNumbering): Promise<void> {
   // For this transaction: a batch sorts and hashes tens of thousands of rows, which the default
   // 4 MB of work memory would spill to disk; and what it reads is cached, so that an index
   // look-up costs about what a sequential read does.
@@ -507,7 +526,7 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
     },
   );
   const invoices = output.filter((r: any) => r.what === 'invoice').sort((a: any, b: any) => Number(a.k) - Number(b.k));
-  await insertInvoices(trx, run, invoices);
+  await insertInvoices(trx, run, invoices, numbering);
   // Automatic disbursement reads the invoicers' unpaid invoices, the new ones included.
   await disburseAutomatically(
     trx,
@@ -520,6 +539,19 @@ async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[
 }
 
 /**
+ * How a batch numbers its invoices: it takes the next numbers from the counter (a run, and the
+ * first part of a preview), or, in the other parts of a preview, which are rolled back like the
+ * first, it numbers them from `offset` above the next number without taking any, so that it
+ * need not wait for the first part's counter row (previewBill renumbers them in its report).
+ */
+type InvoiceNumbering = { take: true } | { take: false; offset: number };
+
+const TAKE_NUMBERS: InvoiceNumbering = { take: true };
+
+/** Where a preview's part numbers its invoices: far above any number a run takes. */
+const PREVIEW_PART_NUMBERS = 2 ** 40;
+
+/**
  * Numbers and inserts a batch's new invoices, last thing before its automatic disbursement
  * and commit. Gapless numbers come from the counter row in \`settings\`, updated in the
  * batch's transaction (a rollback gives them back), so a batch holds that row from here to
@@ -529,17 +561,19 @@ async function insertInvoices(
   trx: Knex.Transaction,
   run: RunRow,
   invoices: { id: number; bill_to: number; currency: string; total: string }[],
+  numbering: InvoiceNumbering,
 ): Promise<void> {
   if (invoices.length === 0) return;
+  const first = numbering.take
+    ? `UPDATE settings SET next_invoice_number = next_invoice_number + :count
+       RETURNING next_invoice_number - :count AS first`
+    : `SELECT next_invoice_number + :offset AS first FROM settings`;
   await trx.raw(
     `WITH t AS (
        SELECT * FROM unnest(:ids::bigint[], :billTos::bigint[], :currencies::text[], :totals::numeric[]) WITH ORDINALITY
          AS t(invoice_id, bill_to, currency, total, k)
      ),
-     numbering AS (
-       UPDATE settings SET next_invoice_number = next_invoice_number + :count
-       RETURNING next_invoice_number - :count AS first
-     )
+     numbering AS (${first})
      INSERT INTO invoices (id, number, account_id, bill_run_id, invoice_date, posting_date, period_start, period_end,
                            currency, total, balance, status)
      SELECT t.invoice_id, n.first + t.k - 1, t.bill_to, :run, :invoiceDate::date, :posting::date, :ps::date, :pe::date,
@@ -552,6 +586,7 @@ async function insertInvoices(
       currencies: invoices.map((i) => i.currency),
       totals: invoices.map((i) => i.total),
       count: invoices.length,
+      offset: numbering.take ? 0 : numbering.offset,
       run: run.id,
       ps: run.period_start,
       pe: run.period_end,
@@ -574,8 +609,13 @@ async function loadRun(db: Db, runId: number): Promise<RunRow> {
  * resumes with the batches not yet done.
  */
 export async function executeBillRun(db: Db, runId: number, options: RunOptions = {}): Promise<BillRunReport> {
+  await billPendingBatches(db, runId, options);
+  return getBillRunReport(db, runId);
+}
+
+async function billPendingBatches(db: Db, runId: number, options: RunOptions, numbering: InvoiceNumbering = TAKE_NUMBERS): Promise<void> {
   const run = await loadRun(db, runId);
-  if (run.status === 'completed') return getBillRunReport(db, runId);
+  if (run.status === 'completed') return;
   await db('bill_runs')
     .where('id', runId)
     .whereIn('status', ['scheduled', 'failed', 'running'])
@@ -603,7 +643,7 @@ export async function executeBillRun(db: Db, runId: number, options: RunOptions 
           .skipLocked()
           .first('batch_no', 'account_ids');
         if (!batch) return false;
-        await billBatch(trx, run, batch.account_ids.map(Number));
+        await billBatch(trx, run, batch.account_ids.map(Number), numbering);
         await trx('bill_run_batches')
           .where({ bill_run_id: runId, batch_no: batch.batch_no })
           .update({ done: true, done_at: trx.fn.now() });
@@ -638,12 +678,9 @@ export async function executeBillRun(db: Db, runId: number, options: RunOptions 
     if (pending) return; // another process is still billing a batch; it completes the run
     const locked = await trx('bill_runs').where({ id: runId, status: 'running' }).forUpdate().first('id');
     if (!locked) return;
-    const report = await buildReport(trx, runId, 0);
-    await trx('bill_runs')
-      .where('id', runId)
-      .update({ status: 'completed', finished_at: trx.fn.now(), summary: JSON.stringify(report.totals) });
+    const totals = await countTotals(trx, runId);
+    await trx('bill_runs').where('id', runId).update({ status: 'completed', finished_at: trx.fn.now(), summary: JSON.stringify(totals) });
   });
-  return getBillRunReport(db, runId);
 }
 
 /**
@@ -677,28 +714,123 @@ export async function bill(db: Db, request: BillRequest, options: RunOptions = {
 }
 
 /**
- * A dry run: performs exactly what `bill` would, inside a transaction that is rolled back,
- * so it reports the real outcome and leaves nothing behind (no run, no invoice number used).
+ * A dry run: performs exactly what `bill` would, in transactions that are rolled back, so it
+ * reports the real outcome and leaves nothing behind (no run, no invoice number used).
+ *
+ * A run of bill groups is previewed in parts billed at once (as many as a run's workers), each
+ * one transaction on its own connection with its share of the invoicer families; their reports
+ * are merged. A family's outcome depends only on its own rows, so the parts add up to the run.
+ * The first part takes invoice numbers as a run does; the others number theirs in ranges of
+ * their own without taking any (InvoiceNumbering). The merged report numbers all the invoices
+ * from the next invoice number in invoicer order, as a run does within a batch.
  */
 export async function previewBill(db: Knex, request: BillRequest, options: RunOptions = {}): Promise<BillRunReport> {
-  let report: BillRunReport | undefined;
+  const req = { ...parseRequest(request), requestKey: null };
+  const clock = options.clock ?? systemClock;
+  // Batches bound a real run's transactions and locks; a preview part is one transaction
+  // anyway, so it bills its share as one batch (the outcome does not depend on batches).
+  const whole = { ...options, familiesPerBatch: WHOLE_RUN, onProgress: undefined };
+  // One account's run is one family; inside a caller's transaction there is one connection.
+  const parts =
+    req.account || (db as Knex.Transaction).isTransaction ? 1 : Math.max(1, Math.floor(options.workers ?? DEFAULT_WORKERS));
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: parts }, (_, part) => previewPart(db, req, clock, whole, { part, parts })),
+  );
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) throw failure.reason;
+  const rows = outcomes.map((o) => (o as PromiseFulfilledResult<PreviewPart>).value);
+  return { ...shapeReport(await mergeReportRows(db, rows)), preview: true };
+}
+
+async function previewPart(
+  db: Knex,
+  req: ReturnType<typeof parseRequest>,
+  clock: Clock,
+  options: RunOptions,
+  share: Share,
+): Promise<PreviewPart> {
+  let rows: PreviewPart | undefined;
   try {
     await db.transaction(async (trx) => {
       // What the rollback discards need not be checked: the foreign keys of the rows the run
       // writes are deferred to it (migration 062 explains why that cannot hide a failure).
       await trx.raw('SET CONSTRAINTS ALL DEFERRED');
-      // Batches bound a real run's transactions and locks; the preview is one transaction
-      // anyway, so it bills the whole run as one batch (the outcome does not depend on them).
-      const whole = { ...options, familiesPerBatch: WHOLE_RUN, onProgress: undefined };
-      const { runId } = await startBillRun(trx, { ...request, requestKey: null }, whole);
-      report = await executeBillRun(trx, runId, whole);
+      const { next_invoice_number: nextNumber } = await trx('settings').first('next_invoice_number');
+      const { runId } = await recordBillRun(trx, req, clock, options, share);
+      const numbering: InvoiceNumbering =
+        share.part === 0 ? TAKE_NUMBERS : { take: false, offset: share.part * PREVIEW_PART_NUMBERS };
+      await billPendingBatches(trx, runId, options, numbering);
+      rows = { ...(await readReport(trx, runId, DETAIL_LIMIT)), nextNumber: Number(nextNumber) };
       throw new PreviewRollback();
     });
   } catch (e) {
     if (!(e instanceof PreviewRollback)) throw e;
   }
-  if (!report) throw new Error('preview produced no report');
-  return { ...report, preview: true };
+  if (!rows) throw new Error('preview produced no report');
+  return rows;
+}
+
+/** A preview part's report rows, with the next invoice number as the part found it. */
+type PreviewPart = ReportRows & { nextNumber: number };
+
+/** The report rows of a preview's parts (disjoint invoicer families) as those of one run. */
+async function mergeReportRows(db: Db, parts: PreviewPart[]): Promise<ReportRows> {
+  if (parts.length === 1) return parts[0];
+  const cut = parts[0].limit + 1;
+  // Each part's invoices are its first in number order, which is invoicer order: the first
+  // `cut` of all, in invoicer order, are among them.
+  const invoices = parts
+    .flatMap((p) => p.invoices)
+    .sort((a, b) => Number(a.invoicer_id) - Number(b.invoicer_id))
+    .slice(0, cut);
+  const firstNumber = parts[0].nextNumber;
+  return {
+    run: parts[0].run,
+    prefix: parts[0].prefix,
+    batches: { done: sum(parts.map((p) => p.batches.done)), total: sum(parts.map((p) => p.batches.total)) },
+    totals: parts.map((p) => p.totals).reduce(addTotals),
+    limit: parts[0].limit,
+    billed: (await inDatabaseOrder(db, parts.flatMap((p) => p.billed), (r) => [r.account, r.package, r.period_start])).slice(0, cut),
+    skipped: (await inDatabaseOrder(db, parts.flatMap((p) => p.skipped), (r) => [r.account, r.package, ''])).slice(0, cut),
+    invoices: invoices.map((i, k) => ({ ...i, number: firstNumber + k })),
+  };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function addTotals(a: BillRunReport['totals'], b: BillRunReport['totals']): BillRunReport['totals'] {
+  const invoicedByCurrency = { ...a.invoicedByCurrency };
+  for (const [code, amount] of Object.entries(b.invoicedByCurrency)) {
+    const before = invoicedByCurrency[code];
+    invoicedByCurrency[code] = before ? Money.exact(before, code).add(Money.exact(amount, code)).toString() : amount;
+  }
+  return {
+    accountsBilled: a.accountsBilled + b.accountsBilled,
+    packagesBilled: a.packagesBilled + b.packagesBilled,
+    packagesSkipped: a.packagesSkipped + b.packagesSkipped,
+    charges: a.charges + b.charges,
+    invoicesCreated: a.invoicesCreated + b.invoicesCreated,
+    invoicedByCurrency,
+    creditsIssued: a.creditsIssued + b.creditsIssued,
+    creditsDisbursed: a.creditsDisbursed + b.creditsDisbursed,
+    reversalsApplied: a.reversalsApplied + b.reversalsApplied,
+  };
+}
+
+/**
+ * Rows in the order the database sorts their keys (its collation, as the report's own ORDER BY
+ * names), ties kept in the order given.
+ */
+async function inDatabaseOrder<T>(db: Db, rows: T[], key: (row: T) => [string, string, string]): Promise<T[]> {
+  if (rows.length < 2) return rows;
+  const keys = rows.map(key);
+  const { rows: order } = await db.raw(
+    `SELECT k FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS x(a, b, c, k) ORDER BY a, b, c, k`,
+    [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
+  );
+  return order.map((o: { k: number | string }) => rows[Number(o.k) - 1]);
 }
 
 /**
@@ -709,11 +841,32 @@ export async function unfinishedBillRuns(db: Db): Promise<{ id: number; status: 
   return db('bill_runs').whereIn('status', ['scheduled', 'running']).orderBy('id').select('id', 'status');
 }
 
-export async function getBillRunReport(db: Db, runId: number, detailLimit = 200): Promise<BillRunReport> {
+/** How many of each list (invoices, packages billed, packages skipped) a report shows by default. */
+const DETAIL_LIMIT = 200;
+
+export async function getBillRunReport(db: Db, runId: number, detailLimit = DETAIL_LIMIT): Promise<BillRunReport> {
   return buildReport(db, runId, detailLimit);
 }
 
 async function buildReport(db: Db, runId: number, detailLimit: number): Promise<BillRunReport> {
+  return shapeReport(await readReport(db, runId, detailLimit));
+}
+
+/** A report as read from the database, before it is shaped for people (a preview merges its parts' rows). */
+interface ReportRows {
+  run: any;
+  prefix: string;
+  batches: { done: number; total: number };
+  totals: BillRunReport['totals'];
+  /** The detail limit; each list below has at most one row more, which says it was cut. */
+  limit: number;
+  billed: any[];
+  skipped: any[];
+  /** In number order, with the invoicer's id (invoicer_id) and the number as a number. */
+  invoices: any[];
+}
+
+async function readReport(db: Db, runId: number, detailLimit: number): Promise<ReportRows> {
   const run = await db('bill_runs as r')
     .join('bill_run_configurations as c', 'c.id', 'r.configuration_id')
     .leftJoin('accounts as a', 'a.id', 'r.account_id')
@@ -721,7 +874,6 @@ async function buildReport(db: Db, runId: number, detailLimit: number): Promise<
     .first('r.*', 'c.name as configuration', 'a.name as account');
   if (!run) throw new UnknownBillRunError(`There is no bill run #${runId}.`);
   const prefix = await invoicePrefix(db);
-  const billingPeriod = { start: run.period_start, end: run.period_end };
 
   const { rows: [batches] } = await db.raw(
     'SELECT count(*) AS total, count(*) FILTER (WHERE done) AS done FROM bill_run_batches WHERE bill_run_id = ?',
@@ -789,10 +941,23 @@ async function buildReport(db: Db, runId: number, detailLimit: number): Promise<
         .where('i.bill_run_id', runId)
         .orderBy('i.number')
         .limit(limit + 1)
-        .select('i.number', 'a.name as invoicer', 'i.currency', 'i.total', 'i.balance', 'i.status')
+        .select('i.number', 'i.account_id as invoicer_id', 'a.name as invoicer', 'i.currency', 'i.total', 'i.balance', 'i.status')
     : [];
+  return {
+    run,
+    prefix,
+    batches: { done: Number(batches.done), total: Number(batches.total) },
+    totals,
+    limit,
+    billed: billedRows.rows,
+    skipped: skippedRows.rows,
+    invoices: invoiceRows,
+  };
+}
 
-  const truncated = billedRows.rows.length > limit || skippedRows.rows.length > limit || invoiceRows.length > limit;
+function shapeReport({ run, prefix, batches, totals, limit, billed, skipped, invoices }: ReportRows): BillRunReport {
+  const billingPeriod = { start: run.period_start, end: run.period_end };
+  const truncated = billed.length > limit || skipped.length > limit || invoices.length > limit;
   return {
     preview: false,
     run: {
@@ -809,11 +974,11 @@ async function buildReport(db: Db, runId: number, detailLimit: number): Promise<
       error: run.error,
       createdAt: new Date(run.created_at).toISOString(),
       finishedAt: run.finished_at ? new Date(run.finished_at).toISOString() : null,
-      batchesDone: Number(batches.done),
-      batchesTotal: Number(batches.total),
+      batchesDone: batches.done,
+      batchesTotal: batches.total,
     },
     totals,
-    billed: billedRows.rows.slice(0, limit).map((r: any) => ({
+    billed: billed.slice(0, limit).map((r: any) => ({
       account: r.account,
       package: r.package,
       periodStart: r.period_start,
@@ -822,7 +987,7 @@ async function buildReport(db: Db, runId: number, detailLimit: number): Promise<
       currency: r.currency,
       nextBillDate: r.next_bill_date,
     })),
-    skipped: skippedRows.rows.slice(0, limit).map((r: any) => ({
+    skipped: skipped.slice(0, limit).map((r: any) => ({
       account: r.account,
       package: r.package,
       reason: r.reason,
@@ -840,7 +1005,7 @@ async function buildReport(db: Db, runId: number, detailLimit: number): Promise<
           : null,
       }),
     })),
-    invoices: invoiceRows.slice(0, limit).map((r: any) => ({
+    invoices: invoices.slice(0, limit).map((r: any) => ({
       number: formatInvoiceNumber(prefix, Number(r.number)),
       invoicer: r.invoicer,
       currency: r.currency,

@@ -236,7 +236,7 @@ export class Scheduler {
     const { preview, startedBy, requestKey, from, to, posting, reportChannel } = parsed.data;
     const request = { configuration: parseName(name), startedBy, from, to, posting };
     if (preview) {
-      return { preview: true, report: await previewBill(this.db, request, { clock: this.clock }) };
+      return { preview: true, report: await previewBill(this.db, request, { clock: this.clock, workers: this.options.workers }) };
     }
     const started = await startReportedBillRun(
       this.db,
