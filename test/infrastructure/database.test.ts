@@ -5,6 +5,7 @@ import { migrations } from '../../migrations';
 import {
   DataDirNotReachableError,
   assertReadableByPostgresUser,
+  embeddedSharedBuffersMb,
   ensureBinariesReachable,
   openDatabase,
   startEmbeddedPostgres,
@@ -43,6 +44,15 @@ describe('test databases', () => {
     } finally {
       await other?.drop();
     }
+  });
+
+  it('gives the embedded server a quarter of the memory for shared buffers, from 128 MB up to 1 GB', async () => {
+    const GB = 2 ** 30;
+    expect([0.25, 2, 3, 24].map((gb) => embeddedSharedBuffersMb(gb * GB))).toEqual([128, 512, 768, 1024]);
+    // The suite's own server is an embedded one unless DATABASE_URL names another server.
+    const { rows } = await t.db.raw(`SELECT setting::int * 8 / 1024 AS mb FROM pg_settings WHERE name = 'shared_buffers'`);
+    if (!process.env.DATABASE_URL) expect(rows[0].mb).toBe(embeddedSharedBuffersMb());
+    else expect(rows[0].mb).toBeGreaterThan(0);
   });
 
   it('is dropped by drop()', async () => {
