@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { createBilling } from '../../billing';
 import { EmptyWorkbookError, importSetupWorkbook, readSetupWorkbook, writeTemplate } from '../../sheets';
 import { useTestDatabase } from '../helpers/db';
-import { ACCOUNT_HEADERS, PACKAGE_HEADERS, readBack, rowsOf, tempPath, utcDate, workbook, workedExampleSheets } from './helpers';
+import { ACCOUNT_HEADERS, ACCOUNT_PACKAGE_HEADERS, PACKAGE_HEADERS, readBack, rowsOf, tempPath, utcDate, workbook, workedExampleSheets } from './helpers';
 
 describe('importing the setup workbook', () => {
   const t = useTestDatabase();
@@ -139,6 +139,46 @@ describe('importing the setup workbook', () => {
       { name: 'Network Monitoring', price: '120.000000' },
       { name: 'Support', price: '40.000000' },
     ]);
+  });
+
+  it('applies more rows than one statement takes (slices of 5,000), parents named rows further down, all or nothing', async () => {
+    // 12,000 children, each naming as its parent and invoicer an account on the last row: the
+    // first slices of accounts name an account that only a later slice inserts.
+    const sheets = (prefix: string) => ({
+      Accounts: [
+        ACCOUNT_HEADERS,
+        ...Array.from({ length: 12_000 }, (_, i) => [`${prefix} Child ${i}`, null, 'USD', 'active', 'Default', 1, `${prefix} Top`, `${prefix} Top`]),
+        [`${prefix} Top`, null, 'USD', 'active', 'Default', 1, null, null],
+      ],
+      Packages: [PACKAGE_HEADERS, ['Slice Plan', 'USD', 'monthly', 'Slice Service', '1.00']],
+      'Account Packages': [
+        ACCOUNT_PACKAGE_HEADERS,
+        ...Array.from({ length: 12_000 }, (_, i) => [`${prefix} Child ${i}`, 'Slice Plan', 1, 'active', '2026-11-01', '2026-11-01']),
+      ],
+    });
+    const result = await importSetupWorkbook(t.db, Readable.from([await workbook(sheets('Sliced'))]), { actor: 'U_FIN' });
+    expect(result).toMatchObject({ applied: true, problems: [], accounts: { created: 12_001 }, accountPackages: { created: 12_000 } });
+    const top = await createBilling(t.db).findAccount('Sliced Top');
+    const family = await t.db('accounts').where({ parent_id: top.id, invoicer_id: top.id }).count('* as n').first();
+    expect(family).toEqual({ n: 12_000 });
+    expect(await t.db('account_packages as ap').join('accounts as a', 'a.id', 'ap.account_id').where('a.parent_id', top.id).count('* as n').first()).toEqual({ n: 12_000 });
+
+    // The database refuses one account of the last slice: the slices written before it are undone too.
+    const before = await t.db('accounts').count('* as n').first();
+    await t.db.raw(`
+      CREATE FUNCTION test_refuse_account() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.name = 'Again Child 11999' THEN RAISE EXCEPTION 'refused'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER test_refuse_account BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION test_refuse_account();
+    `);
+    try {
+      await expect(importSetupWorkbook(t.db, Readable.from([await workbook(sheets('Again'))]), { actor: 'U_FIN' })).rejects.toThrow('refused');
+    } finally {
+      await t.db.raw('DROP TRIGGER test_refuse_account ON accounts; DROP FUNCTION test_refuse_account()');
+    }
+    expect(await t.db('accounts').count('* as n').first()).toEqual(before);
   });
 
   it('writes a template with the four sheets and their headers, which reads as an empty workbook', async () => {
