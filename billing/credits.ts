@@ -339,7 +339,8 @@ export async function reverseCredit(db: Db, creditText: string, actor: string): 
   return getCredit(db, formatCreditId(id));
 }
 
-function toView(r: any, prefix: string, disbursements: DisbursementView[]): CreditView {
+/** A credit row (joined with its account's name and its invoices' numbers) as people see it. */
+export function toCredit(r: any, prefix: string, disbursements: DisbursementView[]): CreditView {
   const m = (v: string | null) => (v === null ? null : Money.exact(v, r.currency).toString());
   return {
     id: formatCreditId(r.id),
@@ -399,7 +400,7 @@ export async function getCredit(db: Db, creditText: string): Promise<CreditView>
   const row = await creditQuery(db).where('c.id', id).first();
   if (!row) throw new UnknownCreditError(`There is no credit ${formatCreditId(id)}.`);
   const prefix = await invoicePrefix(db);
-  return toView(row, prefix, (await disbursementsOf(db, [id], prefix)).get(id) ?? []);
+  return toCredit(row, prefix, (await disbursementsOf(db, [id], prefix)).get(id) ?? []);
 }
 
 /** An account's credits (deleted ones left out unless asked for), oldest first. */
@@ -410,7 +411,7 @@ export async function listCredits(db: Db, accountName: string, options: { includ
   const rows = await q;
   const prefix = await invoicePrefix(db);
   const ds = await disbursementsOf(db, rows.map((r: any) => r.id), prefix);
-  return rows.map((r: any) => toView(r, prefix, ds.get(r.id) ?? []));
+  return rows.map((r: any) => toCredit(r, prefix, ds.get(r.id) ?? []));
 }
 
 export interface CreditEventView {

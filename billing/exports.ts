@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { isoDateSchema } from './dates';
 import { InvalidInputError } from './errors';
-import { formatCreditId, LINE_ORDER, toInvoice, type InvoiceView } from './invoices';
+import { formatCreditId, LINE_ORDER, toInvoice, toTransaction, type InvoiceView } from './invoices';
+import { toCredit, type CreditView } from './credits';
 import { formatPeriodText } from './setup';
 import { firstIssue, nameSchema, PeriodRule } from './schemas';
 
@@ -318,17 +319,8 @@ export async function* transactionExportRows(trx: Tx, filter: ResolvedFilter, ba
     ),
     (r): TransactionExportRow => ({
       invoice: formatInvoiceNumber(prefix, Number(r.number)),
-      account: r.account,
-      kind: r.kind,
-      package: r.package ?? null,
-      service: r.service ?? null,
-      credit: r.credit_id ? formatCreditId(r.credit_id) : null,
-      periodStart: r.period_start,
-      periodEnd: r.period_end,
-      quantity: r.quantity,
-      amount: r.amount,
+      ...toTransaction(r, r.currency),
       currency: r.currency,
-      postingDate: r.posting_date,
     }),
   );
 }
@@ -338,24 +330,8 @@ export async function* transactionExportRows(trx: Tx, filter: ResolvedFilter, ba
 
 const CREDIT_ACCOUNT_MATCH = `(:accountId::bigint IS NULL OR c.account_id IN (SELECT id FROM family))`;
 
-export interface CreditExportRow {
-  credit: string;
-  account: string;
-  currency: string;
-  unitAmount: string;
-  quantity: number;
-  amount: string;
-  amountLeft: string;
-  status: string;
-  date: string;
-  detail: string;
-  autoDisburse: boolean;
-  issuedInvoice: string | null;
-  reversedAmount: string | null;
-  reversalInvoice: string | null;
-  createdBy: string;
-  createdAt: Date;
-}
+/** A credit as the credits view shows it (toCredit), by its id, with when it was recorded. */
+export type CreditExportRow = Omit<CreditView, 'id' | 'disbursements'> & { credit: string; createdAt: Date };
 
 export async function* creditExportRows(trx: Tx, filter: ResolvedFilter, batchSize = DEFAULT_BATCH_SIZE): AsyncGenerator<CreditExportRow[]> {
   const prefix = await invoicePrefix(trx);
@@ -375,24 +351,10 @@ export async function* creditExportRows(trx: Tx, filter: ResolvedFilter, batchSi
       { ...filter },
       batchSize,
     ),
-    (r): CreditExportRow => ({
-      credit: formatCreditId(r.id),
-      account: r.account,
-      currency: r.currency,
-      unitAmount: r.unit_amount,
-      quantity: r.quantity,
-      amount: r.amount,
-      amountLeft: r.amount_left,
-      status: r.status,
-      date: r.credit_date,
-      detail: r.detail,
-      autoDisburse: r.auto_disburse,
-      issuedInvoice: r.issued_number ? formatInvoiceNumber(prefix, Number(r.issued_number)) : null,
-      reversedAmount: r.reversed_amount,
-      reversalInvoice: r.reversal_number ? formatInvoiceNumber(prefix, Number(r.reversal_number)) : null,
-      createdBy: r.created_by,
-      createdAt: r.created_at,
-    }),
+    (r): CreditExportRow => {
+      const { id, disbursements: _disbursements, ...credit } = toCredit(r, prefix, []);
+      return { credit: id, ...credit, createdAt: r.created_at };
+    },
   );
 }
 

@@ -62,6 +62,25 @@ export function parseInvoiceNumber(text: string): number {
   return Number(m[1]);
 }
 
+/**
+ * A transaction row (joined with its account's, package's and service's names as `account`,
+ * `package` and `service`) as people see it, its amount in its invoice's currency.
+ */
+export function toTransaction(r: any, currency: string): TransactionView {
+  return {
+    kind: r.kind,
+    account: r.account,
+    package: r.package ?? null,
+    service: r.service ?? null,
+    credit: r.credit_id ? formatCreditId(r.credit_id) : null,
+    periodStart: r.period_start,
+    periodEnd: r.period_end,
+    quantity: r.quantity,
+    amount: Money.exact(r.amount, currency).toString(),
+    postingDate: r.posting_date,
+  };
+}
+
 /** An invoice row (joined with its invoicer's name as `invoicer`) as people see it. */
 export function toInvoice(prefix: string, r: any): InvoiceView {
   return {
@@ -116,18 +135,7 @@ export async function getInvoice(
     .select('t.*', 'a.name as account', 'p.name as package', 's.name as service');
   return {
     ...invoice,
-    transactions: rows.map((r: any) => ({
-      kind: r.kind,
-      account: r.account,
-      package: r.package ?? null,
-      service: r.service ?? null,
-      credit: r.credit_id ? formatCreditId(r.credit_id) : null,
-      periodStart: r.period_start,
-      periodEnd: r.period_end,
-      quantity: r.quantity,
-      amount: Money.exact(r.amount, invoice.currency).toString(),
-      postingDate: r.posting_date,
-    })),
+    transactions: rows.map((r: any) => toTransaction(r, invoice.currency)),
     disbursements: await invoiceDisbursements(db, invoice.id, invoice.number, invoice.currency),
   };
 }

@@ -75,11 +75,7 @@ export async function authorize(
   const held = await deps.access.roleOf(audit.user);
   const allowed = roleIncludes(held, needed);
   await deps.access.record({
-    actor: audit.user,
-    source: 'slack',
-    channel: audit.channel ?? null,
-    command: audit.command,
-    input: audit.input,
+    ...auditedRequest(audit),
     action: command.kind,
     roleRequired: needed,
     decision: allowed ? 'allowed' : 'refused',
@@ -88,14 +84,15 @@ export async function authorize(
   return allowed ? null : refusal(audit.user, needed, held);
 }
 
+/** Who asked what, where, as the audit trail records every Slack request. */
+function auditedRequest(audit: AuditContext) {
+  return { actor: audit.user, source: 'slack' as const, channel: audit.channel ?? null, command: audit.command, input: audit.input };
+}
+
 /** Writes a command that could not be understood to the audit trail. */
 export async function auditInvalid(deps: Pick<SlackDeps, 'access'>, audit: AuditContext, problem: string): Promise<void> {
   await deps.access.record({
-    actor: audit.user,
-    source: 'slack',
-    channel: audit.channel ?? null,
-    command: audit.command,
-    input: audit.input,
+    ...auditedRequest(audit),
     action: null,
     roleRequired: null,
     decision: 'invalid',

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { createBilling, type Billing } from '../../billing';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { useTestDatabase } from '../helpers/db';
 
 /** Shared set-up for the billing tests: fresh databases, a fixed clock, the usual packages. */
 
@@ -12,31 +12,16 @@ export const clock = { now: () => new Date('2026-10-02T12:00:00Z') };
  * row counts and sequences start from the same place in each test.
  */
 export function useFreshDatabase(): { readonly db: Knex; readonly url: string; readonly billing: Billing } {
-  let current: TestDatabase | undefined;
-  let billing: Billing | undefined;
-  beforeEach(async () => {
-    current = await createTestDatabase();
-    billing = createBilling(current.db, clock);
-  });
-  afterEach(async () => {
-    await current?.drop();
-    current = undefined;
-    billing = undefined;
-  });
-  const get = (): TestDatabase => {
-    if (!current) throw new Error('The test database exists only inside tests and hooks.');
-    return current;
-  };
+  const t = useTestDatabase({ each: true });
   return {
     get db() {
-      return get().db;
+      return t.db;
     },
     get url() {
-      return get().url;
+      return t.url;
     },
     get billing() {
-      get();
-      return billing as Billing;
+      return createBilling(t.db, clock);
     },
   };
 }

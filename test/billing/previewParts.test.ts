@@ -1,7 +1,7 @@
 import { createBilling, type BillRunReport } from '../../billing';
 import { BENCH_CLOCK, fingerprint, seedBillingData, type SeededData } from '../bench/data';
 import { refuseChargesOf } from '../scheduler/helpers';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { useTestDatabase } from '../helpers/db';
 
 // A preview of bill groups is billed in parts at once (one rolled-back transaction per part,
 // each with its share of the invoicer families) and their reports merged (billRuns.ts,
@@ -20,19 +20,15 @@ const comparable = (r: BillRunReport) => ({
 });
 
 describe('a preview billed in parts', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase({ each: true });
   let data: SeededData;
   beforeEach(async () => {
-    t = await createTestDatabase();
     // Families of one to three accounts in two currencies, with credits to issue and disburse,
     // reversals pending and packages skipped for every reason the data builder makes.
     data = await seedBillingData(t.db, { accounts: 600 });
     // Names in no relation to the invoicer order the parts are cut in, so that the lists, which
     // are in name order, interleave the parts.
     await t.db.raw(`UPDATE accounts SET name = 'Account ' || substr(md5(id::text), 1, 12)`);
-  });
-  afterEach(async () => {
-    await t.drop();
   });
 
   const request = () => ({ configuration: data.configuration, from: data.period.start, to: data.period.end, startedBy: 'U_FIN' });

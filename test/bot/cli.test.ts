@@ -1,35 +1,8 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
+import { billbot } from '../helpers/cli';
 import { useTestDatabase } from '../helpers/db';
-
-const BIN = path.resolve(__dirname, '../../bin/billbot.js');
 
 // Each case starts node (and tsx); on a busy machine that takes seconds.
 jest.setTimeout(120_000);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node bin/billbot.js ...args` as a child process against the test database. */
-function billbot(url: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('SLACK_') && k !== 'DATABASE_URL' && k !== 'BILLBOT_USER'),
-  ) as Record<string, string>;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...base, DATABASE_URL: url, BILLBOT_USER: 'cli-tester', LOG_LEVEL: 'warn', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('the billbot CLI', () => {
   const t = useTestDatabase();
@@ -121,8 +94,7 @@ describe('the billbot CLI', () => {
 
   it('refuses a bad setting without printing secret values', async () => {
     const result = await billbot(t.url, ['invoices', 'Parent Co'], {
-      SLACK_BOT_TOKEN: 'xoxb-very-secret-token',
-      SLACK_SIGNING_SECRET: 'not a secret with spaces',
+      env: { SLACK_BOT_TOKEN: 'xoxb-very-secret-token', SLACK_SIGNING_SECRET: 'not a secret with spaces' },
     });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^SLACK_SIGNING_SECRET must be/);

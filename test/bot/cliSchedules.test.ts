@@ -1,40 +1,14 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { createBilling } from '../../billing';
+import { billbot } from '../helpers/cli';
 import { useTestDatabase } from '../helpers/db';
 import { createFamilies, refuseChargesOf } from '../scheduler/helpers';
-
-const BIN = path.resolve(__dirname, '../../bin/billbot.js');
 
 // Each case starts node (and tsx); on a busy machine that takes seconds.
 jest.setTimeout(120_000);
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function billbot(url: string, args: string[]): Promise<Result> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('SLACK_') && k !== 'DATABASE_URL' && k !== 'BILLBOT_USER'),
-  ) as Record<string, string>;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...base, DATABASE_URL: url, BILLBOT_USER: 'cli-tester', LOG_LEVEL: 'error' }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
 describe('billbot schedules, schedule, run and status', () => {
   const t = useTestDatabase();
-  const run = (...args: string[]) => billbot(t.url, args);
+  const run = (...args: string[]) => billbot(t.url, args, { env: { LOG_LEVEL: 'error' } });
 
   beforeAll(async () => {
     const billing = createBilling(t.db);

@@ -1,43 +1,17 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { billbot } from '../helpers/cli';
 import { useTestDatabase } from '../helpers/db';
 import { ACCOUNT_HEADERS, readBack, rowsOf, workbook, workedExampleSheets } from '../sheets/helpers';
-
-const BIN = path.resolve(__dirname, '../../bin/billbot.js');
 
 // Each case starts node (and tsx); on a busy machine that takes seconds.
 jest.setTimeout(120_000);
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node bin/billbot.js ...args` in `cwd` as a child process against the test database (as test/bot/cli.test.ts does). */
-function billbot(url: string, cwd: string, args: string[]): Promise<Result> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('SLACK_') && k !== 'DATABASE_URL' && k !== 'BILLBOT_USER'),
-  ) as Record<string, string>;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { ...base, DATABASE_URL: url, BILLBOT_USER: 'cli-tester', LOG_LEVEL: 'warn' }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
 describe('workbooks from the billbot CLI', () => {
   const t = useTestDatabase();
   let dir: string;
-  const run = (...args: string[]) => billbot(t.url, dir, args);
+  const run = (...args: string[]) => billbot(t.url, args, { cwd: dir });
 
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billbot-cli-workbooks-'));

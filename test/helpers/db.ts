@@ -67,22 +67,22 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 /**
  * One test database for the current test file (or describe block): created in beforeAll,
- * dropped in afterAll.
+ * dropped in afterAll; with `{ each: true }`, a fresh one for every test (beforeEach/afterEach).
  *
  *   const t = useTestDatabase();
  *   it('...', async () => { await t.db('accounts').insert(...); });
  */
-export function useTestDatabase(): { readonly db: Knex; readonly url: string } {
+export function useTestDatabase(options: { each?: boolean } = {}): { readonly db: Knex; readonly url: string } {
   let current: TestDatabase | undefined;
-  beforeAll(async () => {
+  (options.each ? beforeEach : beforeAll)(async () => {
     current = await createTestDatabase();
   });
-  afterAll(async () => {
+  (options.each ? afterEach : afterAll)(async () => {
     await current?.drop();
     current = undefined;
   });
   const get = (): TestDatabase => {
-    if (!current) throw new Error('The test database exists only inside tests and hooks (after beforeAll).');
+    if (!current) throw new Error('The test database exists only inside tests and hooks.');
     return current;
   };
   return {

@@ -6,7 +6,7 @@ import type { WebClient } from '../../bot/slack/deps';
 import { handleSlashCommand } from '../../bot/slack/dispatch';
 import type { SlackApp } from '../../bot/slack/app';
 import { useTestDatabase } from '../helpers/db';
-import { ADMIN, CHANNEL, CLOCK, fakeSlack, FakeSlack, memoryLogger, postSigned, settle, slashBody, startTestApp, testDeps } from '../bot/slack/helpers';
+import { ADMIN, CLOCK, fakeClient, fakeSlack, FakeSlack, memoryLogger, postSigned, settle, slashBody, slashCommand, startTestApp, testDeps } from '../bot/slack/helpers';
 
 // Property-based fuzzing of the text of every slash command, as anyone could type it: never a
 // crash, never an error status, always an answer only the requester sees (a change that
@@ -33,20 +33,6 @@ const text = fc.oneof(
   fc.array(words, { maxLength: 9 }).map((w) => w.join('')),
   fc.tuple(fc.array(words, { maxLength: 4 }), fc.string({ maxLength: 3000 })).map(([w, tail]) => `${w.join(' ')} ${tail}`),
 );
-
-function fakeClient() {
-  return {
-    chat: {
-      postMessage: jest.fn(async (a: { channel: string }) => ({ ok: true, channel: a.channel, ts: '1790000000.000001' })),
-      postEphemeral: jest.fn(async () => ({ ok: true, message_ts: '1790000000.000002' })),
-      update: jest.fn(async (a: { channel: string; ts: string }) => ({ ok: true, channel: a.channel, ts: a.ts })),
-    },
-    views: {
-      open: jest.fn(async () => ({ ok: true, view: { id: 'V0FAKE', hash: 'h0' } })),
-      update: jest.fn(async () => ({ ok: true })),
-    },
-  };
-}
 
 function kindOf(command: SlashCommand, input: string): string | null {
   try {
@@ -81,10 +67,7 @@ describe('fuzzed slash-command text', () => {
           respond,
           client: client as unknown as WebClient,
           logger,
-          command: {
-            token: 't', command, text: input, response_url: 'https://hooks.slack.test/x', trigger_id: `fuzz.${triggers}`,
-            user_id: user, user_name: 'u', team_id: 'T0TEST', team_domain: 'd', channel_id: CHANNEL, channel_name: 'billing', api_app_id: 'A0BILLBOT',
-          },
+          command: slashCommand(command, input, { user, triggerId: `fuzz.${triggers}` }),
         });
         await deps.tasks.idle();
         expect(ack).toHaveBeenCalledTimes(1);
@@ -121,10 +104,7 @@ describe('fuzzed slash-command text', () => {
       respond,
       client: fakeClient() as unknown as WebClient,
       logger,
-      command: {
-        token: 't', command: '/credit', text: input, response_url: 'https://hooks.slack.test/x', trigger_id: `odd.${triggers++}`,
-        user_id: ADMIN, user_name: 'u', team_id: 'T0TEST', team_domain: 'd', channel_id: CHANNEL, channel_name: 'billing', api_app_id: 'A0BILLBOT',
-      },
+      command: slashCommand('/credit', input, { triggerId: `odd.${triggers++}` }),
     });
     await deps.tasks.idle();
     expect(respond).toHaveBeenCalledTimes(1);

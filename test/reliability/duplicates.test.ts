@@ -4,7 +4,7 @@ import type { WebClient } from '../../bot/slack/deps';
 import { RecentRequests } from '../../bot/slack/requestKeys';
 import { creditAddSubmission } from '../../bot/slack/views/creditAdd';
 import { useTestDatabase } from '../helpers/db';
-import { ADMIN, CHANNEL, CLOCK, settle, testDeps, viewSubmission } from '../bot/slack/helpers';
+import { CHANNEL, CLOCK, settle, slashCommand, testDeps, viewSubmission } from '../bot/slack/helpers';
 
 // The same request delivered twice to two processes (a retry that lands on another instance,
 // or after a restart, so the in-memory memory of handled requests does not help): one effect,
@@ -36,10 +36,10 @@ describe('the same request delivered to two processes', () => {
   });
 
   it('adds one credit for a slash command, and announces it once', async () => {
-    const command = {
-      token: 't', command: '/credit', text: 'add "Parent Co" 7.25 Delivered twice', response_url: 'https://hooks.slack.test/dup', trigger_id: '4242.1.dup-command',
-      user_id: ADMIN, user_name: 'u', team_id: 'T0TEST', team_domain: 'd', channel_id: CHANNEL, channel_name: 'billing', api_app_id: 'A0BILLBOT',
-    };
+    const command = slashCommand('/credit', 'add "Parent Co" 7.25 Delivered twice', {
+      responseUrl: 'https://hooks.slack.test/dup',
+      triggerId: '4242.1.dup-command',
+    });
     const replies: any[] = [];
     for (const deps of twoProcesses(t.db)) {
       await creditCommand(deps)({

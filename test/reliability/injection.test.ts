@@ -4,7 +4,7 @@ import type { WebClient } from '../../bot/slack/deps';
 import { handleSlashCommand } from '../../bot/slack/dispatch';
 import { exportAccounts, exportCredits } from '../../sheets';
 import { useTestDatabase } from '../helpers/db';
-import { ADMIN, CHANNEL, CLOCK, memoryLogger, testDeps } from '../bot/slack/helpers';
+import { CLOCK, memoryLogger, slashCommand, testDeps } from '../bot/slack/helpers';
 import { tempPath } from '../sheets/helpers';
 
 // Names and details that look like SQL, Slack mrkdwn or spreadsheet formulas are data: stored
@@ -59,10 +59,7 @@ describe('hostile names, details and cells', () => {
       },
       client: { chat: { postMessage: async () => ({ ok: true }) }, views: { open: async () => ({ ok: true, view: { id: 'V', hash: 'h' } }) } } as unknown as WebClient,
       logger,
-      command: {
-        token: 't', command, text, response_url: 'https://hooks.slack.test/x', trigger_id: `inj.${Math.random()}`, user_id: ADMIN,
-        user_name: 'u', team_id: 'T0TEST', team_domain: 'd', channel_id: CHANNEL, channel_name: 'billing', api_app_id: 'A0BILLBOT',
-      },
+      command: slashCommand(command, text, { triggerId: `inj.${Math.random()}` }),
     });
     await deps.tasks.idle();
     expect(logger.lines.filter((l) => l.startsWith('error'))).toEqual([]);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createDb } from '../../billing/db';
 import { migrateLatest } from '../../billing/migrate';
-import { startEmbeddedPostgres, withDatabase } from '../../bot/database';
+import { isAlive, startEmbeddedPostgres, withDatabase } from '../../bot/database';
 import globalTeardown from './globalTeardown';
 import { ADMIN_URL_ENV, TEMPLATE_DATABASE, setTestServerState } from './shared';
 
@@ -28,15 +28,6 @@ async function scratchRoot(): Promise<string> {
 }
 
 const FOLDER_PREFIX = 'billbot-test-';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * An interrupted run (Ctrl-C) leaves its folder behind, in RAM when it is on /dev/shm.

@@ -3,12 +3,10 @@ import { periodFor } from '../../../billing/configurations';
 import { todayIn } from '../../../billing/dates';
 import { buildForm, Form } from '../../commands/forms';
 import { formView } from './formView';
-import { messageView, ModalMetadata, ModalView, option } from './kit';
+import { accountPicker, messageView, ModalMetadata, ModalView, option } from './kit';
 
 /** The Bill Account modal (bare `/bill`): account, configuration, period, posting date, preview. */
 export const BILL_ACCOUNT_CALLBACK = 'bill_account';
-/** The account picker's action id (external_select; options come from the accounts search listener). */
-export const ACCOUNT_ACTION = 'account';
 /** Choosing another configuration refills the period from its rule. */
 export const CONFIGURATION_ACTION = 'bill_configuration';
 
@@ -49,13 +47,7 @@ export async function billAccountView(
     versioned: ['from', 'to'],
     dispatch: ['configuration'],
     elements: {
-      account: {
-        type: 'external_select',
-        action_id: ACCOUNT_ACTION,
-        min_query_length: 1,
-        placeholder: { type: 'plain_text', text: 'Type part of the name' },
-        ...(account ? { initial_option: option(account, account) } : {}),
-      },
+      account: accountPicker(account),
       configuration: {
         type: 'static_select',
         action_id: CONFIGURATION_ACTION,

@@ -16,6 +16,20 @@ export function option(text: string, value: string, description?: string): Plain
   return { text: plain(text), value: value.slice(0, 150), ...(description ? { description: plain(description) } : {}) };
 }
 
+/** The account picker's action id (external_select; options come from the accounts search listener). */
+export const ACCOUNT_ACTION = 'account';
+
+/** The account picker of a modal, showing `account` when one is chosen already. */
+export function accountPicker(account: string | null): InputElement {
+  return {
+    type: 'external_select',
+    action_id: ACCOUNT_ACTION,
+    min_query_length: 1,
+    placeholder: { type: 'plain_text', text: 'Type part of the name' },
+    ...(account ? { initial_option: option(account, account) } : {}),
+  };
+}
+
 export function section(markdown: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: markdown.slice(0, 3000) } };
 }

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../deps';
-import { ACCOUNT_ACTION } from '../modals/billAccount';
+import { ACCOUNT_ACTION } from '../modals/kit';
 import { accountOptions } from './accounts';
 
 /** One listener per external select (block_suggestion, by action id). */

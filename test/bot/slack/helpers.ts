@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Logger } from '@slack/bolt';
+import type { Logger, SlashCommand } from '@slack/bolt';
 import { LogLevel } from '@slack/bolt';
 import type { Knex } from 'knex';
 import nock from 'nock';
@@ -15,6 +15,46 @@ export const BOT_TOKEN = 'xoxb-test-token';
 export const ADMIN = 'U0ADMIN';
 export const CHANNEL = 'C0BILLING';
 export const RESPONSE_HOST = 'https://hooks.slack.test';
+/**
+ * A slash command as Bolt hands it to a command listener, typed by `user` in CHANNEL (each
+ * with its own trigger id unless one is given).
+ */
+export function slashCommand(
+  command: string,
+  text: string,
+  o: { user?: string; triggerId?: string; responseUrl?: string } = {},
+): SlashCommand {
+  return {
+    token: 't',
+    command,
+    text,
+    response_url: o.responseUrl ?? `${RESPONSE_HOST}/x`,
+    trigger_id: o.triggerId ?? `${Math.random()}`,
+    user_id: o.user ?? ADMIN,
+    user_name: 'u',
+    team_id: 'T0TEST',
+    team_domain: 'd',
+    channel_id: CHANNEL,
+    channel_name: 'billing',
+    api_app_id: 'A0BILLBOT',
+  };
+}
+
+/** A Web API client for listeners called directly: posts, updates and modals succeed and are recorded. */
+export function fakeClient() {
+  return {
+    chat: {
+      postMessage: jest.fn(async (a: { channel: string }) => ({ ok: true, channel: a.channel, ts: '1790000000.000001' })),
+      postEphemeral: jest.fn(async () => ({ ok: true, message_ts: '1790000000.000002' })),
+      update: jest.fn(async (a: { channel: string; ts: string }) => ({ ok: true, channel: a.channel, ts: a.ts })),
+    },
+    views: {
+      open: jest.fn(async () => ({ ok: true, view: { id: 'V0FAKE', hash: 'h0' } })),
+      update: jest.fn(async () => ({ ok: true })),
+    },
+  };
+}
+
 /** The worked example's run date (DOMAIN.md): after September, before October's bill date. */
 export const CLOCK = { now: () => new Date('2026-10-02T12:00:00Z') };
 

@@ -9,40 +9,9 @@ import { RecentRequests } from '../../../bot/slack/requestKeys';
 import { billAccountSubmission } from '../../../bot/slack/views/billAccount';
 import { creditAddSubmission } from '../../../bot/slack/views/creditAdd';
 import { useTestDatabase } from '../../helpers/db';
-import { ADMIN, CHANNEL, CLOCK, memoryLogger, settle, testDeps, userOf, viewSubmission } from './helpers';
+import { ADMIN, CHANNEL, CLOCK, fakeClient, memoryLogger, settle, slashCommand, testDeps, userOf, viewSubmission } from './helpers';
 
 // Listeners called directly with fake ack/respond/client (as Slack's starter template tests them).
-
-function fakeClient() {
-  return {
-    chat: {
-      postMessage: jest.fn(async (a: { channel: string }) => ({ ok: true, channel: a.channel, ts: '1790000000.000001' })),
-      postEphemeral: jest.fn(async () => ({ ok: true, message_ts: '1790000000.000002' })),
-      update: jest.fn(async (a: { channel: string; ts: string }) => ({ ok: true, channel: a.channel, ts: a.ts })),
-    },
-    views: {
-      open: jest.fn(async () => ({ ok: true, view: { id: 'V0FAKE', hash: 'h0' } })),
-      update: jest.fn(async () => ({ ok: true })),
-    },
-  };
-}
-
-function slashCommand(command: string, text: string, user = ADMIN) {
-  return {
-    token: 't',
-    command,
-    text,
-    response_url: 'https://hooks.slack.test/x',
-    trigger_id: `${Math.random()}`,
-    user_id: user,
-    user_name: 'u',
-    team_id: 'T0TEST',
-    team_domain: 'd',
-    channel_id: CHANNEL,
-    channel_name: 'billing',
-    api_app_id: 'A0BILLBOT',
-  };
-}
 
 describe('Slack listeners with fakes', () => {
   const t = useTestDatabase();

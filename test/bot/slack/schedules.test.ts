@@ -23,6 +23,7 @@ import {
   settle,
   SIGNING_SECRET,
   slashBody,
+  slashCommand,
   testDeps,
   type FakeSlack,
 } from './helpers';
@@ -178,20 +179,7 @@ describe('schedules and bill run status in Slack', () => {
       await billingCommand(deps)({
         ack: async () => undefined,
         respond,
-        command: {
-          token: 't',
-          command: '/billing',
-          text,
-          response_url: 'https://hooks.slack.test/x',
-          trigger_id: `${Math.random()}`,
-          user_id: user,
-          user_name: 'u',
-          team_id: 'T0TEST',
-          team_domain: 'd',
-          channel_id: CHANNEL,
-          channel_name: 'billing',
-          api_app_id: 'A0BILLBOT',
-        },
+        command: slashCommand('/billing', text, { user }),
         client: {} as WebClient,
         logger: deps.logger,
       });
