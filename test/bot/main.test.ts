@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { npmStartCommand } from '../helpers/start';
 import { useTestDatabase } from '../helpers/db';
 
 const ROOT = path.resolve(__dirname, '../..');
 
 jest.setTimeout(120_000);
 
-/** `npm start` without Slack settings: bot/main.ts through tsx, lines on stdin. */
+/** `npm start` without Slack settings (the compiled bot/main.ts), lines on stdin. */
 function start(url: string, lines: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLACK_'))) as Record<string, string>;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bot/main.ts'], {
+    const child = spawn(npmStartCommand().file, npmStartCommand().args, {
       cwd: ROOT,
       env: { ...env, DATABASE_URL: url, BILLBOT_SHELL_USER: 'shell-tester', LOG_LEVEL: 'warn' },
     });
@@ -40,7 +41,7 @@ describe('npm start without Slack settings', () => {
 
   it('refuses a bad setting with one sentence and a non-zero exit', async () => {
     const env = { ...process.env, PORT: 'x' };
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bot/main.ts'], { cwd: ROOT, env });
+    const child = spawn(npmStartCommand().file, npmStartCommand().args, { cwd: ROOT, env });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdin.end();

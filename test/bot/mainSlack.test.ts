@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createBilling } from '../../billing';
 import { todayIn } from '../../billing/dates';
+import { npmStartCommand } from '../helpers/start';
 import { useTestDatabase } from '../helpers/db';
 import { createFamilies, scheduleCountsFrom } from '../scheduler/helpers';
 
@@ -96,7 +97,7 @@ describe('npm start with Slack settings', () => {
 
     const slack = await fakeSlackServer();
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLACK_'))) as Record<string, string>;
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bot/main.ts'], {
+    const child = spawn(npmStartCommand().file, npmStartCommand().args, {
       cwd: ROOT,
       env: {
         ...env,

@@ -7,6 +7,7 @@ import { createDb } from '../../billing/db';
 import { migrateLatest } from '../../billing/migrate';
 import { isAlive, startEmbeddedPostgres, withDatabase } from '../../bot/database';
 import globalTeardown from './globalTeardown';
+import { buildIfStale } from './build';
 import { ADMIN_URL_ENV, TEMPLATE_DATABASE, setTestServerState } from './shared';
 
 /**
@@ -57,6 +58,7 @@ async function removeAbandonedFolders(root: string): Promise<void> {
  * string to the workers through BILLBOT_TEST_ADMIN_URL.
  */
 export default async function globalSetup(): Promise<void> {
+  await buildIfStale();
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     // Not mkdtemp: its 0700 folder would keep out the postgres OS user when running as root.
