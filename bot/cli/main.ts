@@ -1,13 +1,8 @@
-import os from 'node:os';
 import { Command as Program, CommanderError } from 'commander';
-import { BillingError } from '../../billing/errors';
-import { Command, CommandInput, validateCommand } from '../commands/schema';
-import { errorOutcome, executeCommand, Outcome } from '../commands/execute';
-import { loadWorkedExample } from '../commands/demo';
-import { workbookHandlers } from '../commands/workbooks';
-import { ConfigError, loadConfig } from '../config';
-import { blocksToText, renderBlocks } from '../render';
-import { createScheduling, openServices, Services, withHandlers } from '../services';
+import type { Command, CommandInput } from '../commands/schema';
+import { CliIo, EXIT_OK, EXIT_USAGE, Job, sentence } from './io';
+
+export type { CliIo } from './io';
 
 /**
  * `billbot`: the billing engine from a terminal. Every command builds the same Command
@@ -17,28 +12,18 @@ import { createScheduling, openServices, Services, withHandlers } from '../servi
  * are checked before the database is opened).
  */
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: Record<string, string | undefined>;
-}
-
-type Job = { kind: 'command'; command: Command } | { kind: 'migrate' } | { kind: 'demo' };
 
 /** A mistake in the arguments: exit code 2. */
 class UsageError extends Error {}
 
-const EXIT_OK = 0;
-const EXIT_REFUSED = 1;
-const EXIT_USAGE = 2;
 
-function sentence(text: string): string {
-  const t = text.trim().replace(/^error:\s*/i, '');
-  const s = t.charAt(0).toUpperCase() + t.slice(1);
-  return /[.!?]$/.test(s) ? s : `${s}.`;
-}
-
+/**
+ * Checks the arguments with the commands' zod schemas. Loaded here, not at the top: `billbot
+ * --help` and a usage error never load zod, billing or the database (startup time).
+ */
 function validate(input: CommandInput, usage: string): Command {
+  const { validateCommand } = require('../commands/schema') as typeof import('../commands/schema');
+  const { BillingError } = require('../../billing/errors') as typeof import('../../billing/errors');
   try {
     return validateCommand(input);
   } catch (e) {
@@ -247,14 +232,6 @@ function defaultIo(): CliIo {
   return { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env };
 }
 
-function osUser(): string {
-  try {
-    return os.userInfo().username || 'cli';
-  } catch {
-    return 'cli';
-  }
-}
-
 /** Runs billbot with node's argv; resolves to the exit code. */
 export async function main(argv: string[] = process.argv, io: CliIo = defaultIo()): Promise<number> {
   let job: Job | undefined;
@@ -279,80 +256,9 @@ export async function main(argv: string[] = process.argv, io: CliIo = defaultIo(
   }
   if (!job) return EXIT_OK;
 
-  let services: Services;
-  try {
-    const config = loadConfig(io.env);
-    services = await openServices(io.env, { config });
-  } catch (e) {
-    io.stderr(e instanceof ConfigError ? `${sentence(e.message)}\n` : `Could not open the database: ${sentence((e as Error).message)}\n`);
-    return EXIT_REFUSED;
-  }
-  // Ctrl-C: stop the embedded database before leaving (a transaction in flight rolls back).
-  const onSignal = () => {
-    void services.stop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const actor = services.config.cliUser ?? osUser();
-    let outcome: Outcome;
-    switch (job.kind) {
-      case 'migrate':
-        outcome = {
-          kind: 'notice',
-          title: null,
-          text: services.migrated.length
-            ? `The database schema is up to date: applied ${services.migrated.length} migration(s).`
-            : 'The database schema was already up to date.',
-        };
-        break;
-      case 'demo':
-        outcome = await loadWorkedExample(services.billing, services.log);
-        break;
-      case 'command': {
-        // Runs go through a scheduler that is never started (no timers): the CLI waits for them
-        // to end, and the Slack app posts the reports of configurations that have a channel.
-        const scheduling = createScheduling(services, {
-          reporter: null,
-          waitForRuns: true,
-          reportChannel: () => null,
-          resumeCommand: (runId) => `billbot status ${runId} --resume`,
-        });
-        try {
-          // Workbooks are read and written relative to the working directory. An import that
-          // changes schedules reaches a running bot through the database (its scheduler LISTENs).
-          const handlers = { ...scheduling.handlers, ...workbookHandlers({ db: services.db }) };
-          outcome = await executeCommand(withHandlers(services, handlers), job.command, { actor, channel: 'cli' });
-        } finally {
-          await scheduling.scheduler.stop({ wait: true });
-        }
-        break;
-      }
-    }
-    const code = print(io, outcome, asJson);
-    // A run that ended failed is a failure, even though its report was shown.
-    const runFailed =
-      (outcome.kind === 'bill.report' && !outcome.report.preview && outcome.report.run.status === 'failed') ||
-      (job.kind === 'command' && job.command.kind === 'bill.resume' && outcome.kind === 'bill.status' && outcome.report.run.status === 'failed');
-    return runFailed ? EXIT_REFUSED : code;
-  } catch (e) {
-    return print(io, errorOutcome(e, services.log), asJson);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await services.stop();
-  }
-}
-
-function print(io: CliIo, outcome: Outcome, asJson: boolean): number {
-  if (outcome.kind === 'error') {
-    io.stderr(`${sentence(outcome.message)}\n`);
-    return EXIT_REFUSED;
-  }
-  io.stdout(asJson ? `${JSON.stringify(outcome, null, 2)}\n` : `${blocksToText(renderBlocks(outcome).blocks)}\n`);
-  // A workbook with problems is refused (nothing was imported), though its report was shown.
-  if (outcome.kind === 'workbook.import' && outcome.result.totalProblems > 0) return EXIT_REFUSED;
-  return EXIT_OK;
+  // The database, billing and the renderer are loaded only once there is a job to run.
+  const { runJob } = await import('./job');
+  return runJob(job, asJson, io);
 }
 
 if (require.main === module) {

@@ -77,11 +77,6 @@ export async function readWorkbookFile(file: string, maxBytes = DEFAULT_LIMITS.m
   return workbookBytes(path.basename(file), data);
 }
 
-/** Rows created and updated by an import (and bill groups created): 0 means it changes nothing. */
-export function importChanges(result: SetupImportResult): number {
-  const sheets = [result.accounts, result.packages, result.accountPackages, result.billRuns];
-  return sheets.reduce((n, c) => n + c.created + c.updated, 0) + result.billGroupsCreated.length;
-}
 
 /** True when an applied import created or changed bill run configurations (schedules may have moved). */
 export function configurationsChanged(result: SetupImportResult): boolean {

@@ -2,10 +2,9 @@ import type { types } from '@slack/bolt';
 import type { BillRunReport, CreditView } from '../../billing';
 import { Money } from '../../billing/money';
 import type { InvoiceDetail, Outcome, WorkbookKind } from '../commands/execute';
-import type { SetupImportResult } from '../../sheets';
-import { importChanges } from '../commands/workbooks';
+import { importChanges, type SetupImportResult } from '../../sheets/changes';
 import { HELP, HelpTopic } from '../commands/schema';
-import { formatLocalTime } from '../scheduler/reporter';
+import { formatLocalTime } from './time';
 import type { ScheduleView } from '../scheduler/scheduler';
 import { bold, escapeMrkdwn } from './mrkdwn';
 

@@ -1,3 +1,4 @@
+import { formatDuration, formatLocalTime } from '../render/time';
 import { WebClient, type KnownBlock, type RetryOptions } from '@slack/web-api';
 import { Money, type BillRunReport } from '../../billing';
 import { escapeMrkdwn } from '../render/mrkdwn';
@@ -79,32 +80,6 @@ export interface RunInterrupted {
 // ---------------------------------------------------------------------------------------------
 // Message text (Slack mrkdwn)
 
-/** "2026-10-01 00:05" in the time zone. */
-export function formatLocalTime(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
-}
-
-/** "3 h 10 min", "2 d 4 h", "45 s". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (d) return h ? `${d} d ${h} h` : `${d} d`;
-  if (h) return m ? `${h} h ${m} min` : `${h} h`;
-  if (m) return `${m} min`;
-  return `${s} s`;
-}
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
