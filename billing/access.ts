@@ -2,8 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { BillingError, InvalidInputError } from './errors';
 import { firstIssue } from './schemas';
-
-type Db = Knex | Knex.Transaction;
+import type { Db } from './db';
 
 /**
  * Who may do what. A person (a principal: for the Slack bot, a Slack user id) holds roles;

@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { z } from 'zod';
 import { dayOf, isoDateSchema } from './dates';
 import {
@@ -23,8 +22,7 @@ import {
   nameSchema,
   quantitySchema,
 } from './schemas';
-
-type Db = Knex | Knex.Transaction;
+import type { Db } from './db';
 
 export interface Account {
   id: number;

@@ -8,8 +8,7 @@ import { AccountNotBillableError, BillingError, ConfigurationCannotBillError, In
 import { disburseAutomatically } from './ledger';
 import { Money } from './money';
 import { firstIssue, nameSchema } from './schemas';
-
-type Db = Knex | Knex.Transaction;
+import type { Db } from './db';
 
 export interface Clock {
   now(): Date;

@@ -1,11 +1,9 @@
-import type { Knex } from 'knex';
 import { z } from 'zod';
 import { findBillGroup } from './accounts';
 import { isoDateSchema, monthOf, Period, period, previousMonthOf } from './dates';
 import { InvalidInputError, UnknownConfigurationError } from './errors';
 import { firstIssue, nameSchema, PeriodRule, periodRuleSchema, timeZoneSchema } from './schemas';
-
-type Db = Knex | Knex.Transaction;
+import type { Db } from './db';
 
 export interface BillRunConfiguration {
   id: number;

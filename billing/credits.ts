@@ -8,8 +8,7 @@ import { applyDisbursements } from './ledger';
 import { Money, parseAmount } from './money';
 import { firstIssue, nameSchema, quantitySchema } from './schemas';
 import type { Clock } from './billRuns';
-
-type Db = Knex | Knex.Transaction;
+import type { Db } from './db';
 
 export type CreditStatus = 'unissued' | 'issued' | 'reversal pending' | 'reversed' | 'deleted';
 

@@ -10,7 +10,8 @@ types.setTypeParser(DATE_OID, (value: string) => value);
 const INT8_OID = 20;
 types.setTypeParser(INT8_OID, (value: string) => Number(value));
 
-export type Db = Knex;
+/** A database handle billing works on: the pool, or a transaction of it. */
+export type Db = Knex | Knex.Transaction;
 export type Tx = Knex.Transaction;
 
 export interface DbOptions {
@@ -19,7 +20,7 @@ export interface DbOptions {
 }
 
 /** Opens a knex pool on a Postgres connection string. */
-export function createDb(connectionString: string, options: DbOptions = {}): Db {
+export function createDb(connectionString: string, options: DbOptions = {}): Knex {
   return knexFactory({
     client: 'pg',
     connection: { connectionString, application_name: 'billbot' },

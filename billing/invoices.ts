@@ -1,7 +1,7 @@
-import type { Knex } from 'knex';
 import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { InvalidInputError, UnknownInvoiceError } from './errors';
 import { Money } from './money';
+import type { Db } from './db';
 
 /**
  * The order of an invoice's lines (SQL over transactions as \`t\`): charges, then reversed
@@ -10,8 +10,6 @@ import { Money } from './money';
  * large run), so whoever lists lines sorts them with this.
  */
 export const LINE_ORDER = 't.kind, t.account_id, t.account_package_id, t.period_start, t.service_id, t.credit_id, t.id';
-
-type Db = Knex | Knex.Transaction;
 
 export interface InvoiceView {
   id: number;

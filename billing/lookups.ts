@@ -1,11 +1,9 @@
-import type { Knex } from 'knex';
 import { findAccount, formatInvoiceNumber, invoicePrefix } from './accounts';
 import { getCredit, CreditView } from './credits';
 import { Period } from './dates';
 import { findInvoice } from './invoices';
 import { Money } from './money';
-
-type Db = Knex | Knex.Transaction;
+import type { Db } from './db';
 
 /**
  * Read-only look-ups the chat faces need to build forms quickly (pickers, pre-filled

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { BillingError, InvalidInputError } from './errors';
 import { firstIssue } from './schemas';
+import type { Db } from './db';
 
 /**
  * Setup files waiting for a decision: a file is checked (a dry run), its exact bytes are
@@ -17,8 +18,6 @@ import { firstIssue } from './schemas';
  * - The bytes are dropped once the file is decided, or when it has waited longer than its
  *   time to live.
  */
-
-type Db = Knex | Knex.Transaction;
 
 export type PendingImportStatus = 'checking' | 'previewed' | 'rejected' | 'applied' | 'failed' | 'cancelled';
 

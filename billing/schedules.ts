@@ -4,14 +4,13 @@ import type { Knex } from 'knex';
 import { BillRequest, Clock, RunOptions, startBillRun } from './billRuns';
 import { findConfiguration } from './configurations';
 import { BillingError } from './errors';
+import type { Db } from './db';
 
 /**
  * Scheduled bill runs: a configuration's cron schedule in its time zone, the database claim
  * that makes each (configuration, scheduled time) run once whatever the number of bot
  * processes, and the record of what has been posted about a run (its report).
  */
-
-type Db = Knex | Knex.Transaction;
 
 export class NoScheduleError extends BillingError {
   readonly code = 'no_schedule';

@@ -26,8 +26,6 @@ import {
  * the default for a new row), `null` means "given blank" (clear an optional field).
  */
 
-type Db = Knex | Knex.Transaction;
-
 export interface SetupAccountRow {
   name: unknown;
   displayName?: unknown;
