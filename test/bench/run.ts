@@ -9,14 +9,17 @@
  *   3. a preview (previewBill) of the largest run, and that it wrote nothing;
  *   4. import of a setup workbook (sheets' importSetupWorkbook) and export of 100,000 invoices
  *      (sheets' exportInvoices), each in a child process that reports its peak memory;
- *   5. Slack acknowledgement latency (the Bolt app from bot/slack) during a big run.
+ *   5. Slack acknowledgement latency (the Bolt app from bot/slack) during a big run;
+ *   6. startup on the user's own path (./startup.ts): `billbot --help`, `billbot invoice 18
+ *      --json` and `npm start` to its prompt, each a fresh process, against `node -e 0`.
  * Every run's invoices and totals are checked against figures computed from the data.
  * Prints a table and writes the same figures as JSON (BENCH_JSON, default
  * test/bench/results.json). Not a test: CI does not run it (test/benchSmoke.test.ts does, small).
  *
  * Settings (environment): BENCH_SIZES (default 10000,50000,100000: the largest is the "big"
  * run), BENCH_IMPORT_ROWS and BENCH_EXPORT_INVOICES (default 100000), BENCH_SLACK_COMMANDS
- * (200), BENCH_FAMILIES_PER_BATCH and BENCH_WORKERS (billing's defaults when unset), BENCH_JSON.
+ * (200), BENCH_FAMILIES_PER_BATCH and BENCH_WORKERS (billing's defaults when unset), BENCH_JSON,
+ * BENCH_STEPS (default all; `startup` measures startup only).
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -30,6 +33,7 @@ import { startEmbeddedPostgres, withDatabase } from '../../bot/database';
 import { runChild, type BillResult } from './fork';
 import { checkRun, expectedOutcome, fingerprint, measureFloor, seedBillingData, topUpInvoices, type SeededData } from './data';
 import { measureSlackDuringRun, type SlackLatency } from './slack';
+import { measureStartup, type StartupFigure } from './startup';
 import { writeSetupWorkbook } from './workbook';
 
 const numbers = (text: string | undefined, fallback: number[]) =>
@@ -41,6 +45,7 @@ const SLACK_COMMANDS = numbers(process.env.BENCH_SLACK_COMMANDS, [200])[0];
 const FAMILIES_PER_BATCH = process.env.BENCH_FAMILIES_PER_BATCH ? Number(process.env.BENCH_FAMILIES_PER_BATCH) : undefined;
 const WORKERS = process.env.BENCH_WORKERS ? Number(process.env.BENCH_WORKERS) : undefined;
 const JSON_FILE = process.env.BENCH_JSON ?? path.join(__dirname, 'results.json');
+const STARTUP_ONLY = (process.env.BENCH_STEPS ?? '').trim() === 'startup';
 
 interface RunFigures {
   accounts: number;
@@ -178,12 +183,16 @@ async function main(): Promise<void> {
       log(`${name} FAILED: ${text}`);
     }
   };
+  let startup: StartupFigure[] = [];
+  await step('startup', async () => {
+    startup = await measureStartup(log);
+  });
   try {
     pgVersion = await postgresVersion(server.adminUrl);
     await createTemplate(server.adminUrl);
     const biggest = SIZES[SIZES.length - 1];
 
-    for (const n of SIZES) {
+    for (const n of STARTUP_ONLY ? [] : SIZES) {
       const label = `n${n}`;
       const fresh = await createDatabase(server.adminUrl, label);
       const url = fresh.url;
@@ -280,7 +289,7 @@ async function main(): Promise<void> {
       }
     }
 
-    await step(`import of ${IMPORT_ROWS} + ${IMPORT_ROWS} rows`, async () => {
+    if (!STARTUP_ONLY) await step(`import of ${IMPORT_ROWS} + ${IMPORT_ROWS} rows`, async () => {
       const file = path.join(os.tmpdir(), `billbot-bench-setup-${process.pid}.xlsx`);
       files.push(file);
       await writeSetupWorkbook(file, IMPORT_ROWS);
@@ -316,6 +325,9 @@ async function main(): Promise<void> {
     // Doubling N must not more than double the time: time per account must not grow.
     const growth = b.seconds / b.accounts / (a.seconds / a.accounts);
     add(`scaling ${a.accounts} -> ${b.accounts} (time per account)`, `${fmt(growth)} x`, '<= 1.00 x', growth <= 1);
+  }
+  for (const f of startup) {
+    if (f.targetMs !== null) add(`${f.command}, median of fresh processes`, `${fmt(f.medianMs, 0)} ms`, `<= ${f.targetMs} ms`, f.medianMs <= f.targetMs);
   }
   for (const f of failures) add(`${f.step} ran`, f.error, 'ran', false);
   for (const r of runs) add(`bill run ${r.accounts}: invoices and totals right`, r.correct ? 'yes' : r.problems.join('; '), 'yes', r.correct);
@@ -381,6 +393,10 @@ async function main(): Promise<void> {
   if (exportFigures) other.push([`export ${exportFigures.invoices} invoices`, fmt(exportFigures.seconds), String(exportFigures.peakMb), `${exportFigures.transactions} transactions`]);
   out.push(table(other));
   out.push('');
+  if (startup.length) {
+    out.push(table([['startup (fresh processes)', 'median ms', 'slowest ms', 'target ms'], ...startup.map((f) => [f.what, fmt(f.medianMs, 0), fmt(f.maxMs, 0), f.targetMs === null ? '' : `<= ${f.targetMs}`])]));
+    out.push('');
+  }
   out.push(table([['target', 'value', 'target', 'met'], ...targets.map((t) => [t.figure, t.value, t.target, t.met ? 'yes' : 'NO'])]));
   process.stdout.write(`${out.join('\n')}\n`);
 
@@ -395,6 +411,7 @@ async function main(): Promise<void> {
     slack: slack ? { ...slack, runProblems: bigRunDuringSlack?.problems ?? [] } : undefined,
     import: importFigures,
     export: exportFigures,
+    startup,
     failures,
     targets,
     allMet: targets.every((t) => t.met),
