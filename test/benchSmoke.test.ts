@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createBilling } from '../billing';
+import { createDb } from '../billing/db';
 import {
   BENCH_CLOCK,
   checkRun,
@@ -21,8 +22,9 @@ import {
 } from './bench/data';
 import { runChild } from './bench/fork';
 import { measureSlackDuringRun } from './bench/slack';
-import { writeSetupWorkbook } from './bench/workbook';
-import { createTestDatabase, useTestDatabase } from './helpers/db';
+import { measureUserPath, userPathTargets } from './bench/userPath';
+import { userPathExpectation, writeSetupWorkbook } from './bench/workbook';
+import { createTestDatabase, useTestDatabase, type TestDatabase } from './helpers/db';
 
 jest.setTimeout(120_000);
 
@@ -115,5 +117,48 @@ describe('the benchmark, small', () => {
       await fs.rm(file, { force: true });
       await target.drop();
     }
+  });
+
+  it("runs the user's path: import, bill run and export by the CLI, the run's bare floor, all right", async () => {
+    const made: TestDatabase[] = [];
+    try {
+      const [f] = await measureUserPath(
+        [300],
+        async () => {
+          const target = await createTestDatabase();
+          made.push(target);
+          return { url: target.url, db: createDb(target.url, { poolMax: 2 }) };
+        },
+        () => undefined,
+      );
+      const expected = userPathExpectation(300);
+      expect(expected).toEqual({ invoices: 200, charges: 525, accountPackages: 300 });
+      expect(f.failed).toBeUndefined();
+      expect(f.problems).toEqual([]);
+      expect(f.run).toMatchObject({ invoices: 200, charges: 525 });
+      expect(f.export).toMatchObject({ invoices: 200 });
+      expect(f.floor).toMatchObject({ transactions: 525, invoices: 200, accountPackages: 300 });
+      for (const step of [f.import, f.run, f.export]) expect(step!.peakMb).toBeGreaterThan(20);
+      expect(f.ratioToFloor).toBeGreaterThan(0);
+      // The floor's tables are gone.
+      const { rows } = await made[0].db.raw(`SELECT count(*) AS n FROM pg_tables WHERE tablename LIKE 'floor\\_%'`);
+      expect(Number(rows[0].n)).toBe(0);
+    } finally {
+      for (const d of made) await d.drop();
+    }
+  });
+
+  it("reports a step of the user's path that failed as a target not met, with its sentence", () => {
+    const expected = userPathExpectation(100_000);
+    const step = { seconds: 1, peakMb: 100 };
+    const targets = userPathTargets([
+      { accounts: 100_000, workbookMb: 1, expected, import: step, run: { ...step, seconds: 8, runId: 1, invoices: 1, charges: 1 }, floor: { seconds: 1, transactions: 1, invoices: 1, accountPackages: 1 }, ratioToFloor: 8, problems: [] },
+      { accounts: 200_000, workbookMb: 2, expected, import: step, failed: { step: 'import', error: 'exit 1: too many rows' }, problems: [] },
+    ]);
+    const met = Object.fromEntries(targets.map((t) => [t.figure, [t.value, t.met]]));
+    expect(met['user path 200000: import applied, run and export complete and right']).toEqual(['import: exit 1: too many rows', false]);
+    expect(met['user path 100,000: run / bare floor']).toEqual(['8.0 x', false]);
+    expect(met['user path import time, 100000 -> 200000']).toEqual(['not measured (import of 200000 failed)', false]);
+    expect(met['user path run time, 100000 -> 200000']).toEqual(['not measured (import of 200000 failed)', false]);
   });
 });

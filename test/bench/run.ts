@@ -11,7 +11,9 @@
  *      (sheets' exportInvoices), each in a child process that reports its peak memory;
  *   5. Slack acknowledgement latency (the Bolt app from bot/slack) during a big run;
  *   6. startup on the user's own path (./startup.ts): `billbot --help`, `billbot invoice 18
- *      --json` and `npm start` to its prompt, each a fresh process, against `node -e 0`.
+ *      --json` and `npm start` to its prompt, each a fresh process, against `node -e 0`;
+ *   7. the user's path (./userPath.ts): import, bill run and export by the CLI, each a fresh
+ *      process, in a new database with no maintenance between them, against the run's bare floor.
  * Every run's invoices and totals are checked against figures computed from the data.
  * Prints a table and writes the same figures as JSON (BENCH_JSON, default
  * test/bench/results.json). Not a test: CI does not run it (test/benchSmoke.test.ts does, small).
@@ -19,7 +21,8 @@
  * Settings (environment): BENCH_SIZES (default 10000,50000,100000: the largest is the "big"
  * run), BENCH_IMPORT_ROWS and BENCH_EXPORT_INVOICES (default 100000), BENCH_SLACK_COMMANDS
  * (200), BENCH_FAMILIES_PER_BATCH and BENCH_WORKERS (billing's defaults when unset), BENCH_JSON,
- * BENCH_STEPS (default all; `startup` measures startup only).
+ * BENCH_STEPS (default all; `startup` measures startup only, `userpath` the user's path only),
+ * BENCH_USER_SIZES (default 100000,200000,400000) and BENCH_MILLION=1 (adds 1000000) for it.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -34,6 +37,7 @@ import { runChild, type BillResult } from './fork';
 import { checkRun, expectedOutcome, fingerprint, measureFloor, seedBillingData, topUpInvoices, type SeededData } from './data';
 import { measureSlackDuringRun, type SlackLatency } from './slack';
 import { measureStartup, type StartupFigure } from './startup';
+import { measureUserPath, USER_SIZES, userPathRows, userPathTargets, type UserPathFigures } from './userPath';
 import { writeSetupWorkbook } from './workbook';
 
 const numbers = (text: string | undefined, fallback: number[]) =>
@@ -45,7 +49,10 @@ const SLACK_COMMANDS = numbers(process.env.BENCH_SLACK_COMMANDS, [200])[0];
 const FAMILIES_PER_BATCH = process.env.BENCH_FAMILIES_PER_BATCH ? Number(process.env.BENCH_FAMILIES_PER_BATCH) : undefined;
 const WORKERS = process.env.BENCH_WORKERS ? Number(process.env.BENCH_WORKERS) : undefined;
 const JSON_FILE = process.env.BENCH_JSON ?? path.join(__dirname, 'results.json');
-const STARTUP_ONLY = (process.env.BENCH_STEPS ?? '').trim() === 'startup';
+const STEPS = (process.env.BENCH_STEPS ?? '').trim();
+const STARTUP_ONLY = STEPS === 'startup';
+const USER_PATH_ONLY = STEPS === 'userpath';
+const BENCH_STEPS_ONLY = STARTUP_ONLY || USER_PATH_ONLY;
 
 interface RunFigures {
   accounts: number;
@@ -161,7 +168,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const loadBefore = loadAverage();
   const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${m}\n`);
-  log(`sizes ${SIZES.join(', ')}; load average ${loadBefore}`);
+  log(`${USER_PATH_ONLY ? `user path sizes ${USER_SIZES.join(', ')}` : `sizes ${SIZES.join(', ')}`}; load average ${loadBefore}`);
   const server = await startServer();
   const runs: RunFigures[] = [];
   let preview: { accounts: number; seconds: number; peakMb: number; wroteNothing: boolean; correct: boolean; problems: string[] } | undefined;
@@ -184,7 +191,8 @@ async function main(): Promise<void> {
     }
   };
   let startup: StartupFigure[] = [];
-  await step('startup', async () => {
+  let userPath: UserPathFigures[] = [];
+  if (!USER_PATH_ONLY) await step('startup', async () => {
     startup = await measureStartup(log);
   });
   try {
@@ -192,7 +200,7 @@ async function main(): Promise<void> {
     await createTemplate(server.adminUrl);
     const biggest = SIZES[SIZES.length - 1];
 
-    for (const n of STARTUP_ONLY ? [] : SIZES) {
+    for (const n of BENCH_STEPS_ONLY ? [] : SIZES) {
       const label = `n${n}`;
       const fresh = await createDatabase(server.adminUrl, label);
       const url = fresh.url;
@@ -289,7 +297,7 @@ async function main(): Promise<void> {
       }
     }
 
-    if (!STARTUP_ONLY) await step(`import of ${IMPORT_ROWS} + ${IMPORT_ROWS} rows`, async () => {
+    if (!BENCH_STEPS_ONLY) await step(`import of ${IMPORT_ROWS} + ${IMPORT_ROWS} rows`, async () => {
       const file = path.join(os.tmpdir(), `billbot-bench-setup-${process.pid}.xlsx`);
       files.push(file);
       await writeSetupWorkbook(file, IMPORT_ROWS);
@@ -298,6 +306,10 @@ async function main(): Promise<void> {
       const i = await runChild<{ applied: boolean }>({ kind: 'import', file }, url);
       importFigures = { rows: IMPORT_ROWS, seconds: i.seconds, peakMb: i.peakMb, applied: i.result.applied, detail: i.result };
       log(`import of ${IMPORT_ROWS} + ${IMPORT_ROWS} rows: ${fmt(i.seconds)} s, ${i.peakMb} MB, applied ${i.result.applied}`);
+    });
+
+    if (!STARTUP_ONLY) await step('user path', async () => {
+      userPath = await measureUserPath(USER_SIZES, (label) => createDatabase(server.adminUrl, label), log);
     });
   } finally {
     await dropDatabases(server.adminUrl).catch((e) => log(`could not drop the bench databases: ${e.message}`));
@@ -329,6 +341,7 @@ async function main(): Promise<void> {
   for (const f of startup) {
     if (f.targetMs !== null) add(`${f.command}, median of fresh processes`, `${fmt(f.medianMs, 0)} ms`, `<= ${f.targetMs} ms`, f.medianMs <= f.targetMs);
   }
+  targets.push(...userPathTargets(userPath));
   for (const f of failures) add(`${f.step} ran`, f.error, 'ran', false);
   for (const r of runs) add(`bill run ${r.accounts}: invoices and totals right`, r.correct ? 'yes' : r.problems.join('; '), 'yes', r.correct);
   if (preview) {
@@ -366,7 +379,7 @@ async function main(): Promise<void> {
   out.push(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, Postgres ${machine.postgres}`);
   out.push(`load average (1/5/15 min) before ${loadBefore}, after ${loadAfter}`);
   out.push('');
-  out.push(
+  if (runs.length) out.push(
     table([
       ['bill run', 'accounts', 'seconds', 'accounts/s', 'peak MB', 'batches', 'invoices', 'charges', 'floor s', 'run/floor', 'right'],
       ...runs.map((r) => [
@@ -391,8 +404,11 @@ async function main(): Promise<void> {
   if (slack) other.push([`bill run of ${biggestOf(runs)} during Slack`, fmt(slack.runSeconds), '', `acks p50 ${fmt(slack.p50Ms, 1)} ms, p99 ${fmt(slack.p99Ms, 1)} ms, max ${fmt(slack.maxMs, 1)} ms (no run: p50 ${fmt(slack.idleP50Ms, 1)}, p99 ${fmt(slack.idleP99Ms, 1)})`]);
   if (importFigures) other.push([`import ${importFigures.rows} + ${importFigures.rows}`, fmt(importFigures.seconds), String(importFigures.peakMb), importFigures.applied ? 'applied' : 'NOT APPLIED']);
   if (exportFigures) other.push([`export ${exportFigures.invoices} invoices`, fmt(exportFigures.seconds), String(exportFigures.peakMb), `${exportFigures.transactions} transactions`]);
-  out.push(table(other));
-  out.push('');
+  if (other.length > 1) out.push(table(other), '');
+  if (userPath.length) {
+    out.push(table(userPathRows(userPath)));
+    out.push('');
+  }
   if (startup.length) {
     out.push(table([['startup (fresh processes)', 'median ms', 'slowest ms', 'target ms'], ...startup.map((f) => [f.what, fmt(f.medianMs, 0), fmt(f.maxMs, 0), f.targetMs === null ? '' : `<= ${f.targetMs}`])]));
     out.push('');
@@ -403,7 +419,7 @@ async function main(): Promise<void> {
   const json = {
     date: started.toISOString(),
     command: 'npm run bench',
-    settings: { sizes: SIZES, importRows: IMPORT_ROWS, exportInvoices: EXPORT_INVOICES, slackCommands: SLACK_COMMANDS, familiesPerBatch: FAMILIES_PER_BATCH ?? 'default', workers: WORKERS ?? 'default' },
+    settings: { sizes: SIZES, importRows: IMPORT_ROWS, exportInvoices: EXPORT_INVOICES, slackCommands: SLACK_COMMANDS, userSizes: USER_SIZES, familiesPerBatch: FAMILIES_PER_BATCH ?? 'default', workers: WORKERS ?? 'default' },
     machine,
     runs,
     preview,
@@ -412,6 +428,7 @@ async function main(): Promise<void> {
     import: importFigures,
     export: exportFigures,
     startup,
+    userPath,
     failures,
     targets,
     allMet: targets.every((t) => t.met),

@@ -3,10 +3,36 @@
  * to a parent, spread over ten bill groups), the packages, N account packages (one per
  * account) and a bill run configuration. Written with exceljs's streaming writer, as a
  * spreadsheet program would save it (shared strings, dates as date cells).
+ *
+ * Every account and account package is active, and every next bill date falls in October 2026
+ * (day 1 + g % 28): a run of a configuration over all ten bill groups for that month bills
+ * every account package exactly once (see userPathExpectation). `allGroups` adds such a
+ * configuration (the user-path benchmark, ./userPath.ts).
  */
 import ExcelJS from 'exceljs';
 
-export async function writeSetupWorkbook(file: string, accounts: number): Promise<void> {
+/** The configuration `allGroups` adds: every bill group of the workbook. */
+export const ALL_GROUPS_CONFIGURATION = 'All Groups';
+/** The month every next bill date of the workbook falls in. */
+export const SETUP_PERIOD = { start: '2026-10-01', end: '2026-10-31' };
+
+/**
+ * What billing all groups over SETUP_PERIOD must make, from the workbook's construction: one
+ * invoice per invoicer (every account but the children, g % 3 = 2), one charge per service
+ * of each account package (Managed Network: 2 services; Quarterly Backup, g % 4 = 0: 1), and
+ * every account package's next bill date moved.
+ */
+export function userPathExpectation(accounts: number): { invoices: number; charges: number; accountPackages: number } {
+  let invoices = 0;
+  let charges = 0;
+  for (let g = 1; g <= accounts; g++) {
+    if (g % 3 !== 2) invoices += 1;
+    charges += g % 4 === 0 ? 1 : 2;
+  }
+  return { invoices, charges, accountPackages: accounts };
+}
+
+export async function writeSetupWorkbook(file: string, accounts: number, options: { allGroups?: boolean } = {}): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: true });
   const name = (g: number) => `Import ${String(g).padStart(7, '0')}`;
 
@@ -40,6 +66,10 @@ export async function writeSetupWorkbook(file: string, accounts: number): Promis
   const runs = wb.addWorksheet('Bill Runs');
   runs.addRow(['Name', 'Bill Packages', 'Generate Invoice', 'Period', 'Bill Groups', 'Schedule', 'Time Zone', 'Report Channel']).commit();
   runs.addRow(['Monthly Import', 'yes', 'yes', 'previous month', 'Group 0, Group 1, Group 2', '0 6 1 * *', 'UTC', null]).commit();
+  if (options.allGroups) {
+    const groups = Array.from({ length: 10 }, (_, i) => `Group ${i}`).join(', ');
+    runs.addRow([ALL_GROUPS_CONFIGURATION, 'yes', 'yes', 'previous month', groups, null, 'UTC', null]).commit();
+  }
   runs.commit();
   await wb.commit();
 }
