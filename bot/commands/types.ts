@@ -140,7 +140,7 @@ export interface Face {
   /** A form command: Slack opens its modal; the shell asks its fields and gives the command they make (null: cancelled). */
   fill?: (modal: ModalCommand, ctx: CommandContext) => Promise<Command | Answered | null>;
   /** Before reversing or deleting a credit (Slack: a button behind a confirmation dialog). */
-  confirm?: (command: CreditChange, ctx: CommandContext) => Promise<Reply>;
+  confirm?: (command: CreditChange, ctx: CommandContext, action: 'reverse' | 'delete') => Promise<Reply>;
   /** The template and exports handed over by the face (Slack: uploaded to the channel) instead of written to a file. */
   deliverWorkbook?: (command: WorkbookCommand, ctx: CommandContext) => Promise<Reply>;
   /** A workbook import as the face does it (Slack: explains uploads; the shell: previews and asks before applying). */
