@@ -1,13 +1,11 @@
-import { format } from 'node:util';
-import type { Logger as BoltLogger } from '@slack/bolt';
 import type { Knex } from 'knex';
 import { Billing, Clock, createBilling } from '../billing';
 import { createDb } from '../billing/db';
 import { migrateLatest } from '../billing/migrate';
-import type { CommandHandlers } from './commands/execute';
-import { scheduleHandlers, ScheduleHandlerOptions } from './commands/schedules';
-import { Config, loadConfig, LogLevel } from './config';
+import type { CommandHandlers, ScheduleRuntime } from './commands/types';
+import { Config, loadConfig } from './config';
 import { openDatabase } from './database';
+import { createLogger, type Logger } from './log';
 import type { SchedulerLogger } from './scheduler/logger';
 import type { RunReporter } from './scheduler/reporter';
 import type { InvoicesWorkbookSource } from './scheduler/runReports';
@@ -18,19 +16,7 @@ import { Scheduler, SchedulerOptions } from './scheduler/scheduler';
  * by whichever face runs (Slack app, local shell, CLI) and stopped once on exit.
  */
 
-/** The logging methods billbot uses; Bolt's logger fits, so the Slack app can pass its own. */
-export type Logger = Pick<BoltLogger, 'debug' | 'info' | 'warn' | 'error'>;
-
-const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
-/** Writes log lines at or above `level` to stderr (never stdout: the CLI's output stays clean). */
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const at = LEVELS.indexOf(level);
-  const make = (l: LogLevel) => (...msg: unknown[]) => {
-    if (LEVELS.indexOf(l) >= at) write(`${new Date().toISOString()} ${l.toUpperCase()} ${format(...msg)}\n`);
-  };
-  return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
-}
+export { createLogger, type Logger } from './log';
 
 export interface Services {
   config: Config;
@@ -106,19 +92,19 @@ export function schedulerLogger(log: Logger): SchedulerLogger {
   };
 }
 
-/** Adds command handlers (schedules, workbooks, ...) to the services a face runs commands with; later ones win. */
+/** Plugs the scheduler or the workbook folder into the services a face runs commands with; later ones win. */
 export function withHandlers<S extends object>(services: S, handlers: CommandHandlers): S & { handlers: CommandHandlers } {
   const existing = (services as { handlers?: CommandHandlers }).handlers;
   return { ...services, handlers: { ...existing, ...handlers } };
 }
 
-/** A scheduler and the command handlers that use it (schedules, run now, run status and resume). */
+/** A scheduler, and what plugs it into the command table (schedules, run now, run status and resume). */
 export interface Scheduling {
   scheduler: Scheduler;
   handlers: CommandHandlers;
 }
 
-export interface SchedulingOptions extends Pick<ScheduleHandlerOptions, 'reportChannel' | 'waitForRuns' | 'resumeCommand'> {
+export interface SchedulingOptions extends Pick<ScheduleRuntime, 'reportChannel' | 'waitForRuns' | 'resumeCommand'> {
   /** Where runs are reported: Slack (SlackRunReporter), the shell's output, or null (the CLI: the Slack app posts them later). */
   reporter: RunReporter | null;
   /** A completed run's invoices workbook, attached to its report (Slack: sheets' invoice export). */
@@ -140,12 +126,12 @@ export function createScheduling(services: Pick<Services, 'db' | 'log'>, options
     reporter: options.reporter,
     workbook: options.workbook ?? null,
   });
-  const handlers = scheduleHandlers({
+  const scheduling: ScheduleRuntime = {
     scheduler,
     db: services.db,
     reportChannel: options.reportChannel,
     waitForRuns: options.waitForRuns,
     resumeCommand: options.resumeCommand,
-  });
-  return { scheduler, handlers };
+  };
+  return { scheduler, handlers: { scheduling } };
 }

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { loadWorkedExample } from '../commands/demo';
 import { errorOutcome, executeCommand, Outcome } from '../commands/execute';
+import { entryOf } from '../commands/table';
 import { ConfigError, loadConfig } from '../config';
 import { blocksToText, renderBlocks } from '../render';
 import { createScheduling, openServices, Services, withHandlers } from '../services';
@@ -15,8 +16,6 @@ function osUser(): string {
     return 'cli';
   }
 }
-
-const WORKBOOK_KINDS = new Set(['billing.template', 'billing.export', 'billing.import']);
 
 /** Runs a job whose arguments were checked; resolves to the exit code. */
 export async function runJob(job: Job, asJson: boolean, io: CliIo): Promise<number> {
@@ -62,13 +61,9 @@ export async function runJob(job: Job, asJson: boolean, io: CliIo): Promise<numb
         try {
           // Workbooks are read and written relative to the working directory. An import that
           // changes schedules reaches a running bot through the database (its scheduler LISTENs).
-          // exceljs takes a quarter of a second to load: only workbook commands load it.
-          const command = job.command;
-          const workbooks = WORKBOOK_KINDS.has(command.kind)
-            ? (await import('../commands/workbooks')).workbookHandlers({ db: services.db })
-            : {};
-          const handlers = { ...scheduling.handlers, ...workbooks };
-          outcome = await executeCommand(withHandlers(services, handlers), command, { actor, channel: 'cli' });
+          // exceljs is loaded by the command table only for workbook commands.
+          const handlers = { ...scheduling.handlers, workbooks: { db: services.db } };
+          outcome = await executeCommand({ ...withHandlers(services, handlers), face: { name: 'cli' } }, job.command, { actor, channel: 'cli' });
         } finally {
           await scheduling.scheduler.stop({ wait: true });
         }
@@ -77,9 +72,10 @@ export async function runJob(job: Job, asJson: boolean, io: CliIo): Promise<numb
     }
     const code = print(io, outcome, asJson);
     // A run that ended failed is a failure, even though its report was shown.
+    const ranRun = job.kind === 'command' && entryOf(job.command).failsWithRun === true;
     const runFailed =
       (outcome.kind === 'bill.report' && !outcome.report.preview && outcome.report.run.status === 'failed') ||
-      (job.kind === 'command' && job.command.kind === 'bill.resume' && outcome.kind === 'bill.status' && outcome.report.run.status === 'failed');
+      (ranRun && outcome.kind === 'bill.status' && outcome.report.run.status === 'failed');
     return runFailed ? EXIT_REFUSED : code;
   } catch (e) {
     return print(io, errorOutcome(e, services.log), asJson);

@@ -1,6 +1,6 @@
 import type { Billing } from '../../billing';
 import { UnknownAccountError } from '../../billing/errors';
-import type { Logger } from '../services';
+import type { Logger } from '../log';
 import { errorOutcome, Outcome } from './execute';
 
 /**

@@ -1,96 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import type { Billing, BillRunReport, CreditView, InvoiceView } from '../../billing';
 import { BillingError } from '../../billing/errors';
-import type { ScheduleView } from '../scheduler/scheduler';
-import type { SetupImportResult } from '../../sheets';
-import type { Logger } from '../services';
-import { Command, CommandKind, CommandOf, HelpTopic, isModal } from './schema';
+import type { Logger } from '../log';
+import type { Command } from './schema';
+import { entryOf, type AnyEntry } from './table';
+import { ANSWERED, type CommandContext, type ExecutorServices, type Face, type Outcome, type Reply } from './types';
 
 /**
- * Runs a Command against the billing services and says what happened as a typed Outcome,
- * which renderBlocks turns into a reply. Shared by Slack, the shell and the CLI.
- * Access control is the face's business (Slack checks roles before calling this).
+ * The executor: runs a Command through its entry in the command table (table.ts) and says
+ * what happened as a typed Outcome, which renderBlocks turns into a reply. Shared by Slack,
+ * the shell and the CLI. Access control is the face's business (Slack checks roles first).
  */
 
-export type InvoiceDetail = Awaited<ReturnType<Billing['getInvoice']>>;
-
-export type Outcome =
-  | { kind: 'bill.report'; report: BillRunReport }
-  | { kind: 'credit'; action: 'added' | 'deleted' | 'reversed'; credit: CreditView }
-  | { kind: 'credit.disbursed'; credit: CreditView; disbursed: string; invoice: string; invoiceBalance: string }
-  | { kind: 'credit.list'; account: string; credits: CreditView[] }
-  | { kind: 'invoice'; invoice: InvoiceDetail }
-  | { kind: 'invoice.list'; account: string; invoices: InvoiceView[] }
-  /** `/billing schedules`: every configuration that has a schedule. */
-  | { kind: 'schedule.list'; schedules: ScheduleView[] }
-  /** A schedule paused or resumed (`changed` false: it already was). */
-  | { kind: 'schedule.changed'; action: 'pause' | 'resume'; changed: boolean; schedule: ScheduleView }
-  /**
-   * A bill run recorded and started in the background (`created` false: the request had
-   * already started it). `reportChannel`: where its report goes; `here`: that is where it was asked.
-   */
-  | { kind: 'bill.started'; runId: number; created: boolean; billing: string; reportChannel: string | null; here: boolean }
-  /** A failed run being resumed in the background (reported like bill.started). */
-  | { kind: 'bill.resuming'; runId: number; reportChannel: string | null; here: boolean }
-  /**
-   * `/bill status <run>` where runs can be resumed: the run with what it has not done yet;
-   * `resumable` when it failed (`/bill status <run> resume`, or Slack's Resume button).
-   */
-  | {
-      kind: 'bill.status';
-      report: BillRunReport;
-      remaining: { batches: number; accounts: number };
-      resumable: boolean;
-      /** How to resume it on this face (null when it cannot be resumed). */
-      resumeWith: string | null;
-    }
-  | { kind: 'help'; topic: HelpTopic | null }
-  /**
-   * A workbook written to a file (the shell, the CLI): the empty setup template or an export,
-   * with the rows written per sheet.
-   */
-  | { kind: 'workbook.written'; workbook: WorkbookKind; file: string; rows: Record<string, number> }
-  /**
-   * A setup workbook checked (`result.dryRun`: a preview, nothing written) or imported
-   * (`result.applied`); `result.problems` lists what stopped it.
-   */
-  | { kind: 'workbook.import'; file: string; result: SetupImportResult }
-  /** A plain message (e.g. from a plugged-in handler, or the worked example loaded). */
-  | { kind: 'notice'; title: string | null; text: string }
-  /** A refusal with one sentence; `reference` is set for unexpected failures (see the log). */
-  | { kind: 'error'; code: string; message: string; reference: string | null };
-
-export type OutcomeKind = Outcome['kind'];
-
-/** The workbooks billbot writes: the empty setup template and the three exports. */
-export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits';
-
-export interface CommandContext {
-  /** Who asks: a Slack user id, the shell user, the CLI user. Recorded as who did it. */
-  actor: string;
-  /** Where it was asked (a Slack channel id, "shell", "cli"); for the audit log line. */
-  channel?: string;
-  /** A stable key for the request: the same key never bills or credits twice. */
-  requestKey?: string;
-  /** Bill runs report each finished batch here. */
-  onProgress?: (p: { runId: number; batchesDone: number; batchesTotal: number }) => void | Promise<void>;
-}
-
-/** Handlers other parts plug in for kinds this executor does not run itself (access, workbooks, schedules). */
-export type CommandHandlers = {
-  [K in CommandKind]?: (command: CommandOf<K>, ctx: CommandContext) => Promise<Outcome>;
-};
-
-export interface ExecutorServices {
-  billing: Billing;
-  log?: Logger;
-  handlers?: CommandHandlers;
-}
-
-/** A repeated request's answer, only to the requester: what the first one did. */
-function alreadyDone(message: string): Outcome {
-  return { kind: 'error', code: 'already_done', message, reference: null };
-}
+export type {
+  CommandContext,
+  CommandHandlers,
+  ExecutorServices,
+  Face,
+  FaceName,
+  InvoiceDetail,
+  Outcome,
+  OutcomeKind,
+  Reply,
+  WorkbookKind,
+} from './types';
+export { ANSWERED } from './types';
 
 /** Maps a thrown error to an outcome: a BillingError's own sentence, anything else a reference to the log. */
 export function errorOutcome(error: unknown, log?: Logger): Outcome {
@@ -114,106 +47,51 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-const NOT_HERE: Partial<Record<CommandKind, string>> = {
-  'billing.access': 'Roles apply to the Slack app; /billing access works there.',
-  'billing.template': 'Workbook templates are not available here.',
-  'billing.export': 'Exports are not available here.',
-  'billing.import': 'Imports are not available here.',
-  'billing.schedules': 'Schedules are not available here.',
-  'billing.schedule': 'Schedules are not available here.',
-  'bill.resume': 'Resuming bill runs is not available here.',
-};
+/** A face hook's failure: the face reports it its own way, so it passes the executor untouched. */
+class FaceFailure {
+  constructor(readonly cause: unknown) {}
+}
 
-export async function executeCommand(services: ExecutorServices, command: Command, ctx: CommandContext): Promise<Outcome> {
-  const { billing, log } = services;
-  log?.debug(`command ${command.kind} by ${ctx.actor}${ctx.channel ? ` in ${ctx.channel}` : ''}`);
+function guarded(face: Face): Face {
+  const out: Record<string, unknown> = { name: face.name };
+  for (const [key, hook] of Object.entries(face)) {
+    if (typeof hook !== 'function') continue;
+    out[key] = (...args: unknown[]) =>
+      (hook as (...a: unknown[]) => Promise<unknown>)(...args).catch((error: unknown) => {
+        throw new FaceFailure(error);
+      });
+  }
+  return out as unknown as Face;
+}
+
+function offered(entry: AnyEntry, services: ExecutorServices): boolean {
+  if (services.face && !entry.faces.includes(services.face.name)) return false;
+  return entry.ready ? entry.ready(services) : true;
+}
+
+/**
+ * Runs a command on a face: its Outcome, or ANSWERED when one of the face's hooks answered
+ * the person itself. A hook's failure is thrown on; any other failure is an error Outcome.
+ */
+export async function performCommand(services: ExecutorServices, command: Command, ctx: CommandContext): Promise<Reply> {
+  const entry = entryOf(command);
+  services.log?.debug(`command ${entry.kind} by ${ctx.actor}${ctx.channel ? ` in ${ctx.channel}` : ''}`);
+  if (!offered(entry, services)) {
+    const { code, message } = entry.unavailable ?? { code: 'not_available', message: 'This command is not available here.' };
+    return { kind: 'error', code, message, reference: null };
+  }
+  const face = services.face && guarded(services.face);
   try {
-    const handler = services.handlers?.[command.kind] as
-      | ((c: Command, x: CommandContext) => Promise<Outcome>)
-      | undefined;
-    if (handler) return await handler(command, ctx);
-    if (isModal(command)) {
-      return {
-        kind: 'error',
-        code: 'needs_form',
-        message: 'This command opens a form; fill it in, or type the command with its arguments (see /billing help).',
-        reference: null,
-      };
-    }
-    return await run(billing, command, ctx);
+    return await entry.run(command, ctx, { ...services, face }, (next) => performCommand(services, next, ctx));
   } catch (error) {
-    return errorOutcome(error, log);
+    if (error instanceof FaceFailure) throw error.cause;
+    return errorOutcome(error, services.log);
   }
 }
 
-async function run(billing: Billing, command: Exclude<Command, { kind: `${string}.modal` }>, ctx: CommandContext): Promise<Outcome> {
-  switch (command.kind) {
-    case 'bill':
-    case 'billing.run': {
-      const request = {
-        account: command.kind === 'bill' ? command.account : null,
-        configuration: command.configuration,
-        from: command.from,
-        to: command.to,
-        posting: command.posting,
-        startedBy: ctx.actor,
-        requestKey: ctx.requestKey ?? null,
-      };
-      const report = command.preview
-        ? await billing.previewBill(request)
-        : await billing.bill(request, { onProgress: ctx.onProgress });
-      return { kind: 'bill.report', report };
-    }
-    case 'bill.status':
-      return { kind: 'bill.report', report: await billing.getBillRunReport(command.run) };
-    case 'credit.add': {
-      const { credit, created } = await billing.addCreditOnce({
-        account: command.account,
-        amount: command.amount,
-        detail: command.detail,
-        quantity: command.quantity,
-        autoDisburse: command.autoDisburse,
-        createdBy: ctx.actor,
-        requestKey: ctx.requestKey ?? null,
-      });
-      // A repeated request (a retry on another process): done once, announced once.
-      if (!created) return alreadyDone(`This request already added ${credit.id} to ${credit.account}, so it is not added again.`);
-      return { kind: 'credit', action: 'added', credit };
-    }
-    case 'credit.disburse': {
-      const { created, ...result } = await billing.disburseCreditOnce({
-        credit: command.credit,
-        invoice: command.invoice,
-        amount: command.amount,
-        actor: ctx.actor,
-        requestKey: ctx.requestKey ?? null,
-      });
-      if (!created) return alreadyDone(`This request already disbursed ${result.disbursed} of ${result.credit.id} to ${result.invoice}, so it is not disbursed again.`);
-      return { kind: 'credit.disbursed', ...result };
-    }
-    case 'credit.reverse':
-      return { kind: 'credit', action: 'reversed', credit: await billing.reverseCredit(command.credit, ctx.actor) };
-    case 'credit.delete':
-      return { kind: 'credit', action: 'deleted', credit: await billing.deleteCredit(command.credit, ctx.actor) };
-    case 'credit.list': {
-      const account = await billing.findAccount(command.account);
-      return { kind: 'credit.list', account: account.name, credits: await billing.listCredits(account.name) };
-    }
-    case 'invoice.list': {
-      const account = await billing.findAccount(command.account);
-      return { kind: 'invoice.list', account: account.name, invoices: await billing.listInvoices(account.name) };
-    }
-    case 'invoice.show':
-      return { kind: 'invoice', invoice: await billing.getInvoice(command.invoice) };
-    case 'billing.help':
-      return { kind: 'help', topic: command.topic };
-    case 'billing.access':
-    case 'billing.template':
-    case 'billing.export':
-    case 'billing.import':
-    case 'billing.schedules':
-    case 'billing.schedule':
-    case 'bill.resume':
-      return { kind: 'error', code: 'not_available', message: NOT_HERE[command.kind] as string, reference: null };
-  }
+/** Runs a command where no face hook answers by itself (the CLI, tests, a Slack button's click). */
+export async function executeCommand(services: ExecutorServices, command: Command, ctx: CommandContext): Promise<Outcome> {
+  const reply = await performCommand(services, command, ctx);
+  if (reply === ANSWERED) throw new Error(`the face answered ${entryOf(command).kind} itself: run it with performCommand`);
+  return reply;
 }

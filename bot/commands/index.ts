@@ -1,10 +1,12 @@
 export { CommandSyntaxError } from './errors';
 export { parseCommand, decodeSlackText, SLASH_COMMANDS } from './parse';
 export type { SlashCommand, ParseOptions } from './parse';
-export { commandSchema, validateCommand, isModal, USAGE, HELP } from './schema';
+export { commandSchema, validateCommand, USAGE, HELP } from './schema';
 export type { Command, CommandInput, CommandKind, CommandOf, ModalCommand, Role, HelpTopic } from './schema';
-export { executeCommand, errorOutcome } from './execute';
-export type { Outcome, OutcomeKind, CommandContext, CommandHandlers, ExecutorServices, InvoiceDetail, WorkbookKind } from './execute';
+export { COMMANDS, entryOf, isModal, requiredRole } from './table';
+export type { CommandEntry } from './table';
+export { ANSWERED, executeCommand, errorOutcome, performCommand } from './execute';
+export type { Outcome, OutcomeKind, CommandContext, CommandHandlers, ExecutorServices, Face, FaceName, InvoiceDetail, Reply, WorkbookKind } from './execute';
 export { buildForm, checkField, commandFromForm } from './forms';
 export type { Form, FormField, FormValues, FieldType } from './forms';
 export { loadWorkedExample } from './demo';

@@ -1,42 +1,21 @@
-import type { Knex } from 'knex';
 import { getBillRunReport, type BillRunReport } from '../../billing/billRuns';
 import { findConfiguration } from '../../billing/configurations';
 import { BillRunStateError } from '../../billing/errors';
 import { remainingWork } from '../../billing/schedules';
 import { errorForPeople } from '../scheduler/reporter';
-import type { Scheduler } from '../scheduler/scheduler';
-import type { CommandContext, CommandHandlers, Outcome } from './execute';
 import type { CommandOf } from './schema';
+import type { CommandContext, Outcome, ScheduleRuntime } from './types';
 
 /**
- * The schedule and run-status commands, run through a Scheduler and plugged into the
- * executor (ExecutorServices.handlers) by the faces that have one:
+ * The handlers of the schedule and run-status commands, run through the process's Scheduler
+ * (ScheduleRuntime, plugged in by createScheduling):
  *
  *   /billing schedules                              → schedule.list
  *   /billing schedule pause|resume <configuration>  → schedule.changed
  *   /billing run <configuration> [preview]          → bill.report (preview) or bill.started
  *   /bill status <run>                              → bill.status
  *   /bill status <run> resume                       → bill.resuming
- *
- * Pause and resume go through the scheduler instance, so the running process reschedules at
- * once (the others see the change through the database).
  */
-export interface ScheduleHandlerOptions {
-  scheduler: Scheduler;
-  db: Knex;
-  /**
-   * Where a run started (or resumed) from here is reported when its configuration has no
-   * report channel; null: nowhere. Default: the channel the command came from.
-   */
-  reportChannel?: (ctx: CommandContext) => string | null;
-  /**
-   * Wait for a started or resumed run to end and show its report (the CLI, which exits after
-   * one command). Default false: answer at once; the run is reported in its channel.
-   */
-  waitForRuns?: boolean;
-  /** The command that resumes a run, as this face's users type it (default `/bill status <run> resume`). */
-  resumeCommand?: (runId: number) => string;
-}
 
 /** A run's stored error as people should read it (the database's sentence, not the SQL). */
 function forPeople(report: BillRunReport): BillRunReport {
@@ -44,81 +23,75 @@ function forPeople(report: BillRunReport): BillRunReport {
   return { ...report, run: { ...report.run, error: errorForPeople(report.run.error) } };
 }
 
-export function scheduleHandlers(options: ScheduleHandlerOptions): CommandHandlers {
-  const { scheduler, db } = options;
-  const channelFor = options.reportChannel ?? ((ctx: CommandContext) => ctx.channel ?? null);
+const channelFor = (rt: ScheduleRuntime, ctx: CommandContext) => (rt.reportChannel ? rt.reportChannel(ctx) : (ctx.channel ?? null));
 
-  const resumeCommand = options.resumeCommand ?? ((runId: number) => `/bill status ${runId} resume`);
+export async function listSchedules(rt: ScheduleRuntime): Promise<Outcome> {
+  return { kind: 'schedule.list', schedules: await rt.scheduler.listSchedules() };
+}
 
-  const status = async (runId: number): Promise<Outcome> => {
-    const report = forPeople(await getBillRunReport(db, runId));
-    const resumable = report.run.status === 'failed';
-    return {
-      kind: 'bill.status',
-      report,
-      remaining: await remainingWork(db, runId),
-      resumable,
-      resumeWith: resumable ? resumeCommand(runId) : null,
-    };
-  };
+export async function changeSchedule(rt: ScheduleRuntime, command: CommandOf<'billing.schedule'>): Promise<Outcome> {
+  const { scheduler } = rt;
+  const config = await findConfiguration(rt.db, command.configuration);
+  const before = (await scheduler.listSchedules()).find((s) => s.configuration === config.name);
+  const schedule = command.action === 'pause' ? await scheduler.pauseSchedule(config.name) : await scheduler.resumeSchedule(config.name);
+  const changed = !before || before.paused !== schedule.paused;
+  return { kind: 'schedule.changed', action: command.action, changed, schedule };
+}
 
+export async function runNow(rt: ScheduleRuntime, command: CommandOf<'billing.run'>, ctx: CommandContext): Promise<Outcome> {
+  const config = await findConfiguration(rt.db, command.configuration);
+  const started = await rt.scheduler.runNow(config.name, {
+    startedBy: ctx.actor,
+    preview: command.preview,
+    requestKey: ctx.requestKey ?? null,
+    from: command.from,
+    to: command.to,
+    posting: command.posting,
+    reportChannel: channelFor(rt, ctx),
+  });
+  if (started.preview) return { kind: 'bill.report', report: started.report };
+  if (rt.waitForRuns) return { kind: 'bill.report', report: forPeople(await started.finished) };
   return {
-    'billing.schedules': async () => ({ kind: 'schedule.list', schedules: await scheduler.listSchedules() }),
+    kind: 'bill.started',
+    runId: started.runId,
+    created: started.created,
+    billing: `the bill groups of ${config.name}`,
+    reportChannel: started.reportChannel,
+    here: started.reportChannel !== null && started.reportChannel === ctx.channel,
+  };
+}
 
-    'billing.schedule': async (command: CommandOf<'billing.schedule'>) => {
-      const config = await findConfiguration(db, command.configuration);
-      const before = (await scheduler.listSchedules()).find((s) => s.configuration === config.name);
-      const schedule =
-        command.action === 'pause' ? await scheduler.pauseSchedule(config.name) : await scheduler.resumeSchedule(config.name);
-      const changed = !before || before.paused !== schedule.paused;
-      return { kind: 'schedule.changed', action: command.action, changed, schedule };
-    },
+export async function runStatus(rt: ScheduleRuntime, runId: number): Promise<Outcome> {
+  const report = forPeople(await getBillRunReport(rt.db, runId));
+  const resumable = report.run.status === 'failed';
+  const resumeCommand = rt.resumeCommand ?? ((id: number) => `/bill status ${id} resume`);
+  return {
+    kind: 'bill.status',
+    report,
+    remaining: await remainingWork(rt.db, runId),
+    resumable,
+    resumeWith: resumable ? resumeCommand(runId) : null,
+  };
+}
 
-    'billing.run': async (command: CommandOf<'billing.run'>, ctx) => {
-      const config = await findConfiguration(db, command.configuration);
-      const started = await scheduler.runNow(config.name, {
-        startedBy: ctx.actor,
-        preview: command.preview,
-        requestKey: ctx.requestKey ?? null,
-        from: command.from,
-        to: command.to,
-        posting: command.posting,
-        reportChannel: channelFor(ctx),
-      });
-      if (started.preview) return { kind: 'bill.report', report: started.report };
-      if (options.waitForRuns) return { kind: 'bill.report', report: forPeople(await started.finished) };
-      return {
-        kind: 'bill.started',
-        runId: started.runId,
-        created: started.created,
-        billing: `the bill groups of ${config.name}`,
-        reportChannel: started.reportChannel,
-        here: started.reportChannel !== null && started.reportChannel === ctx.channel,
-      };
-    },
-
-    'bill.status': async (command: CommandOf<'bill.status'>) => status(command.run),
-
-    'bill.resume': async (command: CommandOf<'bill.resume'>, ctx) => {
-      const run = (await getBillRunReport(db, command.run, 0)).run;
-      if (run.status !== 'failed') {
-        throw new BillRunStateError(
-          run.status === 'completed'
-            ? `Bill run #${run.id} has already completed; there is nothing to resume.`
-            : `Bill run #${run.id} is ${run.status}, not failed; a running bot finishes unfinished runs by itself.`,
-        );
-      }
-      const resumed = await scheduler.resumeRun(run.id, { reportChannel: channelFor(ctx) });
-      if (options.waitForRuns) {
-        await resumed.finished;
-        return status(run.id);
-      }
-      return {
-        kind: 'bill.resuming',
-        runId: run.id,
-        reportChannel: resumed.reportChannel,
-        here: resumed.reportChannel !== null && resumed.reportChannel === ctx.channel,
-      };
-    },
+export async function resumeRun(rt: ScheduleRuntime, command: CommandOf<'bill.resume'>, ctx: CommandContext): Promise<Outcome> {
+  const run = (await getBillRunReport(rt.db, command.run, 0)).run;
+  if (run.status !== 'failed') {
+    throw new BillRunStateError(
+      run.status === 'completed'
+        ? `Bill run #${run.id} has already completed; there is nothing to resume.`
+        : `Bill run #${run.id} is ${run.status}, not failed; a running bot finishes unfinished runs by itself.`,
+    );
+  }
+  const resumed = await rt.scheduler.resumeRun(run.id, { reportChannel: channelFor(rt, ctx) });
+  if (rt.waitForRuns) {
+    await resumed.finished;
+    return runStatus(rt, run.id);
+  }
+  return {
+    kind: 'bill.resuming',
+    runId: run.id,
+    reportChannel: resumed.reportChannel,
+    here: resumed.reportChannel !== null && resumed.reportChannel === ctx.channel,
   };
 }

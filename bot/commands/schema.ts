@@ -191,8 +191,11 @@ export type CommandOf<K extends CommandKind> = Extract<Command, { kind: K }>;
 /** The kinds that open a form (a Slack modal, or field-by-field questions in the shell). */
 export type ModalCommand = CommandOf<'bill.modal' | 'credit.add.modal' | 'credit.disburse.modal'>;
 
-export function isModal(command: Command): command is ModalCommand {
-  return command.kind === 'bill.modal' || command.kind === 'credit.add.modal' || command.kind === 'credit.disburse.modal';
+/** The zod schema of one kind (one option of the discriminated union). */
+export function schemaOf(kind: CommandKind): z.ZodObject {
+  const option = (commandSchema.options as readonly z.ZodObject[]).find((o) => (o.shape.kind as z.ZodLiteral<string>).value === kind);
+  if (!option) throw new Error(`no command schema for ${kind}`);
+  return option;
 }
 
 /** The first problem of a failed parse as one sentence, and the field it is in. */

@@ -17,8 +17,8 @@ import {
 } from '../../sheets';
 import { megabytes } from '../../sheets/limits';
 import { CommandSyntaxError } from './errors';
-import type { CommandHandlers, Outcome, WorkbookKind } from './execute';
 import { CommandOf, USAGE } from './schema';
+import type { CommandContext, CommandHandlers, Outcome, WorkbookCommand, WorkbookKind, WorkbookRuntime } from './types';
 
 /**
  * The workbook commands for the faces that have files (the shell and the CLI), and the
@@ -93,11 +93,11 @@ export async function importWorkbook(
   return { kind: 'workbook.import', file: file.name, result };
 }
 
-export type WorkbookCommand = CommandOf<'billing.template'> | CommandOf<'billing.export'>;
+export type { WorkbookCommand } from './types';
 
 /** Writes the template or an export; the rows written per sheet. */
 export async function writeWorkbook(db: Knex, command: WorkbookCommand, out: Writable | string): Promise<{ workbook: WorkbookKind; rows: Record<string, number> }> {
-  if (command.kind === 'billing.template') return { workbook: 'template', rows: { ...(await writeTemplate(out)) } };
+  if (!('what' in command)) return { workbook: 'template', rows: { ...(await writeTemplate(out)) } };
   switch (command.what) {
     case 'accounts':
       return { workbook: 'accounts', rows: { ...(await exportAccounts(db, out)) } };
@@ -141,7 +141,7 @@ function slug(text: string): string {
 
 /** A file name that says what the workbook holds: billbot-invoices-parent-co-2026-09-01-2026-09-30.xlsx. */
 export function workbookFileName(command: WorkbookCommand, today: string): string {
-  if (command.kind === 'billing.template') return 'billbot-setup-template.xlsx';
+  if (!('what' in command)) return 'billbot-setup-template.xlsx';
   const parts = ['billbot', command.what];
   const account = command.account ? slug(command.account) : '';
   if (account) parts.push(account);
@@ -200,50 +200,46 @@ async function writeInPlace<T>(file: string, write: (temporary: string) => Promi
   }
 }
 
-export interface WorkbookHandlerOptions {
-  db: Knex;
-  /** Where relative file names are read and written, and where unnamed workbooks go (default: the working directory). */
-  directory?: string;
-  /**
-   * Called after an applied import that created or changed bill run configurations: a
-   * started scheduler's reload(), so that new schedules are timed at once. (Schedulers also
-   * LISTEN for the configurations' NOTIFY and poll, so another process catches up by itself.)
-   */
-  onConfigurationsChanged?: () => Promise<void>;
-  /** Today's date for file names (default: the UTC date). */
-  today?: () => string;
+/** The workbook commands' file folder, for ExecutorServices.handlers (the shell; the CLI plugs it in as data). */
+export type WorkbookHandlerOptions = WorkbookRuntime;
+
+export function workbookHandlers(options: WorkbookRuntime): CommandHandlers {
+  return { workbooks: options };
 }
 
-/** The workbook commands, for ExecutorServices.handlers. */
-export function workbookHandlers(options: WorkbookHandlerOptions): CommandHandlers {
-  const { db } = options;
-  const directory = () => options.directory ?? process.cwd();
-  const today = options.today ?? (() => new Date().toISOString().slice(0, 10));
+const todayUtc = () => new Date().toISOString().slice(0, 10);
 
-  const write = async (command: WorkbookCommand): Promise<Outcome> => {
-    const named = !!command.file;
-    const file = command.file
-      ? await writableFile(path.resolve(directory(), command.file))
-      : await freshFile(path.resolve(directory(), workbookFileName(command, today())));
-    try {
-      const { workbook, rows } = await writeInPlace(file, (temporary) => writeWorkbook(db, command, temporary));
-      return { kind: 'workbook.written', workbook, file, rows };
-    } catch (e) {
-      // The empty file that reserved the name goes too.
-      if (!named) await fs.rm(file, { force: true }).catch(() => undefined);
-      throw e;
-    }
-  };
+/** `/billing template`, `/billing export ...`: written to the file named, or under a fresh name in the folder. */
+export async function writeWorkbookFile(rt: WorkbookRuntime, command: WorkbookCommand): Promise<Outcome> {
+  const directory = rt.directory ?? process.cwd();
+  const named = !!command.file;
+  const file = command.file
+    ? await writableFile(path.resolve(directory, command.file))
+    : await freshFile(path.resolve(directory, workbookFileName(command, (rt.today ?? todayUtc)())));
+  try {
+    const { workbook, rows } = await writeInPlace(file, (temporary) => writeWorkbook(rt.db, command, temporary));
+    return { kind: 'workbook.written', workbook, file, rows };
+  } catch (e) {
+    // The empty file that reserved the name goes too.
+    if (!named) await fs.rm(file, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
 
-  return {
-    'billing.template': write,
-    'billing.export': write,
-    'billing.import': async (command, ctx) => {
-      if (!command.file) throw new CommandSyntaxError('Name the workbook file to import', USAGE['billing.import']);
-      const file = await readWorkbookFile(path.resolve(directory(), command.file));
-      const outcome = await importWorkbook(db, file, { actor: ctx.actor, dryRun: command.dryRun });
-      if (configurationsChanged(outcome.result)) await options.onConfigurationsChanged?.();
-      return outcome;
-    },
-  };
+/** The file named by `/billing import <file>`, read once. */
+export async function namedWorkbookFile(rt: WorkbookRuntime, command: CommandOf<'billing.import'>): Promise<WorkbookBytes> {
+  if (!command.file) throw new CommandSyntaxError('Name the workbook file to import', USAGE['billing.import']);
+  return readWorkbookFile(path.resolve(rt.directory ?? process.cwd(), command.file));
+}
+
+/** Checks a workbook and, after an applied import that changed configurations, tells the scheduler. */
+export async function importChecked(rt: WorkbookRuntime, file: WorkbookBytes, options: { actor: string; dryRun: boolean }) {
+  const outcome = await importWorkbook(rt.db, file, options);
+  if (configurationsChanged(outcome.result)) await rt.onConfigurationsChanged?.();
+  return outcome;
+}
+
+/** `/billing import <file> [preview]`: checked, and applied unless a preview (the CLI; the shell asks first). */
+export async function importWorkbookFile(rt: WorkbookRuntime, command: CommandOf<'billing.import'>, ctx: CommandContext): Promise<Outcome> {
+  return importChecked(rt, await namedWorkbookFile(rt, command), { actor: ctx.actor, dryRun: command.dryRun });
 }

@@ -1,24 +1,20 @@
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { CommandSyntaxError } from '../commands/errors';
-import { errorOutcome, executeCommand, ExecutorServices, Outcome } from '../commands/execute';
 import { loadWorkedExample } from '../commands/demo';
-import { buildForm, checkField, commandFromForm, FormValues } from '../commands/forms';
+import { ANSWERED, errorOutcome, ExecutorServices, Outcome, performCommand } from '../commands/execute';
 import { parseCommand, SLASH_COMMANDS, SlashCommand } from '../commands/parse';
-import { Command, CommandOf, isModal, ModalCommand, USAGE } from '../commands/schema';
-import { configurationsChanged, importWorkbook, readWorkbookFile, workbookHandlers } from '../commands/workbooks';
-import { importIsReady } from '../render';
 import { blocksToText, renderBlocks } from '../render';
 import { SHELL_CHANNEL, type RunReporter } from '../scheduler/reporter';
 import type { Scheduling } from '../services';
+import { shellFace, ShellTalk } from './face';
 import { TextRunReporter } from './runReporter';
 
 /**
  * The local shell, in the manner of Hubot's shell adapter: each typed line is a slash
  * command from one configured user, and each reply is the Slack reply rendered as text.
  * A command that opens a modal in Slack (bare /bill, /credit add, /credit disburse CR-7)
- * asks the modal's fields one by one instead.
+ * asks the modal's fields one by one instead (face.ts).
  */
 export interface ShellOptions {
   input: Readable;
@@ -38,7 +34,7 @@ export interface ShellOptions {
 }
 
 export interface ShellScheduling {
-  /** Builds the scheduler (and its command handlers) around the reporter that prints into the shell. */
+  /** Builds the scheduler (and what plugs it into the commands) around the reporter that prints into the shell. */
   create: (reporter: RunReporter) => Scheduling;
   /**
    * Start it: fire the schedules, resume unfinished runs, post due reports (npm start does).
@@ -51,29 +47,24 @@ export interface ShellScheduling {
 const HINT =
   'Type a command such as /bill Child Co from 2026-09-01 to 2026-09-30 or /credit list Parent Co; /billing help lists them all, demo loads the worked example, /exit quits.';
 
-export async function runShell(options: ShellOptions): Promise<void> {
-  const { input, output, user } = options;
-  const prompt = options.prompt ?? 'billbot> ';
+interface Session extends ShellTalk {
+  rl: readline.Interface;
+  user: string;
+  services: ExecutorServices;
+}
+
+/** The terminal: readline over input and output, closed by Ctrl-C or the signal. */
+function openTerminal(options: ShellOptions): Omit<Session, 'user' | 'services'> & { detach: () => void } {
+  const { input, output } = options;
   const terminal = options.terminal ?? Boolean((input as Readable & { isTTY?: boolean }).isTTY);
   const rl = readline.createInterface({ input, output: terminal ? output : undefined, terminal });
   const lines = rl[Symbol.asyncIterator]();
   rl.on('SIGINT', () => rl.close());
   const onAbort = () => rl.close();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-
   const write = (text: string) => {
     output.write(`${text}\n`);
   };
-  const scheduling = options.scheduling?.create(new TextRunReporter(write)) ?? null;
-  const directory = path.resolve(options.directory ?? process.cwd());
-  // A started scheduler times schedules changed by an import at once (it also LISTENs for them).
-  const reloadSchedules = scheduling && options.scheduling?.start ? () => scheduling.scheduler.reload() : undefined;
-  const workbooks = workbookHandlers({ db: options.services.billing.db, directory, onConfigurationsChanged: reloadSchedules });
-  const services: ExecutorServices = {
-    ...options.services,
-    handlers: { ...workbooks, ...options.services.handlers, ...scheduling?.handlers },
-  };
-  const show = (outcome: Outcome) => write(blocksToText(renderBlocks(outcome).blocks));
   const ask = async (question: string): Promise<string | null> => {
     if (terminal) {
       rl.setPrompt(question);
@@ -84,127 +75,82 @@ export async function runShell(options: ShellOptions): Promise<void> {
     const next = await lines.next();
     return next.done ? null : next.value;
   };
+  const show = (outcome: Outcome) => write(blocksToText(renderBlocks(outcome).blocks));
+  return { rl, write, ask, show, detach: () => options.signal?.removeEventListener('abort', onAbort) };
+}
 
-  /** Asks a form's fields one by one; null when cancelled or the input ended. */
-  const fill = async (modal: ModalCommand): Promise<Command | null> => {
-    const form = await buildForm(services.billing, modal);
-    write(`${form.title}: answer each field. Enter keeps the value in [brackets], - leaves it blank, /cancel stops.`);
-    const values: FormValues = {};
-    const askField = async (name: string): Promise<boolean> => {
-      const f = form.fields.find((x) => x.name === name);
-      if (!f) return false;
-      for (;;) {
-        const answer = await ask(`${f.label}${f.hint ? ` (${f.hint})` : ''}${f.initial ? ` [${f.initial}]` : ''}: `);
-        if (answer === null) return false;
-        const text = answer.trim();
-        if (/^\/cancel$/i.test(text)) {
-          write('Cancelled; nothing was done.');
-          return false;
-        }
-        const value = text === '-' ? '' : text === '' ? (f.initial ?? '') : text;
-        const problem = checkField(form, f.name, value);
-        if (problem) {
-          write(problem);
-          continue;
-        }
-        values[f.name] = value;
-        return true;
-      }
-    };
-    for (const f of form.fields) if (!(await askField(f.name))) return null;
-    // Rules across fields (both ends of a period): ask again for the field at fault.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return commandFromForm(form, values);
-      } catch (e) {
-        if (!(e instanceof CommandSyntaxError) || !e.field || attempt >= 5) throw e;
-        write(e.message);
-        if (!(await askField(e.field))) return null;
-      }
-    }
-  };
+/** A typed line as a slash command and its text; null when it is not one of billbot's. */
+export function slashLine(text: string): { slash: SlashCommand; rest: string } | null {
+  const m = /^(\/\S+)\s*([\s\S]*)$/.exec(text.trim());
+  const slash = m?.[1].toLowerCase() as SlashCommand | undefined;
+  return m && slash && SLASH_COMMANDS.includes(slash) ? { slash, rest: m[2] } : null;
+}
 
-  /**
-   * `/billing import <file>`: the file is read once and checked (nothing written), the
-   * preview shown, and only a "yes" applies those same bytes, all or nothing.
-   */
-  const importAsked = async (command: CommandOf<'billing.import'>): Promise<void> => {
-    if (!command.file) throw new CommandSyntaxError('Name the workbook file to import', USAGE['billing.import']);
-    const db = services.billing.db;
-    const file = await readWorkbookFile(path.resolve(directory, command.file));
-    const preview = await importWorkbook(db, file, { actor: user, dryRun: true });
-    show(preview);
-    if (!importIsReady(preview.result)) return;
-    for (;;) {
-      const answer = await ask('Apply it? (yes/no) ');
-      const word = answer?.trim().toLowerCase() ?? null;
-      if (word === 'yes' || word === 'y') break;
-      if (word === null || word === 'no' || word === 'n' || word === '') {
-        write(`Cancelled: nothing was imported from ${file.name}.`);
-        return;
-      }
-      write('Answer yes or no.');
-    }
-    const outcome = await importWorkbook(db, file, { actor: user, dryRun: false });
-    show(outcome);
-    if (configurationsChanged(outcome.result)) await reloadSchedules?.();
-  };
-
-  const run = async (line: string): Promise<boolean> => {
-    const text = line.trim();
-    if (!text) return true;
-    if (/^\/(exit|quit)$/i.test(text)) return false;
-    if (/^\/?(billing\s+)?demo$/i.test(text)) {
-      show(await loadWorkedExample(services.billing, services.log));
-      return true;
-    }
-    if (/^\/?help$/i.test(text)) {
-      show({ kind: 'help', topic: null });
-      return true;
-    }
-    const m = /^(\/\S+)\s*([\s\S]*)$/.exec(text);
-    const slash = m?.[1].toLowerCase() as SlashCommand | undefined;
-    if (!m || !slash || !SLASH_COMMANDS.includes(slash)) {
-      write(HINT);
-      return true;
-    }
-    try {
-      let command: Command | null = parseCommand(slash, m[2]);
-      if (isModal(command)) command = await fill(command);
-      if (!command) return true;
-      if (command.kind === 'billing.import' && !command.dryRun) {
-        await importAsked(command);
-        return true;
-      }
-      const outcome = await executeCommand(services, command, {
-        actor: user,
-        channel: SHELL_CHANNEL,
-        onProgress: ({ runId, batchesDone, batchesTotal }) => write(`… bill run #${runId}: ${batchesDone} of ${batchesTotal} batches billed`),
-      });
-      show(outcome);
-    } catch (e) {
-      show(errorOutcome(e, services.log));
-    }
+/** One typed line; false when the shell should end. */
+async function runLine(session: Session, line: string): Promise<boolean> {
+  const { services, write, show } = session;
+  const text = line.trim();
+  if (!text) return true;
+  if (/^\/(exit|quit)$/i.test(text)) return false;
+  if (/^\/?(billing\s+)?demo$/i.test(text)) {
+    show(await loadWorkedExample(services.billing, services.log));
     return true;
-  };
+  }
+  if (/^\/?help$/i.test(text)) {
+    show({ kind: 'help', topic: null });
+    return true;
+  }
+  const typed = slashLine(text);
+  if (!typed) {
+    write(HINT);
+    return true;
+  }
+  try {
+    const reply = await performCommand(services, parseCommand(typed.slash, typed.rest), {
+      actor: session.user,
+      channel: SHELL_CHANNEL,
+      onProgress: ({ runId, batchesDone, batchesTotal }) => write(`… bill run #${runId}: ${batchesDone} of ${batchesTotal} batches billed`),
+    });
+    if (reply !== ANSWERED) show(reply);
+  } catch (e) {
+    show(errorOutcome(e, services.log));
+  }
+  return true;
+}
 
+export async function runShell(options: ShellOptions): Promise<void> {
+  const terminal = openTerminal(options);
+  const scheduling = options.scheduling?.create(new TextRunReporter(terminal.write)) ?? null;
+  const directory = path.resolve(options.directory ?? process.cwd());
+  // A started scheduler times schedules changed by an import at once (it also LISTENs for them).
+  const reloadSchedules = scheduling && options.scheduling?.start ? () => scheduling.scheduler.reload() : undefined;
+  const services: ExecutorServices = {
+    ...options.services,
+    handlers: {
+      workbooks: { db: options.services.billing.db, directory, onConfigurationsChanged: reloadSchedules },
+      ...options.services.handlers,
+      ...scheduling?.handlers,
+    },
+  };
+  services.face = shellFace(terminal, services);
+  const session: Session = { ...terminal, user: options.user, services };
   try {
     if (scheduling && options.scheduling?.start) await scheduling.scheduler.start();
-    write(`billbot shell: you are ${user}. ${HINT}`);
+    terminal.write(`billbot shell: you are ${options.user}. ${HINT}`);
     const configurations = await services.billing.listConfigurations().catch(() => null);
     if (configurations && configurations.length === 0) {
-      write('The database is empty: type demo to load the worked example of DOMAIN.md.');
+      terminal.write('The database is empty: type demo to load the worked example of DOMAIN.md.');
     }
     for (;;) {
-      const line = await ask(prompt);
-      if (line === null || !(await run(line))) break;
+      const line = await terminal.ask(options.prompt ?? 'billbot> ');
+      if (line === null || !(await runLine(session, line))) break;
     }
     // Runs started here end (and are reported) before the shell says goodbye and the database stops.
     await scheduling?.scheduler.stop({ wait: true });
-    write('Bye.');
+    terminal.write('Bye.');
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    rl.close();
+    terminal.detach();
+    terminal.rl.close();
     await scheduling?.scheduler.stop({ wait: true });
   }
 }

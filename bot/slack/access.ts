@@ -1,41 +1,12 @@
-import { roleIncludes, type Role } from '../../billing/access';
+import { roleIncludes, type Access, type Role } from '../../billing/access';
 import type { Command } from '../commands/schema';
-import type { SlackDeps } from './deps';
+import { entryOf, requiredRole } from '../commands/table';
 
-/**
- * Which role each command needs: viewer (list, status, schedules, preview, export), operator
- * (bill, run now, pause or resume a schedule, resume a run, credits), admin (access, imports).
- * A kind not listed here needs admin: a new command is closed until someone decides who may use it.
- */
-const ROLE_BY_KIND: Partial<Record<Command['kind'], Role>> = {
-  'bill.status': 'viewer',
-  // The bill form can preview; its submission is checked again (operator unless preview).
-  'bill.modal': 'viewer',
-  'credit.list': 'viewer',
-  'invoice.list': 'viewer',
-  'invoice.show': 'viewer',
-  'billing.help': 'viewer',
-  'billing.template': 'viewer',
-  'billing.export': 'viewer',
-  'billing.schedules': 'viewer',
-  'credit.add': 'operator',
-  'credit.add.modal': 'operator',
-  'credit.disburse': 'operator',
-  'credit.disburse.modal': 'operator',
-  'credit.reverse': 'operator',
-  'credit.delete': 'operator',
-  'billing.schedule': 'operator',
-  'bill.resume': 'operator',
-  'billing.access': 'admin',
-  // A setup workbook changes accounts, packages and configurations at once; sent files and their Confirm/Cancel too.
-  'billing.import': 'admin',
-};
+/** What the checks use of SlackDeps (only its access control). */
+type AccessDeps = { access: Access };
 
-export function requiredRole(command: Command): Role {
-  if ((command.kind === 'bill' || command.kind === 'billing.run') && command.preview) return 'viewer';
-  if (command.kind === 'bill' || command.kind === 'billing.run') return 'operator';
-  return ROLE_BY_KIND[command.kind] ?? 'admin';
-}
+/** The role each command needs is declared in the command table (viewer, operator, admin). */
+export { requiredRole };
 
 export interface AuditContext {
   /** The Slack user id. */
@@ -67,7 +38,7 @@ export function refusal(user: string, needed: Role, held: Role | null): string {
  * Returns the refusal text when refused, null when allowed.
  */
 export async function authorize(
-  deps: Pick<SlackDeps, 'access'>,
+  deps: AccessDeps,
   audit: AuditContext,
   command: Command,
   needed: Role = requiredRole(command),
@@ -76,7 +47,7 @@ export async function authorize(
   const allowed = roleIncludes(held, needed);
   await deps.access.record({
     ...auditedRequest(audit),
-    action: command.kind,
+    action: entryOf(command).kind,
     roleRequired: needed,
     decision: allowed ? 'allowed' : 'refused',
     detail: allowed ? null : held ? `holds ${held}` : 'holds no role',
@@ -90,7 +61,7 @@ function auditedRequest(audit: AuditContext) {
 }
 
 /** Writes a command that could not be understood to the audit trail. */
-export async function auditInvalid(deps: Pick<SlackDeps, 'access'>, audit: AuditContext, problem: string): Promise<void> {
+export async function auditInvalid(deps: AccessDeps, audit: AuditContext, problem: string): Promise<void> {
   await deps.access.record({
     ...auditedRequest(audit),
     action: null,

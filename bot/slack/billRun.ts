@@ -1,12 +1,12 @@
 import type { Logger, RespondFn } from '@slack/bolt';
 import { BillingError } from '../../billing/errors';
-import type { CommandOf } from '../commands';
+import type { RunCommand } from '../commands/types';
 import { renderBlocks } from '../render';
 import type { SlackDeps, WebClient } from './deps';
 import { describeFailure, errorSummary } from './errors';
 import { announce, Message, RichMessage, Where } from './reply';
 
-export type RunCommand = CommandOf<'bill'> | CommandOf<'billing.run'>;
+export type { RunCommand } from '../commands/types';
 
 export interface RunRequester extends Where {
   /** A reply only the requester sees (a command's respond, or an ephemeral message for a form). */
@@ -76,7 +76,7 @@ export async function runBill(deps: SlackDeps, client: WebClient, command: RunCo
   const options = deps.familiesPerBatch ? { familiesPerBatch: deps.familiesPerBatch } : {};
   const { runId, created } = await billing.startBillRun(
     {
-      account: command.kind === 'bill' ? command.account : null,
+      account: 'account' in command ? command.account : null,
       configuration: command.configuration,
       from: command.from,
       to: command.to,
@@ -90,7 +90,7 @@ export async function runBill(deps: SlackDeps, client: WebClient, command: RunCo
     await requester.tell(`This request already started bill run #${runId}, so it is not run again. \`/bill status ${runId}\` shows it.`);
     return;
   }
-  const what = command.kind === 'bill' ? command.account : `the bill groups of ${command.configuration}`;
+  const what = 'account' in command ? command.account : `the bill groups of ${command.configuration}`;
   await requester.tell(`Bill run #${runId} scheduled: billing ${what}. The result will be posted in this channel.`);
 
   const progress = new ProgressNotice(client, deps.logger, requester, deps.progressIntervalMs, requester.fallback);

@@ -1,6 +1,6 @@
 import type { AckFn, Logger, RespondArguments, RespondFn, SlashCommand as SlackSlashCommand } from '@slack/bolt';
 import { BillingError } from '../../billing/errors';
-import { Command, executeCommand, isModal, Outcome, parseCommand, SlashCommand } from '../commands';
+import { ANSWERED, Command, entryOf, Face, Outcome, parseCommand, performCommand, SlashCommand } from '../commands';
 import { changeAccess } from './accessCommand';
 import { auditInvalid, authorize, AuditContext } from './access';
 import { runBill } from './billRun';
@@ -28,14 +28,11 @@ const IMPORT_IN_SLACK =
   'I check it first and show what it would change, with Confirm and Cancel buttons: nothing changes until you confirm. ' +
   '`/billing template` gives an empty workbook, and `/billing export accounts` the current setup to edit.';
 
-/** Commands whose success everyone in the channel should see. */
-const NOTICE_KINDS = new Set<Command['kind']>(['credit.add', 'credit.disburse', 'credit.reverse', 'credit.delete', 'billing.schedule']);
-
-/** Ephemeral for errors, previews, lists and status; in the channel for completed changes. */
+/** Ephemeral for errors, previews, lists and status; in the channel for completed changes (the table's `announce`). */
 export function replyFor(command: Command, outcome: Outcome): RespondArguments {
   const rendered = renderForSlack(outcome);
   const unchanged = outcome.kind === 'schedule.changed' && !outcome.changed;
-  return outcome.kind !== 'error' && NOTICE_KINDS.has(command.kind) && !unchanged ? inChannel(rendered) : ephemeral(rendered);
+  return outcome.kind !== 'error' && entryOf(command).announce && !unchanged ? inChannel(rendered) : ephemeral(rendered);
 }
 
 /**
@@ -53,7 +50,38 @@ export async function handleSlashCommand(deps: SlackDeps, args: SlashArgs): Prom
   );
 }
 
-async function perform(deps: SlackDeps, { command: slash, respond, client, logger }: SlashArgs): Promise<void> {
+/** What only Slack does for a slash command: modals, confirmation buttons, uploads, roles, runs reported in the channel. */
+function slackFace(deps: SlackDeps, { command: slash, respond, client, logger }: SlashArgs, requestKey: string): Face {
+  const where = { channel: slash.channel_id || null, user: slash.user_id };
+  const answer = async (reply: RespondArguments): Promise<typeof ANSWERED> => {
+    await respond(reply);
+    return ANSWERED;
+  };
+  return {
+    name: 'slack',
+    fill: async (modal) => {
+      await openModal(deps, client, logger, slash.trigger_id, { channel: where.channel, modal, version: 0 });
+      return ANSWERED;
+    },
+    confirm: async (command) => answer(ephemeral(await confirmMessage(deps, command))),
+    deliverWorkbook: async (command) => {
+      await postWorkbook(deps, client, logger, command, where, respond);
+      return ANSWERED;
+    },
+    importWorkbook: async () => answer(ephemeral(IMPORT_IN_SLACK)),
+    access: async (command) => {
+      const { message, changed } = await changeAccess(deps, command, slash.user_id);
+      return answer(changed ? inChannel(message) : ephemeral(message));
+    },
+    startRun: async (command) => {
+      await runBill(deps, client, command, { ...where, requestKey, fallback: respond, tell: (m) => respond(ephemeral(m)).then(() => undefined) });
+      return ANSWERED;
+    },
+  };
+}
+
+async function perform(deps: SlackDeps, args: SlashArgs): Promise<void> {
+  const { command: slash, respond, logger } = args;
   const requestKey = commandRequestKey(slash);
   if (!deps.recent.claim(requestKey)) {
     // Slack delivered the same command again (same trigger id): it is being handled already.
@@ -75,38 +103,7 @@ async function perform(deps: SlackDeps, { command: slash, respond, client, logge
     await respond(ephemeral(refused));
     return;
   }
-  const where = { channel: slash.channel_id || null, user: slash.user_id };
-
-  if (isModal(command)) {
-    await openModal(deps, client, logger, slash.trigger_id, { channel: where.channel, modal: command, version: 0 });
-    return;
-  }
-  switch (command.kind) {
-    case 'bill':
-    case 'billing.run':
-      // With a scheduler plugged in, a configuration's run goes through it (reported in its channel).
-      if (!command.preview && !(command.kind === 'billing.run' && deps.services.handlers?.['billing.run'])) {
-        await runBill(deps, client, command, { ...where, requestKey, fallback: respond, tell: (m) => respond(ephemeral(m)).then(() => undefined) });
-        return;
-      }
-      break;
-    case 'credit.reverse':
-    case 'credit.delete':
-      await respond(ephemeral(await confirmMessage(deps, command)));
-      return;
-    case 'billing.access': {
-      const { message, changed } = await changeAccess(deps, command, slash.user_id);
-      await respond(changed ? inChannel(message) : ephemeral(message));
-      return;
-    }
-    case 'billing.template':
-    case 'billing.export':
-      await postWorkbook(deps, client, logger, command, where, respond);
-      return;
-    case 'billing.import':
-      await respond(ephemeral(IMPORT_IN_SLACK));
-      return;
-  }
-  const outcome = await executeCommand(executorServices(deps), command, { actor: slash.user_id, channel: slash.channel_id, requestKey });
-  await respond(replyFor(command, outcome));
+  const services = { ...executorServices(deps), face: slackFace(deps, args, requestKey) };
+  const reply = await performCommand(services, command, { actor: slash.user_id, channel: slash.channel_id, requestKey });
+  if (reply !== ANSWERED) await respond(replyFor(command, reply));
 }

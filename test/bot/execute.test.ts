@@ -1,7 +1,7 @@
 import { createBilling } from '../../billing';
 import { executeCommand, loadWorkedExample, Outcome, parseCommand, SlashCommand } from '../../bot/commands';
 import { blocksToText, renderBlocks } from '../../bot/render';
-import type { Logger } from '../../bot/services';
+import type { Logger } from '../../bot/log';
 import { useTestDatabase } from '../helpers/db';
 
 function recordingLogger(): Logger & { lines: string[] } {
@@ -151,8 +151,10 @@ describe('executeCommand: the worked example of DOMAIN.md, typed as commands', (
     const handled = await executeCommand(
       {
         billing,
-        handlers: {
-          'billing.access': async (command, context) => {
+        // What only a face can do (roles: Slack's) is plugged in as the face's hook.
+        face: {
+          name: 'slack',
+          access: async (command, context) => {
             seen.push([command.user, command.role, context.actor]);
             return { kind: 'notice', title: null, text: 'granted' };
           },

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
-import { isModal, ModalCommand, validateCommand } from '../../commands/schema';
+import { ModalCommand, validateCommand } from '../../commands/schema';
+import { isModal } from '../../commands/table';
 
 /** Small Block Kit helpers for the modals (Slack's own types, no wrapper library). */
 
@@ -61,7 +62,7 @@ export function readMetadata(text: string | undefined, fallback: ModalCommand['k
   let modal: ModalCommand;
   try {
     const command = validateCommand((parsed.modal ?? { kind: fallback }) as Record<string, unknown>);
-    modal = isModal(command) && command.kind === fallback ? command : (validateCommand({ kind: fallback }) as ModalCommand);
+    modal = isModal(command, fallback) ? command : (validateCommand({ kind: fallback }) as ModalCommand);
   } catch {
     modal = validateCommand({ kind: fallback }) as ModalCommand;
   }
