@@ -13,7 +13,7 @@ import { register as registerOptions } from './options';
 import { guardRequests } from './requestGuard';
 import { RecentRequests } from './requestKeys';
 import { BackgroundWork } from './tasks';
-import type { UploadSettings } from './uploads';
+import type { UploadSettings } from './uploadSettings';
 import { register as registerViews } from './views';
 
 export interface SlackAppOptions {
@@ -38,7 +38,7 @@ export interface SlackAppOptions {
   familiesPerBatch?: number;
   /** Batches billed at once (billing's default when absent). */
   workers?: number;
-  /** Limits for workbooks sent to the bot (bot/slack/uploads.ts has the defaults). */
+  /** Limits for workbooks sent to the bot (bot/slack/uploadSettings.ts has the defaults). */
   uploads?: Partial<UploadSettings>;
 }
 

@@ -1,4 +1,5 @@
-import type { AckFn, BlockAction, ButtonAction, Logger, RespondFn } from '@slack/bolt';
+import type { AckFn, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { Logger } from '../log';
 import type { Command } from '../commands';
 import { authorize } from './access';
 import type { SlackDeps, WebClient } from './deps';

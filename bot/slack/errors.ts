@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../log';
 import { BillingError } from '../../billing/errors';
 
 /**

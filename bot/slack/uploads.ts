@@ -1,8 +1,9 @@
-import type { Logger, types } from '@slack/bolt';
+import type { types } from '@slack/bolt';
+import type { Logger } from '../log';
 import { z } from 'zod';
 import { BillingError } from '../../billing/errors';
 import { holdPendingImport, recordPendingCheck } from '../../billing/pendingImports';
-import { DEFAULT_LIMITS, WorkbookTooLargeError, type SetupImportResult } from '../../sheets';
+import { WorkbookTooLargeError, type SetupImportResult } from '../../sheets';
 import { megabytes } from '../../sheets/limits';
 import { validateCommand } from '../commands';
 import { importWorkbook, workbookBytes } from '../commands/workbooks';
@@ -11,6 +12,7 @@ import { authorize } from './access';
 import type { SlackDeps, WebClient } from './deps';
 import { describeFailure, SlackRequestError } from './errors';
 import { tellUser, type Message, type Where } from './reply';
+import { uploadSettings, type UploadSettings } from './uploadSettings';
 
 /**
  * A setup workbook sent to the bot (a file shared in a direct message, or in a channel with a
@@ -27,25 +29,6 @@ import { tellUser, type Message, type Where } from './reply';
 export const CONFIRM_IMPORT_ACTION = 'workbook_import_confirm';
 export const CANCEL_IMPORT_ACTION = 'workbook_import_cancel';
 export const IMPORT_DECISION_BLOCK_ID = 'workbook_import_decision';
-
-export interface UploadSettings {
-  /** Largest file downloaded (checked against Slack's stated size first, then while reading). */
-  maxBytes: number;
-  /** How long a checked file waits for Confirm. */
-  ttlMs: number;
-  /** Longest a download may take. */
-  downloadTimeoutMs: number;
-}
-
-export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = {
-  maxBytes: DEFAULT_LIMITS.maxBytes,
-  ttlMs: 24 * 60 * 60 * 1000,
-  downloadTimeoutMs: 60_000,
-};
-
-export function uploadSettings(deps: Pick<SlackDeps, 'uploads'>): UploadSettings {
-  return { ...DEFAULT_UPLOAD_SETTINGS, ...deps.uploads };
-}
 
 /** A Confirm or Cancel button's value: the held file. */
 export const importButtonValueSchema = z.object({ pending: z.string().uuid() });

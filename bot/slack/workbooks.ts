@@ -1,4 +1,5 @@
-import type { Logger, RespondFn } from '@slack/bolt';
+import type { RespondFn } from '@slack/bolt';
+import type { Logger } from '../log';
 import { workbookFileName, workbookToBuffer, type WorkbookCommand } from '../commands/workbooks';
 import { workbookSummary } from '../render';
 import type { SlackDeps, WebClient } from './deps';
