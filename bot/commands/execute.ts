@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Billing, BillRunReport, CreditView, InvoiceView } from '../../billing';
 import { BillingError } from '../../billing/errors';
-import type { ScheduleView } from '../scheduler/scheduler';
+import type { ScheduleView } from '../render/schedules';
 import type { SetupImportResult } from '../../sheets';
 import type { Logger } from '../services';
 import { Command, CommandKind, CommandOf, HelpTopic, isModal } from './schema';

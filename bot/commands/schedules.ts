@@ -3,7 +3,7 @@ import { getBillRunReport, type BillRunReport } from '../../billing/billRuns';
 import { findConfiguration } from '../../billing/configurations';
 import { BillRunStateError } from '../../billing/errors';
 import { remainingWork } from '../../billing/schedules';
-import { errorForPeople } from '../scheduler/reporter';
+import { errorForPeople } from '../render/runReports';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { CommandContext, CommandHandlers, Outcome } from './execute';
 import type { CommandOf } from './schema';

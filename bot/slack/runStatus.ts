@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { types } from '@slack/bolt';
 import { executeCommand, validateCommand, type Outcome } from '../commands';
 import { runIdSchema } from '../commands/schema';
-import { renderBlocks, RESUME_BLOCK_ID, type Rendered } from '../render';
+import { renderBlocks, withResumeButton, type Rendered } from '../render';
 import { ButtonArgs, handleAuthorizedClick } from './buttons';
 import { executorServices, SlackDeps } from './deps';
 import { ephemeral } from './reply';
@@ -27,31 +26,13 @@ function readResumeValue(value: string | undefined): ResumeValue | null {
   }
 }
 
-function resumeButton(runId: number): types.Button {
-  const value: ResumeValue = { run: runId, request: newRequestId() };
-  return {
-    type: 'button',
-    action_id: RESUME_ACTION,
-    text: { type: 'plain_text', text: `Resume run #${runId}` },
-    style: 'primary',
-    value: JSON.stringify(value),
-    confirm: {
-      title: { type: 'plain_text', text: `Resume bill run #${runId}?` },
-      text: { type: 'mrkdwn', text: 'Only what the run has not billed yet is billed; nothing it did is billed twice.' },
-      confirm: { type: 'plain_text', text: 'Resume' },
-      deny: { type: 'plain_text', text: 'Cancel' },
-    },
-  };
-}
-
 /** An outcome as Slack shows it: the shared rendering, with a Resume button on a failed run's status. */
 export function renderForSlack(outcome: Outcome): Rendered {
   const rendered = renderBlocks(outcome);
   if (outcome.kind !== 'bill.status' || !outcome.resumable) return rendered;
-  const blocks = rendered.blocks.map((block) =>
-    block.type === 'section' && block.block_id === RESUME_BLOCK_ID ? { ...block, accessory: resumeButton(outcome.report.run.id) } : block,
-  );
-  return { text: rendered.text, blocks };
+  const runId = outcome.report.run.id;
+  const value: ResumeValue = { run: runId, request: newRequestId() };
+  return withResumeButton(rendered, runId, { actionId: RESUME_ACTION, value: JSON.stringify(value) });
 }
 
 /**

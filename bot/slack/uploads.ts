@@ -1,4 +1,3 @@
-import type { types } from '@slack/bolt';
 import type { Logger } from '../log';
 import { z } from 'zod';
 import { BillingError } from '../../billing/errors';
@@ -7,7 +6,7 @@ import { WorkbookTooLargeError, type SetupImportResult } from '../../sheets';
 import { megabytes } from '../../sheets/limits';
 import { validateCommand } from '../commands';
 import { importWorkbook, workbookBytes } from '../commands/workbooks';
-import { importIsReady, renderBlocks } from '../render';
+import { importIsReady, renderBlocks, withImportDecision } from '../render';
 import { authorize } from './access';
 import type { SlackDeps, WebClient } from './deps';
 import { describeFailure, SlackRequestError } from './errors';
@@ -155,23 +154,10 @@ export function checkSummary(result: SetupImportResult): Record<string, unknown>
   };
 }
 
-function decisionButtons(pending: string): types.ActionsBlock {
-  const value = JSON.stringify({ pending });
-  return {
-    type: 'actions',
-    block_id: IMPORT_DECISION_BLOCK_ID,
-    elements: [
-      { type: 'button', action_id: CONFIRM_IMPORT_ACTION, text: { type: 'plain_text', text: 'Confirm import' }, style: 'primary', value },
-      { type: 'button', action_id: CANCEL_IMPORT_ACTION, text: { type: 'plain_text', text: 'Cancel' }, value },
-    ],
-  };
-}
-
 /** The preview of a checked workbook; with Confirm and Cancel when it can be applied. */
 export function previewMessage(outcome: Awaited<ReturnType<typeof importWorkbook>>, pending: string | null): Message {
-  const rendered = renderBlocks(outcome);
-  if (!pending) return rendered;
-  return { text: rendered.text, blocks: [...rendered.blocks.slice(0, 49), decisionButtons(pending)] };
+  const ids = { blockId: IMPORT_DECISION_BLOCK_ID, confirm: CONFIRM_IMPORT_ACTION, cancel: CANCEL_IMPORT_ACTION };
+  return withImportDecision(renderBlocks(outcome), ids, pending);
 }
 
 /**
