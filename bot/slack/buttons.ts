@@ -1,10 +1,11 @@
 import type { AckFn, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { Logger } from '../log';
-import type { Command } from '../commands';
+import { executeCommand, type Command, type Outcome } from '../commands';
 import { authorize } from './access';
-import type { SlackDeps, WebClient } from './deps';
+import { executorServices, type SlackDeps, type WebClient } from './deps';
 import { describeFailure } from './errors';
 import { ephemeral } from './reply';
+import { buttonRequestKey } from './requestKeys';
 
 /** What a button listener uses (a subset of Bolt's arguments, so tests can pass fakes). */
 export interface ButtonArgs {
@@ -64,6 +65,29 @@ export async function handleAuthorizedClick<V>(
     },
     async (error) => {
       await respond(ephemeral(`:warning: ${describeFailure(error, logger, spec.what)}`, { replace_original: false }));
+    },
+  );
+}
+
+/**
+ * A click on a button that stands for a command (its value carries a request id): checked as
+ * above, then the command is run once per click (the same click delivered twice is dropped),
+ * and `then` answers with its outcome.
+ */
+export async function handleCommandClick<V extends { request: string }>(
+  deps: SlackDeps,
+  args: ButtonArgs,
+  spec: { read: (raw: string | undefined) => V | null; command: (value: V) => Command; what: string },
+  then: (outcome: Outcome) => Promise<void>,
+): Promise<void> {
+  await handleAuthorizedClick(
+    deps,
+    args,
+    { ...spec, stale: 'That button is not one billbot understands any more; type the command again.' },
+    async ({ value, command, user, channel }) => {
+      const requestKey = buttonRequestKey(value.request);
+      if (!deps.recent.claim(requestKey)) return; // the same click delivered twice
+      await then(await executeCommand(executorServices(deps), command, { actor: user, channel: channel ?? undefined, requestKey }));
     },
   );
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { executeCommand, validateCommand, type Outcome } from '../commands';
+import { validateCommand, type Outcome } from '../commands';
 import { runIdSchema } from '../commands/schema';
 import { renderBlocks, withResumeButton, type Rendered } from '../render';
-import { ButtonArgs, handleAuthorizedClick } from './buttons';
-import { executorServices, SlackDeps } from './deps';
+import { ButtonArgs, handleCommandClick } from './buttons';
+import type { SlackDeps } from './deps';
 import { ephemeral } from './reply';
-import { buttonRequestKey, newRequestId } from './requestKeys';
+import { newRequestId } from './requestKeys';
 
 /**
  * `/bill status <run>` of a failed run carries a Resume button (behind a confirmation); the
@@ -41,19 +41,11 @@ export function renderForSlack(outcome: Outcome): Rendered {
  */
 export function resumeRunAction(deps: SlackDeps) {
   return (args: ButtonArgs): Promise<void> =>
-    handleAuthorizedClick(
+    handleCommandClick(
       deps,
       args,
-      {
-        read: readResumeValue,
-        command: (value) => validateCommand({ kind: 'bill.resume', run: value.run }),
-        stale: 'That button is not one billbot understands any more; type the command again.',
-        what: 'the Resume button',
-      },
-      async ({ value, command, user, channel }) => {
-        const requestKey = buttonRequestKey(value.request);
-        if (!deps.recent.claim(requestKey)) return; // the same click delivered twice
-        const outcome = await executeCommand(executorServices(deps), command, { actor: user, channel: channel ?? undefined, requestKey });
+      { read: readResumeValue, command: (value) => validateCommand({ kind: 'bill.resume', run: value.run }), what: 'the Resume button' },
+      async (outcome) => {
         await args.respond(ephemeral(renderForSlack(outcome), { replace_original: true }));
       },
     );
