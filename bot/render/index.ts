@@ -9,12 +9,22 @@ export type { KnownBlock, Rendered } from './kit';
 export { RESUME_BLOCK_ID, withResumeButton } from './bills';
 export { renderCreditConfirmation } from './credits';
 export type { ScheduleView } from './schedules';
-export { IMPORT_SUMMARY_BLOCK_ID, IMPORT_PROBLEMS_SHOWN, importIsReady, workbookSummary, withImportDecision } from './workbooks';
-export type { ImportDecisionIds } from './workbooks';
+export {
+  IMPORT_SUMMARY_BLOCK_ID,
+  IMPORT_PROBLEMS_SHOWN,
+  importCancelled,
+  importDecidedBefore,
+  importIsReady,
+  workbookSummary,
+  workbookUpload,
+  withImportDecision,
+} from './workbooks';
+export type { DecidedImport, ImportDecisionIds } from './workbooks';
 export {
   errorForPeople,
   runEndedMessage,
   runInterruptedMessage,
+  runInvoicesTitle,
   runNotStartedMessage,
   runProgressMessage,
   runStartedMessage,

@@ -161,3 +161,9 @@ export function runNotStartedMessage(failure: RunNotStarted): Rendered {
     `Scheduled for ${when}${failure.late ? ', run late' : ''}. Nothing was billed.`,
   ]);
 }
+
+/** The title of a run's invoices workbook, attached under its report. */
+export function runInvoicesTitle(run: RunView): string {
+  const r = run.report.run;
+  return `Invoices of bill run #${r.id} (${r.configuration}, ${r.periodStart} to ${r.periodEnd})`;
+}

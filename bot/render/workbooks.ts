@@ -42,6 +42,18 @@ export function workbookSummary(workbook: WorkbookKind, rows: Record<string, num
   return `${what}: ${joined}.`;
 }
 
+const UPLOAD_TITLES: Record<WorkbookKind, string> = {
+  template: 'Setup template',
+  accounts: 'Accounts export',
+  invoices: 'Invoices export',
+  credits: 'Credits export',
+};
+
+/** A workbook uploaded to Slack for `user`: the file's title and the comment posted with it. */
+export function workbookUpload(workbook: WorkbookKind, filename: string, user: string, rows: Record<string, number>): { title: string; comment: string } {
+  return { title: `${UPLOAD_TITLES[workbook]} (${filename})`, comment: `<@${user}> asked for this. ${workbookSummary(workbook, rows)}` };
+}
+
 export function renderWorkbookWritten(workbook: WorkbookKind, file: string, rows: Record<string, number>): Rendered {
   const text = `Wrote ${WORKBOOK_TITLES[workbook]} to \`${escapeMrkdwn(file)}\`.`;
   return { text, blocks: [section(text), context(escapeMrkdwn(workbookSummary(workbook, rows)))] };
@@ -139,4 +151,34 @@ function decisionButtons(ids: ImportDecisionIds, pending: string): types.Actions
 export function withImportDecision(rendered: Rendered, ids: ImportDecisionIds, pending: string | null): Rendered {
   if (!pending) return rendered;
   return { text: rendered.text, blocks: [...rendered.blocks.slice(0, MAX_BLOCKS - 1), decisionButtons(ids, pending)] };
+}
+
+/** A held workbook as its decision tells it (billing's pending import). */
+export interface DecidedImport {
+  fileName: string;
+  status: string;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+}
+
+/** A held workbook's Confirm or Cancel clicked once it was decided: what happened to it, by whom, when. */
+export function importDecidedBefore(p: DecidedImport): string {
+  const who = p.decidedBy ? ` by <@${p.decidedBy}>` : '';
+  const when = p.decidedAt ? ` at ${p.decidedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  const name = `*${escapeMrkdwn(p.fileName)}*`;
+  switch (p.status) {
+    case 'applied':
+      return `${name} was already imported${who}${when}; it is not imported again.`;
+    case 'failed':
+      return `${name} was already tried${who}${when} and had problems, so nothing was imported; fix them and send the file again.`;
+    case 'cancelled':
+      return `${name} was cancelled${who}${when}; send the file again to import it.`;
+    default:
+      return `${name} cannot be decided now; send the file again.`;
+  }
+}
+
+/** A held workbook cancelled with its Cancel button. */
+export function importCancelled(fileName: string): string {
+  return `Cancelled: nothing was imported from *${escapeMrkdwn(fileName)}*.`;
 }

@@ -1,6 +1,7 @@
 import { WebClient, type RetryOptions } from '@slack/web-api';
 import {
   runEndedMessage,
+  runInvoicesTitle,
   runInterruptedMessage,
   runNotStartedMessage,
   runProgressMessage,
@@ -60,13 +61,12 @@ export class SlackRunReporter implements RunReporter {
   }
 
   async attachInvoices(posted: PostedMessage, run: RunView, file: InvoicesWorkbookFile): Promise<void> {
-    const r = run.report.run;
     await this.client.filesUploadV2({
       channel_id: posted.channelId,
       thread_ts: posted.ts,
       file: file.data,
       filename: file.filename,
-      title: `Invoices of bill run #${r.id} (${r.configuration}, ${r.periodStart} to ${r.periodEnd})`,
+      title: runInvoicesTitle(run),
     });
   }
 
