@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { AckFn, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { Logger } from '../log';
 import { executeCommand, type Command, type Outcome } from '../commands';
@@ -15,6 +16,18 @@ export interface ButtonArgs {
   respond: RespondFn;
   client: WebClient;
   logger: Logger;
+}
+
+/** Reads a button's value: JSON that `schema` accepts; null when it is not one of ours. */
+export function buttonValueReader<T>(schema: z.ZodType<T>): (raw: string | undefined) => T | null {
+  return (raw) => {
+    try {
+      const parsed = schema.safeParse(JSON.parse(raw ?? ''));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  };
 }
 
 export interface AuthorizedClick<V> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CommandOf } from '../commands';
 import { renderCreditConfirmation } from '../render';
+import { buttonValueReader } from './buttons';
 import type { SlackDeps } from './deps';
 import type { Message } from './reply';
 import { newRequestId } from './requestKeys';
@@ -20,14 +21,7 @@ export const buttonValueSchema = z.object({
 export type ButtonValue = z.infer<typeof buttonValueSchema>;
 
 /** Reads a button's value; null when it is not one of ours. */
-export function readButtonValue(value: string | undefined): ButtonValue | null {
-  try {
-    const parsed = buttonValueSchema.safeParse(JSON.parse(value ?? ''));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
+export const readButtonValue = buttonValueReader(buttonValueSchema);
 
 export async function confirmMessage(deps: SlackDeps, command: CommandOf<'credit.reverse'> | CommandOf<'credit.delete'>): Promise<Message> {
   const credit = await deps.services.billing.getCredit(command.credit);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { validateCommand, type Outcome } from '../commands';
 import { runIdSchema } from '../commands/schema';
 import { renderBlocks, withResumeButton, type Rendered } from '../render';
-import { ButtonArgs, handleCommandClick } from './buttons';
+import { ButtonArgs, buttonValueReader, handleCommandClick } from './buttons';
 import type { SlackDeps } from './deps';
 import { ephemeral } from './reply';
 import { newRequestId } from './requestKeys';
@@ -17,14 +17,7 @@ export const RESUME_ACTION = 'bill_run_resume';
 const resumeValueSchema = z.object({ run: runIdSchema, request: z.string().uuid() });
 type ResumeValue = z.infer<typeof resumeValueSchema>;
 
-function readResumeValue(value: string | undefined): ResumeValue | null {
-  try {
-    const parsed = resumeValueSchema.safeParse(JSON.parse(value ?? ''));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
+const readResumeValue = buttonValueReader(resumeValueSchema);
 
 /** An outcome as Slack shows it: the shared rendering, with a Resume button on a failed run's status. */
 export function renderForSlack(outcome: Outcome): Rendered {

@@ -8,6 +8,7 @@ import { validateCommand } from '../commands';
 import { importWorkbook, workbookBytes } from '../commands/workbooks';
 import { importIsReady, renderBlocks, withImportDecision } from '../render';
 import { authorize } from './access';
+import { buttonValueReader } from './buttons';
 import type { SlackDeps, WebClient } from './deps';
 import { describeFailure, SlackRequestError } from './errors';
 import { tellUser, type Message, type Where } from './reply';
@@ -32,14 +33,7 @@ export const IMPORT_DECISION_BLOCK_ID = 'workbook_import_decision';
 /** A Confirm or Cancel button's value: the held file. */
 export const importButtonValueSchema = z.object({ pending: z.string().uuid() });
 
-export function readImportButtonValue(value: string | undefined): { pending: string } | null {
-  try {
-    const parsed = importButtonValueSchema.safeParse(JSON.parse(value ?? ''));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
+export const readImportButtonValue = buttonValueReader(importButtonValueSchema);
 
 /** A file as files.info describes it (only what billbot uses). */
 const fileInfoSchema = z.object({
