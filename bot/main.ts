@@ -1,5 +1,4 @@
 import { Config, ConfigError, loadConfig } from './config';
-import { SlackRunReporter } from './scheduler/reporter';
 import { invoicesWorkbook } from './scheduler/workbook';
 import { createScheduling, openServices, Services, withHandlers } from './services';
 import { runShell } from './shell';
@@ -11,17 +10,19 @@ import { runShell } from './shell';
  * (with the invoices workbook), or in the shell's output.
  */
 
-type StartSlack = (typeof import('./slack'))['startSlack'];
+type SlackFace = Pick<typeof import('./slack'), 'startSlack' | 'SlackRunReporter'>;
 
 /** bot/slack (and Bolt) is loaded only in Slack mode; a build without it says so. */
-function loadSlack(): StartSlack | null {
+function loadSlack(): SlackFace | null {
   try {
     require.resolve('./slack');
   } catch {
     return null;
   }
   const mod = require('./slack') as Partial<typeof import('./slack')>;
-  return typeof mod.startSlack === 'function' ? mod.startSlack : null;
+  return typeof mod.startSlack === 'function' && typeof mod.SlackRunReporter === 'function'
+    ? { startSlack: mod.startSlack, SlackRunReporter: mod.SlackRunReporter }
+    : null;
 }
 
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -42,10 +43,10 @@ export async function main(env: Record<string, string | undefined> = process.env
     return 2;
   }
 
-  let startSlack: StartSlack | null = null;
+  let slackFace: SlackFace | null = null;
   if (config.slack) {
-    startSlack = loadSlack();
-    if (!startSlack) {
+    slackFace = loadSlack();
+    if (!slackFace) {
       process.stderr.write(
         'Slack mode is not available: this build has no Slack app (bot/slack/index.ts with startSlack). Unset the SLACK_ settings to use the local shell.\n',
       );
@@ -62,7 +63,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   }
 
   try {
-    if (startSlack && config.slack) {
+    if (slackFace && config.slack) {
+      const { startSlack, SlackRunReporter } = slackFace;
       const scheduling = createScheduling(services, {
         reporter: SlackRunReporter.withToken(config.slack.botToken, { slackApiUrl: config.slack.apiUrl ?? undefined }),
         workbook: invoicesWorkbook,

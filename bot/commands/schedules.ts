@@ -2,7 +2,7 @@ import { getBillRunReport, type BillRunReport } from '../../billing/billRuns';
 import { findConfiguration } from '../../billing/configurations';
 import { BillRunStateError } from '../../billing/errors';
 import { remainingWork } from '../../billing/schedules';
-import { errorForPeople } from '../scheduler/reporter';
+import { errorForPeople } from '../render/runReports';
 import type { CommandOf } from './schema';
 import type { CommandContext, Outcome, ScheduleRuntime } from './types';
 

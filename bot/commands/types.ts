@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import type { Billing, BillRunReport, CreditView, InvoiceView } from '../../billing';
 import type { SetupImportResult } from '../../sheets';
 import type { Logger } from '../log';
-import type { Scheduler, ScheduleView } from '../scheduler/scheduler';
+import type { ScheduleView } from '../render/schedules';
+import type { Scheduler } from '../scheduler/scheduler';
 import type { Command, CommandOf, HelpTopic, ModalCommand } from './schema';
 
 /**

@@ -1,4 +1,35 @@
-export { renderBlocks, LIST_LIMIT, RESUME_BLOCK_ID, IMPORT_SUMMARY_BLOCK_ID, IMPORT_PROBLEMS_SHOWN, importIsReady, workbookSummary } from './blocks';
-export type { KnownBlock, Rendered } from './blocks';
+/**
+ * The one renderer (pure: data in, Block Kit and text out; it imports no face). Every message
+ * and view billbot sends is built here; bot/slack posts them, the shell and the CLI print them
+ * through blocksToText.
+ */
+export { renderBlocks } from './blocks';
+export { LIST_LIMIT, plural } from './kit';
+export type { KnownBlock, Rendered } from './kit';
+export { RESUME_BLOCK_ID, withResumeButton } from './bills';
+export { renderCreditConfirmation } from './credits';
+export type { ScheduleView } from './schedules';
+export {
+  IMPORT_SUMMARY_BLOCK_ID,
+  IMPORT_PROBLEMS_SHOWN,
+  importCancelled,
+  importDecidedBefore,
+  importIsReady,
+  workbookSummary,
+  workbookUpload,
+  withImportDecision,
+} from './workbooks';
+export type { DecidedImport, ImportDecisionIds } from './workbooks';
+export {
+  errorForPeople,
+  runEndedMessage,
+  runInterruptedMessage,
+  runInvoicesTitle,
+  runNotStartedMessage,
+  runProgressMessage,
+  runStartedMessage,
+} from './runReports';
+export type { RunInterrupted, RunNotStarted, RunView } from './runReports';
 export { blocksToText } from './text';
 export { escapeMrkdwn, mrkdwnToText } from './mrkdwn';
+export { formatDuration, formatLocalTime } from './time';

@@ -1,7 +1,7 @@
 /**
  * Scheduled and durable bill runs. What the faces call:
  *
- *   const scheduler = new Scheduler({ db, reporter: SlackRunReporter.withToken(token), workbook: invoicesWorkbook });
+ *   const scheduler = new Scheduler({ db, reporter, workbook: invoicesWorkbook }); // reporter: bot/slack's or bot/shell's
  *   await scheduler.start();                          // bot start-up: resume, catch up, schedule
  *   await scheduler.listSchedules();                  // /billing schedules
  *   await scheduler.pauseSchedule(name);              // /billing schedule pause <configuration>
@@ -10,14 +10,16 @@
  *   await scheduler.reload();                         // after a workbook import changed configurations
  *   await scheduler.stop();                           // shutdown
  */
-export { Scheduler, runNowOptionsSchema } from './scheduler';
-export type { SchedulerOptions, ScheduleView, RunNowResult, RunNowOptions } from './scheduler';
+export { Scheduler } from './scheduler';
+export type { SchedulerOptions } from './scheduler';
+export { runNowOptionsSchema } from './runNow';
+export type { RunNowResult, RunNowOptions } from './runNow';
+export type { ScheduleView } from '../render/schedules';
 export { ManualClock, systemSchedulerClock } from './clock';
 export type { SchedulerClock, TimerHandle } from './clock';
-export { SlackRunReporter, runEndedMessage, runStartedMessage, runProgressMessage, runNotStartedMessage, runInterruptedMessage } from './reporter';
-export type { RunReporter, RunView, PostedMessage, InvoicesWorkbookFile, RunNotStarted, RunInterrupted, SlackReporterOptions } from './reporter';
+export { SHELL_CHANNEL } from './reporter';
+export type { RunReporter, PostedMessage, InvoicesWorkbookFile } from './reporter';
 export type { InvoicesWorkbookSource } from './runReports';
 export { invoicesWorkbook } from './workbook';
 export { consoleSchedulerLogger, silentSchedulerLogger } from './logger';
 export type { SchedulerLogger } from './logger';
-export { formatLocalTime } from '../render/time';

@@ -1,9 +1,7 @@
+import type { Logger } from '../log';
+
 /** Where the scheduler says what it did. Messages never contain tokens or connection strings. */
-export interface SchedulerLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type SchedulerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export const consoleSchedulerLogger: SchedulerLogger = {
   info: (m) => console.log(`[scheduler] ${m}`),

@@ -11,7 +11,8 @@ import {
 } from '../../billing/schedules';
 import type { SchedulerClock } from './clock';
 import type { SchedulerLogger } from './logger';
-import type { InvoicesWorkbookFile, PostedMessage, RunNotStarted, RunReporter, RunView } from './reporter';
+import type { RunNotStarted, RunView } from '../render/runReports';
+import type { InvoicesWorkbookFile, PostedMessage, RunReporter } from './reporter';
 
 /** Builds a completed run's invoices workbook, or null when there is none to attach. */
 export type InvoicesWorkbookSource = (db: Knex, runId: number) => Promise<InvoicesWorkbookFile | null>;

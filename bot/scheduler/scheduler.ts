@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import { BillRunReport, executeBillRun, getBillRunReport, previewBill, unfinishedBillRuns } from '../../billing/billRuns';
 import { BillRunStateError, InvalidInputError } from '../../billing/errors';
 import {
@@ -17,11 +16,14 @@ import {
   startReportedBillRun,
   type ScheduledConfiguration,
 } from '../../billing/schedules';
-import { firstIssue, nameSchema } from '../../billing/schemas';
+import { firstIssue } from '../../billing/schemas';
+import type { ScheduleView } from '../render/schedules';
 import { SchedulerClock, systemSchedulerClock, type TimerHandle } from './clock';
+import { ConfigurationChanges } from './listener';
 import { consoleSchedulerLogger, type SchedulerLogger } from './logger';
 import type { RunReporter } from './reporter';
 import { InvoicesWorkbookSource, messageOf, RunReports } from './runReports';
+import { parseName, runNowOptionsSchema, scheduleView, type RunNowOptions, type RunNowResult } from './runNow';
 
 export interface SchedulerOptions {
   db: Knex;
@@ -50,66 +52,11 @@ export interface SchedulerOptions {
   listen?: boolean;
 }
 
-/** One scheduled configuration as `/billing schedules` shows it. */
-export interface ScheduleView {
-  configuration: string;
-  schedule: string;
-  timeZone: string;
-  paused: boolean;
-  reportChannel: string | null;
-  /** Null when paused or when the schedule is invalid. */
-  nextRunAt: Date | null;
-  /** Why the schedule cannot run (invalid cron expression or time zone), else null. */
-  problem: string | null;
-  lastRun: {
-    scheduledFor: Date;
-    runId: number | null;
-    status: string | null;
-    late: boolean;
-    /** Why it could not start, when it could not. */
-    error: string | null;
-  } | null;
-}
-
-export type RunNowResult =
-  | { preview: true; report: BillRunReport }
-  | {
-      preview: false;
-      runId: number;
-      /** False when the request key had already started this run. */
-      created: boolean;
-      /** The channel the run is reported in (the configuration's, else the one asked for), or null. */
-      reportChannel: string | null;
-      /** Settles when the run has ended (completed or failed); never rejects for a billing failure. */
-      finished: Promise<BillRunReport>;
-    };
-
-export const runNowOptionsSchema = z.object({
-  preview: z.boolean().default(false),
-  startedBy: z.string().trim().min(1, 'A bill run must say who started it.'),
-  requestKey: z.string().trim().min(1).max(200).nullish(),
-  /** An explicit billing period instead of the configuration's rule (both or neither; checked by billing). */
-  from: z.string().nullish(),
-  to: z.string().nullish(),
-  posting: z.string().nullish(),
-  /** Where to report the run when its configuration has no report channel (the channel it was asked from). */
-  reportChannel: z.string().trim().min(1).max(200).nullish(),
-});
-export type RunNowOptions = z.input<typeof runNowOptionsSchema>;
-
 interface Entry {
   config: ScheduledConfiguration;
   problem: string | null;
   nextRunAt: Date | null;
   timer: TimerHandle | null;
-}
-
-const CHANGES_CHANNEL = 'billbot_configurations';
-
-function parseName(name: string): string {
-  const parsed = nameSchema.safeParse(name);
-  if (!parsed.success) throw new InvalidInputError(firstIssue(parsed.error));
-  return parsed.data;
 }
 
 /**
@@ -132,7 +79,7 @@ export class Scheduler {
   private reloadChain: Promise<void> = Promise.resolve();
   private queuedReload: Promise<void> | null = null;
   private fingerprint: string | null = null;
-  private listener: { connection: any; onNotification: (m: { channel: string }) => void } | null = null;
+  private readonly changes: ConfigurationChanges;
   private resuming: Promise<void> | null = null;
   private state: 'new' | 'started' | 'stopped' = 'new';
 
@@ -148,6 +95,11 @@ export class Scheduler {
       clock: this.clock,
       logger: this.logger,
       progressIntervalMs: options.progressIntervalMs ?? 5000,
+    });
+    this.changes = new ConfigurationChanges(this.db, this.logger, () => {
+      if (this.state === 'started') {
+        this.track(this.reload().catch((e) => this.logger.error(`Could not reload configurations: ${messageOf(e)}`)));
+      }
     });
   }
 
@@ -166,7 +118,7 @@ export class Scheduler {
     this.track(this.reports.postDue());
     this.every(this.options.pollIntervalMs ?? 15_000, () => this.pollForChanges());
     this.every(this.options.sweepIntervalMs ?? 60_000, () => this.sweep());
-    if (this.options.listen ?? true) await this.listen();
+    if (this.options.listen ?? true) await this.changes.listen();
     this.logger.info(`Started (${this.entries.size} scheduled configuration(s)).`);
   }
 
@@ -176,7 +128,7 @@ export class Scheduler {
     this.state = 'stopped';
     for (const timer of this.housekeeping.splice(0)) timer.cancel();
     for (const entry of this.entries.values()) entry.timer?.cancel();
-    await this.unlisten();
+    await this.changes.unlisten();
     if (options.wait ?? true) await this.idle();
   }
 
@@ -206,7 +158,7 @@ export class Scheduler {
   /** Every configuration with a schedule, with its next run time (computed from the database, so it works unstarted too). */
   async listSchedules(): Promise<ScheduleView[]> {
     const now = this.clock.now();
-    return (await listScheduledConfigurations(this.db)).map((c) => this.view(c, now));
+    return (await listScheduledConfigurations(this.db)).map((c) => scheduleView(c, now));
   }
 
   /** Pauses a configuration's schedule (all processes see it at their next fire). */
@@ -214,7 +166,7 @@ export class Scheduler {
     const config = await setSchedulePaused(this.db, parseName(name), true, this.clock.now());
     if (this.state === 'started') await this.reload();
     this.logger.info(`Paused the schedule of "${config.name}".`);
-    return this.view(config, this.clock.now());
+    return scheduleView(config, this.clock.now());
   }
 
   /** Resumes a paused schedule; the fire times missed while paused are not caught up. */
@@ -222,7 +174,7 @@ export class Scheduler {
     const config = await setSchedulePaused(this.db, parseName(name), false, this.clock.now());
     if (this.state === 'started') await this.reload();
     this.logger.info(`Resumed the schedule of "${config.name}".`);
-    return this.view(config, this.clock.now());
+    return scheduleView(config, this.clock.now());
   }
 
   /**
@@ -270,28 +222,6 @@ export class Scheduler {
 
   // -------------------------------------------------------------------------------------------
   // Scheduling
-
-  private view(c: ScheduledConfiguration, now: Date): ScheduleView {
-    const problem = scheduleProblem(c.schedule, c.timeZone);
-    return {
-      configuration: c.name,
-      schedule: c.schedule,
-      timeZone: c.timeZone,
-      paused: c.paused,
-      reportChannel: c.reportChannel,
-      nextRunAt: c.paused || problem ? null : nextFireAfter(c.schedule, c.timeZone, now),
-      problem,
-      lastRun: c.lastFire
-        ? {
-            scheduledFor: c.lastFire.scheduledFor,
-            runId: c.lastFire.billRunId,
-            status: c.lastFire.runStatus,
-            late: c.lastFire.late,
-            error: c.lastFire.error,
-          }
-        : null,
-    };
-  }
 
   private async doReload(): Promise<void> {
     if (this.state !== 'started') return;
@@ -495,39 +425,5 @@ export class Scheduler {
       this.housekeeping.push(handle);
     };
     schedule();
-  }
-
-  /** LISTENs for the configurations trigger's NOTIFY on a connection of its own; polling covers a lost connection. */
-  private async listen(): Promise<void> {
-    try {
-      const connection = await (this.db.client as any).acquireConnection();
-      const onNotification = (m: { channel: string }) => {
-        if (m.channel === CHANGES_CHANNEL && this.state === 'started') {
-          this.track(this.reload().catch((e) => this.logger.error(`Could not reload configurations: ${messageOf(e)}`)));
-        }
-      };
-      connection.on('notification', onNotification);
-      connection.on('error', (e: unknown) => {
-        // The connection broke (database restarted): polling goes on finding changes.
-        this.logger.warn(`Stopped listening for configuration changes: ${messageOf(e)}`);
-      });
-      await connection.query(`LISTEN ${CHANGES_CHANNEL}`);
-      this.listener = { connection, onNotification };
-    } catch (e) {
-      this.logger.warn(`Not listening for configuration changes (polling instead): ${messageOf(e)}`);
-    }
-  }
-
-  private async unlisten(): Promise<void> {
-    const listener = this.listener;
-    if (!listener) return;
-    this.listener = null;
-    listener.connection.removeListener('notification', listener.onNotification);
-    try {
-      await listener.connection.query(`UNLISTEN ${CHANGES_CHANNEL}`);
-    } catch {
-      // the connection is gone; the pool discards it
-    }
-    await (this.db.client as any).releaseConnection(listener.connection);
   }
 }

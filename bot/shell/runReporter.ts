@@ -1,16 +1,13 @@
-import { mrkdwnToText } from '../render';
 import {
+  mrkdwnToText,
   runEndedMessage,
   runNotStartedMessage,
   runProgressMessage,
   runStartedMessage,
-  SHELL_CHANNEL,
-  type InvoicesWorkbookFile,
-  type PostedMessage,
   type RunNotStarted,
-  type RunReporter,
   type RunView,
-} from '../scheduler/reporter';
+} from '../render';
+import { SHELL_CHANNEL, type InvoicesWorkbookFile, type PostedMessage, type RunReporter } from '../scheduler/reporter';
 
 /** The report emoji as a terminal shows them. */
 const EMOJI: Record<string, string> = {

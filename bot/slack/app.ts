@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, type CodedError, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type CodedError, type Logger as BoltLogger } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
-import { createAccess } from '../../billing/access';
+import { createAccess, type Access } from '../../billing/access';
+import type { Logger } from '../log';
 import { register as registerActions } from './actions';
 import { register as registerCommands } from './commands';
 import { register as registerEvents } from './events';
@@ -13,7 +14,7 @@ import { register as registerOptions } from './options';
 import { guardRequests } from './requestGuard';
 import { RecentRequests } from './requestKeys';
 import { BackgroundWork } from './tasks';
-import type { UploadSettings } from './uploads';
+import type { UploadSettings } from './uploadSettings';
 import { register as registerViews } from './views';
 
 export interface SlackAppOptions {
@@ -29,7 +30,8 @@ export interface SlackAppOptions {
   /** Slack user ids that are admins from start-up (BILLING_ADMINS). */
   admins: readonly string[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  logger?: Logger;
+  /** Bolt's logger interface in full (Bolt sets its level and name). */
+  logger?: BoltLogger;
   /** More Web API client options (tests: `{ retryConfig: { retries: 0 } }`). */
   clientOptions?: webApi.WebClientOptions;
   /** Least time between two updates of a bill run's progress message (default 3 s). */
@@ -38,7 +40,7 @@ export interface SlackAppOptions {
   familiesPerBatch?: number;
   /** Batches billed at once (billing's default when absent). */
   workers?: number;
-  /** Limits for workbooks sent to the bot (bot/slack/uploads.ts has the defaults). */
+  /** Limits for workbooks sent to the bot (bot/slack/uploadSettings.ts has the defaults). */
   uploads?: Partial<UploadSettings>;
 }
 
@@ -58,73 +60,32 @@ const LEVELS: Record<NonNullable<SlackAppOptions['logLevel']>, LogLevel> = {
   error: LogLevel.ERROR,
 };
 
+/** The app's logger, or Bolt's own at the configured level. */
+function logging(options: SlackAppOptions): { logger: BoltLogger } | { logLevel: LogLevel } {
+  return options.logger ? { logger: options.logger } : { logLevel: LEVELS[options.logLevel ?? 'info'] };
+}
+
 /**
- * Builds the Bolt app: HTTP mode (Bolt's HTTPReceiver, signature verification on) or Socket
- * Mode, with GET /healthz, every listener registered, and a global error handler that tells
- * the person something went wrong instead of leaving them with silence.
+ * HTTP mode: Bolt's HTTPReceiver, whose requests are refused with 401 and audited when their
+ * signature is bad, missing, stale or replayed (Bolt would refuse the first three silently and
+ * accept a replay within 5 minutes). The guard is installed once the app's logger exists.
  */
-export function createSlackApp(services: SlackServices, options: SlackAppOptions): SlackApp {
-  const socketMode = !!options.appToken;
-  if (!socketMode && !options.signingSecret) throw new Error('The Slack app needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).');
-  // A Slack that never answers a request is given up on after 30 s (and the request retried by
-  // the client's retry policy), instead of holding a notice back forever.
-  const clientOptions: webApi.WebClientOptions = {
-    timeout: 30_000,
-    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-    ...options.clientOptions,
+function httpReceiver(options: SlackAppOptions, access: Access, customRoutes: ReturnType<typeof healthRoute>[]) {
+  const signingSecret = options.signingSecret as string;
+  const receiver = new HTTPReceiver({ signingSecret, port: options.port, customRoutes, ...logging(options) });
+  const guard = (logger: BoltLogger) => {
+    receiver.requestListener = guardRequests({ listener: receiver.requestListener, signingSecret, endpoint: '/slack/events', access, logger });
   };
-  const common = {
-    token: options.botToken,
-    customRoutes: [healthRoute(services.db)],
-    clientOptions,
-    extendedErrorHandler: true,
-    ...(options.logger ? { logger: options.logger } : { logLevel: LEVELS[options.logLevel ?? 'info'] }),
-  };
-  const access = createAccess(services.db, { admins: options.admins });
-  let receiver: HTTPReceiver | null = null;
-  if (!socketMode) {
-    receiver = new HTTPReceiver({
-      signingSecret: options.signingSecret as string,
-      port: options.port,
-      customRoutes: common.customRoutes,
-      ...(options.logger ? { logger: options.logger } : { logLevel: LEVELS[options.logLevel ?? 'info'] }),
-    });
-  }
-  const app = socketMode
-    ? new App({ ...common, appToken: options.appToken as string, socketMode: true, installerOptions: { port: options.port } })
-    : new App({ ...common, receiver: receiver as HTTPReceiver });
-  if (receiver) {
-    // Bad, missing, stale or replayed signatures: refused with 401 and audited (Bolt would refuse
-    // the first three silently and accept a replay within 5 minutes).
-    receiver.requestListener = guardRequests({
-      listener: receiver.requestListener,
-      signingSecret: options.signingSecret as string,
-      endpoint: '/slack/events',
-      access,
-      logger: app.logger,
-    });
-  }
+  return { receiver, guard };
+}
 
-  const deps: SlackDeps = {
-    services,
-    access,
-    tasks: new BackgroundWork(),
-    recent: new RecentRequests(),
-    logger: app.logger,
-    progressIntervalMs: options.progressIntervalMs ?? 3000,
-    familiesPerBatch: options.familiesPerBatch,
-    workers: options.workers,
-    uploads: options.uploads,
-  };
-
-  registerCommands(app, deps);
-  registerViews(app, deps);
-  registerActions(app, deps);
-  registerOptions(app, deps);
-  registerEvents(app, deps);
-
-  // Bolt's extended error handler (extendedErrorHandler: true) also receives the request body.
-  const onError = async ({ error, logger, body }: { error: CodedError; logger: Logger; body: unknown }): Promise<void> => {
+/**
+ * Bolt's extended error handler (extendedErrorHandler: true also gives it the request body):
+ * the person is told something went wrong (through the request's response_url, else in a
+ * direct message) instead of being left with silence.
+ */
+function tellOfFailure(app: App) {
+  return async ({ error, logger, body }: { error: CodedError; logger: Logger; body: unknown }): Promise<void> => {
     const original = (error as { original?: unknown }).original ?? error;
     const text = `:warning: ${describeFailure(original, logger, 'a Slack request')}`;
     const b = (body ?? {}) as { response_url?: unknown; user_id?: unknown; user?: { id?: unknown } };
@@ -143,7 +104,50 @@ export function createSlackApp(services: SlackServices, options: SlackAppOptions
       // Slack cannot be reached: the failure is logged above.
     }
   };
-  app.error(onError as Parameters<App['error']>[0]);
+}
+
+/**
+ * Builds the Bolt app: HTTP mode (Bolt's HTTPReceiver, signature verification on) or Socket
+ * Mode, with GET /healthz, every listener registered, and a global error handler that tells
+ * the person something went wrong instead of leaving them with silence.
+ */
+export function createSlackApp(services: SlackServices, options: SlackAppOptions): SlackApp {
+  const socketMode = !!options.appToken;
+  if (!socketMode && !options.signingSecret) throw new Error('The Slack app needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).');
+  // A Slack that never answers a request is given up on after 30 s (and the request retried by
+  // the client's retry policy), instead of holding a notice back forever.
+  const clientOptions: webApi.WebClientOptions = {
+    timeout: 30_000,
+    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+    ...options.clientOptions,
+  };
+  const customRoutes = [healthRoute(services.db)];
+  const common = { token: options.botToken, customRoutes, clientOptions, extendedErrorHandler: true, ...logging(options) };
+  const access = createAccess(services.db, { admins: options.admins });
+  const http = socketMode ? null : httpReceiver(options, access, customRoutes);
+  const app = http
+    ? new App({ ...common, receiver: http.receiver })
+    : new App({ ...common, appToken: options.appToken as string, socketMode: true, installerOptions: { port: options.port } });
+  http?.guard(app.logger);
+
+  const deps: SlackDeps = {
+    services,
+    access,
+    tasks: new BackgroundWork(),
+    recent: new RecentRequests(),
+    logger: app.logger,
+    progressIntervalMs: options.progressIntervalMs ?? 3000,
+    familiesPerBatch: options.familiesPerBatch,
+    workers: options.workers,
+    uploads: options.uploads,
+  };
+
+  registerCommands(app, deps);
+  registerViews(app, deps);
+  registerActions(app, deps);
+  registerOptions(app, deps);
+  registerEvents(app, deps);
+  app.error(tellOfFailure(app) as Parameters<App['error']>[0]);
 
   let server: Server | null = null;
   return {

@@ -1,4 +1,5 @@
-import type { Logger, RespondFn } from '@slack/bolt';
+import type { RespondFn } from '@slack/bolt';
+import type { Logger } from '../log';
 import { BillingError } from '../../billing/errors';
 import type { RunCommand } from '../commands/types';
 import { renderBlocks } from '../render';

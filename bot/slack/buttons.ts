@@ -1,9 +1,12 @@
-import type { AckFn, BlockAction, ButtonAction, Logger, RespondFn } from '@slack/bolt';
-import type { Command } from '../commands';
+import type { z } from 'zod';
+import type { AckFn, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { Logger } from '../log';
+import { executeCommand, type Command, type Outcome } from '../commands';
 import { authorize } from './access';
-import type { SlackDeps, WebClient } from './deps';
+import { executorServices, type SlackDeps, type WebClient } from './deps';
 import { describeFailure } from './errors';
 import { ephemeral } from './reply';
+import { buttonRequestKey } from './requestKeys';
 
 /** What a button listener uses (a subset of Bolt's arguments, so tests can pass fakes). */
 export interface ButtonArgs {
@@ -13,6 +16,18 @@ export interface ButtonArgs {
   respond: RespondFn;
   client: WebClient;
   logger: Logger;
+}
+
+/** Reads a button's value: JSON that `schema` accepts; null when it is not one of ours. */
+export function buttonValueReader<T>(schema: z.ZodType<T>): (raw: string | undefined) => T | null {
+  return (raw) => {
+    try {
+      const parsed = schema.safeParse(JSON.parse(raw ?? ''));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  };
 }
 
 export interface AuthorizedClick<V> {
@@ -63,6 +78,29 @@ export async function handleAuthorizedClick<V>(
     },
     async (error) => {
       await respond(ephemeral(`:warning: ${describeFailure(error, logger, spec.what)}`, { replace_original: false }));
+    },
+  );
+}
+
+/**
+ * A click on a button that stands for a command (its value carries a request id): checked as
+ * above, then the command is run once per click (the same click delivered twice is dropped),
+ * and `then` answers with its outcome.
+ */
+export async function handleCommandClick<V extends { request: string }>(
+  deps: SlackDeps,
+  args: ButtonArgs,
+  spec: { read: (raw: string | undefined) => V | null; command: (value: V) => Command; what: string },
+  then: (outcome: Outcome) => Promise<void>,
+): Promise<void> {
+  await handleAuthorizedClick(
+    deps,
+    args,
+    { ...spec, stale: 'That button is not one billbot understands any more; type the command again.' },
+    async ({ value, command, user, channel }) => {
+      const requestKey = buttonRequestKey(value.request);
+      if (!deps.recent.claim(requestKey)) return; // the same click delivered twice
+      await then(await executeCommand(executorServices(deps), command, { actor: user, channel: channel ?? undefined, requestKey }));
     },
   );
 }

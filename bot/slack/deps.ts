@@ -1,11 +1,12 @@
-import type { Logger, webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
+import type { Logger } from '../log';
 import type { Knex } from 'knex';
 import type { Billing } from '../../billing';
 import type { Access } from '../../billing/access';
 import type { CommandHandlers, ExecutorServices } from '../commands/execute';
 import type { RecentRequests } from './requestKeys';
 import type { BackgroundWork } from './tasks';
-import type { UploadSettings } from './uploads';
+import type { UploadSettings } from './uploadSettings';
 
 export type WebClient = webApi.WebClient;
 
@@ -32,7 +33,7 @@ export interface SlackDeps {
   familiesPerBatch?: number;
   /** Batches billed at once (billing's default when absent). */
   workers?: number;
-  /** Limits for workbooks sent to the bot (size, how long a preview waits); uploads.ts has the defaults. */
+  /** Limits for workbooks sent to the bot (size, how long a preview waits); uploadSettings.ts has the defaults. */
   uploads?: Partial<UploadSettings>;
 }
 

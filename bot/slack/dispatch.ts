@@ -1,4 +1,5 @@
-import type { AckFn, Logger, RespondArguments, RespondFn, SlashCommand as SlackSlashCommand } from '@slack/bolt';
+import type { AckFn, RespondArguments, RespondFn, SlashCommand as SlackSlashCommand } from '@slack/bolt';
+import type { Logger } from '../log';
 import { BillingError } from '../../billing/errors';
 import { ANSWERED, Command, entryOf, Face, Outcome, parseCommand, performCommand, SlashCommand } from '../commands';
 import { changeAccess } from './accessCommand';

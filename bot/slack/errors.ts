@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '@slack/bolt';
-import { BillingError } from '../../billing/errors';
+import type { Logger } from '../log';
+import { BillingError } from '../../billing';
 
 /**
  * What a person is told when something fails: a BillingError (bad input, a refused

@@ -4,6 +4,8 @@ import type { SlackServices } from './deps';
 
 export { createSlackApp } from './app';
 export type { SlackApp, SlackAppOptions } from './app';
+export { SlackRunReporter } from './runReporter';
+export type { SlackReporterOptions } from './runReporter';
 
 /**
  * Starts the Slack app from the settings (bot/main.ts calls this when SLACK_BOT_TOKEN and

@@ -1,4 +1,5 @@
-import type { Logger, RespondArguments, RespondFn } from '@slack/bolt';
+import type { RespondArguments, RespondFn } from '@slack/bolt';
+import type { Logger } from '../log';
 import type { Rendered } from '../render';
 import type { WebClient } from './deps';
 import { errorSummary } from './errors';

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import type { types } from '@slack/bolt';
-import { executeCommand, validateCommand, type Outcome } from '../commands';
+import { validateCommand, type Outcome } from '../commands';
 import { runIdSchema } from '../commands/schema';
-import { renderBlocks, RESUME_BLOCK_ID, type Rendered } from '../render';
-import { ButtonArgs, handleAuthorizedClick } from './buttons';
-import { executorServices, SlackDeps } from './deps';
+import { renderBlocks, withResumeButton, type Rendered } from '../render';
+import { ButtonArgs, buttonValueReader, handleCommandClick } from './buttons';
+import type { SlackDeps } from './deps';
 import { ephemeral } from './reply';
-import { buttonRequestKey, newRequestId } from './requestKeys';
+import { newRequestId } from './requestKeys';
 
 /**
  * `/bill status <run>` of a failed run carries a Resume button (behind a confirmation); the
@@ -18,40 +17,15 @@ export const RESUME_ACTION = 'bill_run_resume';
 const resumeValueSchema = z.object({ run: runIdSchema, request: z.string().uuid() });
 type ResumeValue = z.infer<typeof resumeValueSchema>;
 
-function readResumeValue(value: string | undefined): ResumeValue | null {
-  try {
-    const parsed = resumeValueSchema.safeParse(JSON.parse(value ?? ''));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
-function resumeButton(runId: number): types.Button {
-  const value: ResumeValue = { run: runId, request: newRequestId() };
-  return {
-    type: 'button',
-    action_id: RESUME_ACTION,
-    text: { type: 'plain_text', text: `Resume run #${runId}` },
-    style: 'primary',
-    value: JSON.stringify(value),
-    confirm: {
-      title: { type: 'plain_text', text: `Resume bill run #${runId}?` },
-      text: { type: 'mrkdwn', text: 'Only what the run has not billed yet is billed; nothing it did is billed twice.' },
-      confirm: { type: 'plain_text', text: 'Resume' },
-      deny: { type: 'plain_text', text: 'Cancel' },
-    },
-  };
-}
+const readResumeValue = buttonValueReader(resumeValueSchema);
 
 /** An outcome as Slack shows it: the shared rendering, with a Resume button on a failed run's status. */
 export function renderForSlack(outcome: Outcome): Rendered {
   const rendered = renderBlocks(outcome);
   if (outcome.kind !== 'bill.status' || !outcome.resumable) return rendered;
-  const blocks = rendered.blocks.map((block) =>
-    block.type === 'section' && block.block_id === RESUME_BLOCK_ID ? { ...block, accessory: resumeButton(outcome.report.run.id) } : block,
-  );
-  return { text: rendered.text, blocks };
+  const runId = outcome.report.run.id;
+  const value: ResumeValue = { run: runId, request: newRequestId() };
+  return withResumeButton(rendered, runId, { actionId: RESUME_ACTION, value: JSON.stringify(value) });
 }
 
 /**
@@ -60,19 +34,11 @@ export function renderForSlack(outcome: Outcome): Rendered {
  */
 export function resumeRunAction(deps: SlackDeps) {
   return (args: ButtonArgs): Promise<void> =>
-    handleAuthorizedClick(
+    handleCommandClick(
       deps,
       args,
-      {
-        read: readResumeValue,
-        command: (value) => validateCommand({ kind: 'bill.resume', run: value.run }),
-        stale: 'That button is not one billbot understands any more; type the command again.',
-        what: 'the Resume button',
-      },
-      async ({ value, command, user, channel }) => {
-        const requestKey = buttonRequestKey(value.request);
-        if (!deps.recent.claim(requestKey)) return; // the same click delivered twice
-        const outcome = await executeCommand(executorServices(deps), command, { actor: user, channel: channel ?? undefined, requestKey });
+      { read: readResumeValue, command: (value) => validateCommand({ kind: 'bill.resume', run: value.run }), what: 'the Resume button' },
+      async (outcome) => {
         await args.respond(ephemeral(renderForSlack(outcome), { replace_original: true }));
       },
     );

@@ -1,16 +1,18 @@
-import type { Logger, types } from '@slack/bolt';
+import type { Logger } from '../log';
 import { z } from 'zod';
 import { BillingError } from '../../billing/errors';
 import { holdPendingImport, recordPendingCheck } from '../../billing/pendingImports';
-import { DEFAULT_LIMITS, WorkbookTooLargeError, type SetupImportResult } from '../../sheets';
+import { WorkbookTooLargeError, type SetupImportResult } from '../../sheets';
 import { megabytes } from '../../sheets/limits';
 import { validateCommand } from '../commands';
 import { importWorkbook, workbookBytes } from '../commands/workbooks';
-import { importIsReady, renderBlocks } from '../render';
+import { importIsReady, renderBlocks, withImportDecision } from '../render';
 import { authorize } from './access';
+import { buttonValueReader } from './buttons';
 import type { SlackDeps, WebClient } from './deps';
 import { describeFailure, SlackRequestError } from './errors';
 import { tellUser, type Message, type Where } from './reply';
+import { uploadSettings, type UploadSettings } from './uploadSettings';
 
 /**
  * A setup workbook sent to the bot (a file shared in a direct message, or in a channel with a
@@ -28,36 +30,10 @@ export const CONFIRM_IMPORT_ACTION = 'workbook_import_confirm';
 export const CANCEL_IMPORT_ACTION = 'workbook_import_cancel';
 export const IMPORT_DECISION_BLOCK_ID = 'workbook_import_decision';
 
-export interface UploadSettings {
-  /** Largest file downloaded (checked against Slack's stated size first, then while reading). */
-  maxBytes: number;
-  /** How long a checked file waits for Confirm. */
-  ttlMs: number;
-  /** Longest a download may take. */
-  downloadTimeoutMs: number;
-}
-
-export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = {
-  maxBytes: DEFAULT_LIMITS.maxBytes,
-  ttlMs: 24 * 60 * 60 * 1000,
-  downloadTimeoutMs: 60_000,
-};
-
-export function uploadSettings(deps: Pick<SlackDeps, 'uploads'>): UploadSettings {
-  return { ...DEFAULT_UPLOAD_SETTINGS, ...deps.uploads };
-}
-
 /** A Confirm or Cancel button's value: the held file. */
 export const importButtonValueSchema = z.object({ pending: z.string().uuid() });
 
-export function readImportButtonValue(value: string | undefined): { pending: string } | null {
-  try {
-    const parsed = importButtonValueSchema.safeParse(JSON.parse(value ?? ''));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
+export const readImportButtonValue = buttonValueReader(importButtonValueSchema);
 
 /** A file as files.info describes it (only what billbot uses). */
 const fileInfoSchema = z.object({
@@ -172,23 +148,10 @@ export function checkSummary(result: SetupImportResult): Record<string, unknown>
   };
 }
 
-function decisionButtons(pending: string): types.ActionsBlock {
-  const value = JSON.stringify({ pending });
-  return {
-    type: 'actions',
-    block_id: IMPORT_DECISION_BLOCK_ID,
-    elements: [
-      { type: 'button', action_id: CONFIRM_IMPORT_ACTION, text: { type: 'plain_text', text: 'Confirm import' }, style: 'primary', value },
-      { type: 'button', action_id: CANCEL_IMPORT_ACTION, text: { type: 'plain_text', text: 'Cancel' }, value },
-    ],
-  };
-}
-
 /** The preview of a checked workbook; with Confirm and Cancel when it can be applied. */
 export function previewMessage(outcome: Awaited<ReturnType<typeof importWorkbook>>, pending: string | null): Message {
-  const rendered = renderBlocks(outcome);
-  if (!pending) return rendered;
-  return { text: rendered.text, blocks: [...rendered.blocks.slice(0, 49), decisionButtons(pending)] };
+  const ids = { blockId: IMPORT_DECISION_BLOCK_ID, confirm: CONFIRM_IMPORT_ACTION, cancel: CANCEL_IMPORT_ACTION };
+  return withImportDecision(renderBlocks(outcome), ids, pending);
 }
 
 /**

@@ -1,6 +1,7 @@
-import type { Logger, RespondFn } from '@slack/bolt';
+import type { RespondFn } from '@slack/bolt';
+import type { Logger } from '../log';
 import { workbookFileName, workbookToBuffer, type WorkbookCommand } from '../commands/workbooks';
-import { workbookSummary } from '../render';
+import { workbookUpload } from '../render';
 import type { SlackDeps, WebClient } from './deps';
 import { errorSummary } from './errors';
 import { ephemeral } from './reply';
@@ -19,8 +20,6 @@ function platformError(error: unknown): string | null {
   return typeof data?.error === 'string' ? data.error : null;
 }
 
-const TITLES = { template: 'Setup template', accounts: 'Accounts export', invoices: 'Invoices export', credits: 'Credits export' } as const;
-
 export async function postWorkbook(
   deps: SlackDeps,
   client: WebClient,
@@ -34,14 +33,9 @@ export async function postWorkbook(
   }
   const { workbook, rows, data } = await workbookToBuffer(deps.services.db, command);
   const filename = workbookFileName(command, new Date().toISOString().slice(0, 10));
+  const { title, comment } = workbookUpload(workbook, filename, where.user, rows);
   try {
-    await client.filesUploadV2({
-      channel_id: where.channel ?? where.user,
-      file: data,
-      filename,
-      title: `${TITLES[workbook]} (${filename})`,
-      initial_comment: `<@${where.user}> asked for this. ${workbookSummary(workbook, rows)}`,
-    });
+    await client.filesUploadV2({ channel_id: where.channel ?? where.user, file: data, filename, title, initial_comment: comment });
   } catch (error) {
     const code = platformError(error);
     if (!code || !CANNOT_POST.has(code)) throw error;

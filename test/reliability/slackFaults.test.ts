@@ -1,5 +1,6 @@
 import { createBilling } from '../../billing';
-import { ManualClock, SlackRunReporter } from '../../bot/scheduler';
+import { ManualClock } from '../../bot/scheduler';
+import { SlackRunReporter } from '../../bot/slack/runReporter';
 import { createSlackApp, type SlackApp } from '../../bot/slack/app';
 import { useTestDatabase } from '../helpers/db';
 import { ADMIN, CHANNEL, CLOCK, memoryLogger as slackLogger, postSigned, settle, SIGNING_SECRET, slashBody } from '../bot/slack/helpers';

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import ExcelJS from 'exceljs';
 import nock from 'nock';
 import { createBilling } from '../../billing';
-import { ManualClock, Scheduler, SchedulerOptions, SlackRunReporter, type SchedulerLogger } from '../../bot/scheduler';
+import { ManualClock, Scheduler, SchedulerOptions, type SchedulerLogger } from '../../bot/scheduler';
+import { SlackRunReporter } from '../../bot/slack/runReporter';
 
 export const SLACK_CHANNEL_ID = 'C0BILLING';
 

@@ -1,4 +1,5 @@
-import type { AckFn, BlockAction, Logger, StaticSelectAction } from '@slack/bolt';
+import type { AckFn, BlockAction, StaticSelectAction } from '@slack/bolt';
+import type { Logger } from '../../log';
 import type { SlackDeps, WebClient } from '../deps';
 import { errorSummary } from '../errors';
 import { billAccountView } from '../modals/billAccount';

@@ -1,10 +1,9 @@
-import { executeCommand, validateCommand } from '../../commands';
+import { validateCommand } from '../../commands';
 import { renderBlocks } from '../../render';
-import { ButtonArgs, handleAuthorizedClick } from '../buttons';
+import { ButtonArgs, handleCommandClick } from '../buttons';
 import { readButtonValue } from '../confirm';
-import { executorServices, SlackDeps } from '../deps';
+import type { SlackDeps } from '../deps';
 import { ephemeral, inChannel } from '../reply';
-import { buttonRequestKey } from '../requestKeys';
 
 export type { ButtonArgs } from '../buttons';
 
@@ -15,19 +14,11 @@ export type { ButtonArgs } from '../buttons';
  */
 export async function handleCreditButton(deps: SlackDeps, kind: 'credit.reverse' | 'credit.delete', args: ButtonArgs): Promise<void> {
   const { respond } = args;
-  await handleAuthorizedClick(
+  await handleCommandClick(
     deps,
     args,
-    {
-      read: readButtonValue,
-      command: (value) => validateCommand({ kind, credit: value.credit }),
-      stale: 'That button is not one billbot understands any more; type the command again.',
-      what: 'the button',
-    },
-    async ({ value, command, user, channel }) => {
-      const requestKey = buttonRequestKey(value.request);
-      if (!deps.recent.claim(requestKey)) return; // the same click delivered twice
-      const outcome = await executeCommand(executorServices(deps), command, { actor: user, channel: channel ?? undefined, requestKey });
+    { read: readButtonValue, command: (value) => validateCommand({ kind, credit: value.credit }), what: 'the button' },
+    async (outcome) => {
       const rendered = renderBlocks(outcome);
       if (outcome.kind === 'error') {
         await respond(ephemeral(rendered, { replace_original: true }));

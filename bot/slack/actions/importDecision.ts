@@ -1,7 +1,7 @@
-import { cancelPendingImport, confirmPendingImport, PendingImport, PendingImportError } from '../../../billing/pendingImports';
+import { cancelPendingImport, confirmPendingImport, PendingImportError } from '../../../billing/pendingImports';
 import { validateCommand } from '../../commands';
 import { importWorkbook, workbookBytes } from '../../commands/workbooks';
-import { escapeMrkdwn, renderBlocks } from '../../render';
+import { importCancelled, importDecidedBefore, renderBlocks } from '../../render';
 import { ButtonArgs, handleAuthorizedClick } from '../buttons';
 import type { SlackDeps } from '../deps';
 import { ephemeral, inChannel } from '../reply';
@@ -14,22 +14,6 @@ import { checkSummary, readImportButtonValue } from '../uploads';
  * so. The preview is replaced by the result; a workbook sent in a channel has its result
  * posted there too.
  */
-function decidedBefore(p: PendingImport): string {
-  const who = p.decidedBy ? ` by <@${p.decidedBy}>` : '';
-  const when = p.decidedAt ? ` at ${p.decidedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
-  const name = `*${escapeMrkdwn(p.fileName)}*`;
-  switch (p.status) {
-    case 'applied':
-      return `${name} was already imported${who}${when}; it is not imported again.`;
-    case 'failed':
-      return `${name} was already tried${who}${when} and had problems, so nothing was imported; fix them and send the file again.`;
-    case 'cancelled':
-      return `${name} was cancelled${who}${when}; send the file again to import it.`;
-    default:
-      return `${name} cannot be decided now; send the file again.`;
-  }
-}
-
 type Decision = 'confirm' | 'cancel';
 
 async function handleDecision(deps: SlackDeps, decision: Decision, args: ButtonArgs): Promise<void> {
@@ -52,9 +36,7 @@ async function handleDecision(deps: SlackDeps, decision: Decision, args: ButtonA
       try {
         if (decision === 'cancel') {
           const cancelled = await cancelPendingImport(db, value.pending, user);
-          const text = cancelled.done
-            ? `Cancelled: nothing was imported from *${escapeMrkdwn(cancelled.pending.fileName)}*.`
-            : decidedBefore(cancelled.pending);
+          const text = cancelled.done ? importCancelled(cancelled.pending.fileName) : importDecidedBefore(cancelled.pending);
           await respond(cancelled.done ? replace(text) : ephemeral(text, { replace_original: false }));
           return;
         }
@@ -63,7 +45,7 @@ async function handleDecision(deps: SlackDeps, decision: Decision, args: ButtonA
           return { applied: outcome.result.applied, summary: checkSummary(outcome.result), value: outcome };
         });
         if (!confirmed.done) {
-          await respond(ephemeral(decidedBefore(confirmed.pending), { replace_original: false }));
+          await respond(ephemeral(importDecidedBefore(confirmed.pending), { replace_original: false }));
           return;
         }
         const rendered = renderBlocks(confirmed.value);

@@ -1,4 +1,4 @@
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../../log';
 import { z } from 'zod';
 import type { SlackDeps, WebClient } from '../deps';
 import { describeFailure } from '../errors';

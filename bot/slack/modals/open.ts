@@ -1,4 +1,4 @@
-import type { Logger } from '@slack/bolt';
+import type { Logger } from '../../log';
 import type { ModalCommand } from '../../commands';
 import type { SlackDeps, WebClient } from '../deps';
 import { describeFailure, SlackRequestError } from '../errors';

@@ -1,4 +1,5 @@
-import type { AckFn, BlockOptions, BlockSuggestion, Logger } from '@slack/bolt';
+import type { AckFn, BlockOptions, BlockSuggestion } from '@slack/bolt';
+import type { Logger } from '../../log';
 import type { SlackDeps } from '../deps';
 import { errorSummary } from '../errors';
 import { option } from '../modals/kit';

@@ -1,4 +1,5 @@
-import type { AckFn, Logger, ViewOutput, ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
+import type { AckFn, ViewOutput, ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
+import type { Logger } from '../../log';
 import type { Role } from '../../../billing/access';
 import { BillingError } from '../../../billing/errors';
 import { buildForm, Command, CommandSyntaxError, commandFromForm, Form, FormValues, ModalCommand } from '../../commands';

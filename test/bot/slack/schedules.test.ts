@@ -1,6 +1,7 @@
 import { createBilling } from '../../../billing';
 import { createAccess } from '../../../billing/access';
-import { ManualClock, SlackRunReporter } from '../../../bot/scheduler';
+import { ManualClock } from '../../../bot/scheduler';
+import { SlackRunReporter } from '../../../bot/slack/runReporter';
 import { createScheduling, type Scheduling } from '../../../bot/services';
 import { requiredRole } from '../../../bot/slack/access';
 import { createSlackApp, type SlackApp } from '../../../bot/slack/app';

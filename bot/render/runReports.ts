@@ -1,0 +1,169 @@
+import type { BillRunReport } from '../../billing';
+import { formatDuration, formatLocalTime } from './time';
+import { escapeMrkdwn } from './mrkdwn';
+import { money, plural, type Rendered } from './kit';
+
+/**
+ * A bill run's report in its channel: the message posted when it starts, updated with its
+ * progress, and replaced by how it ended; a scheduled run that could not start; a run
+ * stopped by the database. Slack posts them as they are; the shell prints their text.
+ */
+
+/** Everything a channel report shows about a bill run at one moment. */
+export interface RunView {
+  report: BillRunReport;
+  /** The configuration's time zone: times are shown in it. */
+  timeZone: string;
+  /** The scheduled time, when a schedule started the run. */
+  scheduledFor: Date | null;
+  /** Started after its scheduled time (caught up after downtime). */
+  late: boolean;
+  /** When this process started working on the run (for "ran late" wording). */
+  startedAt: Date;
+  /** Packages skipped, per reason (complete, unlike report.skipped). */
+  skipReasons: { reason: string; count: number }[];
+  /** What is not done yet (batches and the accounts in them). */
+  remaining: { batches: number; accounts: number };
+}
+
+export interface RunNotStarted {
+  configuration: string;
+  scheduledFor: Date;
+  timeZone: string;
+  late: boolean;
+  error: string;
+}
+
+export interface RunInterrupted {
+  runId: number;
+  configuration: string;
+  /** The database error, as its driver gave it. */
+  reason: string;
+}
+
+/** Counts in run reports group thousands ("1,200 accounts"). */
+const grouped = (n: number) => n.toLocaleString('en-US');
+
+function title(run: RunView): string {
+  const r = run.report.run;
+  const scope = r.scope === 'account' && r.account ? ` for ${escapeMrkdwn(r.account)}` : '';
+  return `bill run #${r.id} of *${escapeMrkdwn(r.configuration)}*${scope}`;
+}
+
+function contextLines(run: RunView): string[] {
+  const r = run.report.run;
+  const lines = [`Billing period ${r.periodStart} to ${r.periodEnd}.`];
+  if (run.scheduledFor) {
+    const when = `${formatLocalTime(run.scheduledFor, run.timeZone)} (${run.timeZone})`;
+    if (run.late) {
+      const lateBy = formatDuration(run.startedAt.getTime() - run.scheduledFor.getTime());
+      lines.push(`:warning: Ran late: scheduled for ${when}, started ${lateBy} later (the bot was not running then).`);
+    } else {
+      lines.push(`Scheduled for ${when}.`);
+    }
+  } else {
+    lines.push(`Started by ${escapeMrkdwn(r.startedBy)}.`);
+  }
+  return lines;
+}
+
+function amounts(byCurrency: Record<string, string>): string {
+  const entries = Object.entries(byCurrency).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return 'nothing';
+  return entries.map(([currency, amount]) => `${money(amount, currency)} ${currency}`).join(', ');
+}
+
+function totalsLines(run: RunView): string[] {
+  const t = run.report.totals;
+  const lines = [
+    `Accounts billed: ${t.accountsBilled.toLocaleString('en-US')} · packages billed: ${t.packagesBilled.toLocaleString('en-US')} · charges: ${t.charges.toLocaleString('en-US')}`,
+    `Invoices created: ${t.invoicesCreated.toLocaleString('en-US')} · amount invoiced: ${amounts(t.invoicedByCurrency)}`,
+    `Credits issued: ${t.creditsIssued.toLocaleString('en-US')} · credits disbursed: ${t.creditsDisbursed.toLocaleString('en-US')} · reversals applied: ${t.reversalsApplied.toLocaleString('en-US')}`,
+  ];
+  if (t.packagesSkipped === 0) {
+    lines.push('Packages skipped: none');
+  } else {
+    const reasons = run.skipReasons.map((s) => `${escapeMrkdwn(s.reason)} ${s.count.toLocaleString('en-US')}`).join(', ');
+    lines.push(`Packages skipped: ${t.packagesSkipped.toLocaleString('en-US')} (${reasons})`);
+    const shown = run.report.skipped.slice(0, 5);
+    for (const s of shown) lines.push(`• ${escapeMrkdwn(s.account)} – ${escapeMrkdwn(s.package)}: ${escapeMrkdwn(s.message)}`);
+    if (t.packagesSkipped > shown.length) lines.push(`• … and ${plural(t.packagesSkipped - shown.length, 'more', 'mores', grouped)} in the workbook and the run's report.`);
+  }
+  return lines;
+}
+
+function progressLine(run: RunView): string {
+  const r = run.report.run;
+  return `Progress: ${r.batchesDone.toLocaleString('en-US')} of ${plural(r.batchesTotal, 'batch', 'batches', grouped)} done · ${plural(run.report.totals.accountsBilled, 'account', 'accounts', grouped)} billed so far.`;
+}
+
+/**
+ * A run's error as people should read it: the database's own sentence without the SQL that
+ * knex puts in front of it, at most 500 characters.
+ */
+export function errorForPeople(error: string | null): string {
+  if (!error) return 'unknown error';
+  // knex writes "<the SQL> - <the database's message>"; billing keeps the end of long ones ("…").
+  const sql = /^(?:…|\s*(?:with|select|insert|update|delete)\b)[\s\S]* - ([^\n]+)$/i.exec(error);
+  const text = (sql ? sql[1] : error).trim();
+  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
+}
+
+function message(headline: string, lines: string[]): Rendered {
+  const body = lines.join('\n');
+  return {
+    text: `${headline}\n${body}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: headline } },
+      { type: 'section', text: { type: 'mrkdwn', text: body.slice(0, 3000) } },
+    ],
+  };
+}
+
+export function runStartedMessage(run: RunView): Rendered {
+  return message(`:hourglass_flowing_sand: Started ${title(run)}.`, [...contextLines(run), progressLine(run)]);
+}
+
+export function runProgressMessage(run: RunView): Rendered {
+  return message(`:hourglass_flowing_sand: Running ${title(run)}.`, [...contextLines(run), progressLine(run)]);
+}
+
+export function runEndedMessage(run: RunView): Rendered {
+  const r = run.report.run;
+  if (r.status === 'completed') {
+    return message(`:white_check_mark: Completed ${title(run)}.`, [...contextLines(run), ...totalsLines(run)]);
+  }
+  const done = `Done: ${r.batchesDone.toLocaleString('en-US')} of ${plural(r.batchesTotal, 'batch', 'batches', grouped)}, with these results:`;
+  const notDone =
+    run.remaining.batches > 0
+      ? `Not done: ${plural(run.remaining.batches, 'batch', 'batches', grouped)} (${plural(run.remaining.accounts, 'account', 'accounts', grouped)} not billed yet). Resuming run #${r.id} bills only those; nothing done is billed twice.`
+      : 'Not done: nothing left to bill, but the run did not complete.';
+  return message(`:x: Failed ${title(run)}: ${escapeMrkdwn(errorForPeople(r.error))}`, [
+    ...contextLines(run),
+    done,
+    ...totalsLines(run),
+    notDone,
+  ]);
+}
+
+export function runInterruptedMessage(interruption: RunInterrupted): Rendered {
+  return message(
+    `:x: Bill run #${interruption.runId} of *${escapeMrkdwn(interruption.configuration)}* stopped: the database could not be reached (${escapeMrkdwn(errorForPeople(interruption.reason))}).`,
+    [
+      'Everything billed before it stopped stays billed. The run resumes by itself once the database is back, and nothing is billed twice; this message then shows how it ended.',
+    ],
+  );
+}
+
+export function runNotStartedMessage(failure: RunNotStarted): Rendered {
+  const when = `${formatLocalTime(failure.scheduledFor, failure.timeZone)} (${failure.timeZone})`;
+  return message(`:x: The scheduled bill run of *${escapeMrkdwn(failure.configuration)}* could not start: ${escapeMrkdwn(failure.error)}`, [
+    `Scheduled for ${when}${failure.late ? ', run late' : ''}. Nothing was billed.`,
+  ]);
+}
+
+/** The title of a run's invoices workbook, attached under its report. */
+export function runInvoicesTitle(run: RunView): string {
+  const r = run.report.run;
+  return `Invoices of bill run #${r.id} (${r.configuration}, ${r.periodStart} to ${r.periodEnd})`;
+}
