@@ -23,12 +23,15 @@ export type ButtonValue = z.infer<typeof buttonValueSchema>;
 /** Reads a button's value; null when it is not one of ours. */
 export const readButtonValue = buttonValueReader(buttonValueSchema);
 
-export async function confirmMessage(deps: SlackDeps, command: CommandOf<'credit.reverse'> | CommandOf<'credit.delete'>): Promise<Message> {
+export async function confirmMessage(
+  deps: SlackDeps,
+  command: CommandOf<'credit.reverse'> | CommandOf<'credit.delete'>,
+  action: 'reverse' | 'delete',
+): Promise<Message> {
   const credit = await deps.services.billing.getCredit(command.credit);
-  const reverse = command.kind === 'credit.reverse';
   const value: ButtonValue = { credit: credit.id, request: newRequestId() };
-  return renderCreditConfirmation(credit, reverse ? 'reverse' : 'delete', {
-    actionId: reverse ? REVERSE_ACTION : DELETE_ACTION,
+  return renderCreditConfirmation(credit, action, {
+    actionId: action === 'reverse' ? REVERSE_ACTION : DELETE_ACTION,
     value: JSON.stringify(value),
   });
 }

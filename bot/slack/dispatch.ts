@@ -64,7 +64,7 @@ function slackFace(deps: SlackDeps, { command: slash, respond, client, logger }:
       await openModal(deps, client, logger, slash.trigger_id, { channel: where.channel, modal, version: 0 });
       return ANSWERED;
     },
-    confirm: async (command) => answer(ephemeral(await confirmMessage(deps, command))),
+    confirm: async (command, _ctx, action) => answer(ephemeral(await confirmMessage(deps, command, action))),
     deliverWorkbook: async (command) => {
       await postWorkbook(deps, client, logger, command, where, respond);
       return ANSWERED;

@@ -28,7 +28,7 @@ export async function postWorkbook(
   where: { channel: string | null; user: string },
   respond: RespondFn,
 ): Promise<void> {
-  if (command.kind === 'billing.export') {
+  if ('what' in command) {
     await respond(ephemeral(`:hourglass_flowing_sand: Preparing the ${command.what} export…`));
   }
   const { workbook, rows, data } = await workbookToBuffer(deps.services.db, command);
