@@ -49,12 +49,6 @@ export interface RunOptions {
   onProgress?: (p: { runId: number; batchesDone: number; batchesTotal: number }) => void | Promise<void>;
 }
 
-export function parseRequest(request: BillRequest) {
-  const parsed = billRequestSchema.safeParse(request);
-  if (!parsed.success) throw new InvalidInputError(firstIssue(parsed.error));
-  return parsed.data;
-}
-
 /**
  * One part of a run's invoicer families: in invoicer order, cut into `parts` runs of about as
  * many accounts each, the one counted `part` from 0. A preview bills its parts at once.
@@ -66,6 +60,13 @@ export interface Share {
 
 export const WHOLE: Share = { part: 0, parts: 1 };
 
+export function parseRequest(request: BillRequest) {
+  const parsed = billRequestSchema.safeParse(request);
+  if (!parsed.success) throw new InvalidInputError(firstIssue(parsed.error));
+  return parsed.data;
+}
+
+/** Records a run (or a preview's share of one) and plans its batches, in one transaction. */
 export async function recordBillRun(
   db: Db,
   req: ReturnType<typeof parseRequest>,
