@@ -67,7 +67,7 @@ class CreditMoved extends Error {}
 
 /**
  * Runs `work` in a transaction holding, in the lock order every writer of money uses
- * (see billBatch in billRuns.ts), first the row lock of the invoicer the credit was issued
+ * (see billBatch in billRun/batch.ts), first the row lock of the invoicer the credit was issued
  * to (when it is issued), then the credit's row lock. Which invoicer that is can only change
  * once (when a bill run issues the credit); if it did in between, the work starts again.
  */

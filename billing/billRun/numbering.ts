@@ -5,7 +5,7 @@ import type { RunRow } from './plan';
  * How a batch numbers its invoices: it takes the next numbers from the counter (a run, and the
  * first part of a preview), or, in the other parts of a preview, which are rolled back like the
  * first, it numbers them from `offset` above the next number without taking any, so that it
- * need not wait for the first part's counter row (previewBill renumbers them in its report).
+ * need not wait for the first part's counter row (previewReport, report.ts, renumbers them).
  */
 export type InvoiceNumbering = { take: true } | { take: false; offset: number };
 
