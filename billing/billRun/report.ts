@@ -112,8 +112,8 @@ export async function readReport(db: Db, runId: number, detailLimit: number): Pr
     [runId],
   );
   // A completed run's totals were counted as it completed, in the transaction that completed
-  // it (completeRun, workers.ts), and nothing changes them afterwards; counting them again would read
-  // every transaction of the run.
+  // it (completeRun, workers.ts), and nothing changes them afterwards; counting them again
+  // would read every transaction of the run.
   const totals: BillRunReport['totals'] =
     run.status === 'completed' && run.summary ? (run.summary as BillRunReport['totals']) : await countTotals(db, runId);
 
