@@ -140,7 +140,12 @@ export async function getInvoice(
 
 async function invoiceDisbursements(db: Db, invoiceId: number, invoiceNumber: string, currency: string): Promise<DisbursementView[]> {
   const rows = await db('disbursements').where('invoice_id', invoiceId).orderBy('id');
-  return rows.map((r: any) => ({
+  return rows.map((r: any) => toDisbursement(r, invoiceNumber, currency));
+}
+
+/** A disbursement row as people see it, with its invoice's number and currency. */
+export function toDisbursement(r: any, invoiceNumber: string, currency: string): DisbursementView {
+  return {
     id: r.id,
     credit: formatCreditId(r.credit_id),
     invoice: invoiceNumber,
@@ -148,5 +153,5 @@ async function invoiceDisbursements(db: Db, invoiceId: number, invoiceNumber: st
     automatic: r.automatic,
     by: r.created_by,
     at: new Date(r.created_at).toISOString(),
-  }));
+  };
 }

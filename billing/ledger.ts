@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
  * disbursement that would take either below zero, so a race can never overdraw, and its
  * deferred constraint triggers (migration 030) refuse any commit where a balance is not the
  * total less the disbursements or an amount left is not the disbursable amount less them.
- * Callers hold the lock of the invoicer the credits were issued to (see billRuns.ts,
+ * Callers hold the lock of the invoicer the credits were issued to (see billRun/batch.ts,
  * credits.ts), so the checks they make before calling here still hold when it runs.
  */
 export interface DisbursementRow {
