@@ -1,4 +1,4 @@
-import { BillingError } from '../billing/errors';
+import { BillingError } from '../billing';
 
 /**
  * A workbook that cannot be read, each with a stable code and one sentence (the faces show
