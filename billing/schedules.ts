@@ -162,8 +162,12 @@ export type FireClaim =
   | { outcome: 'claimed'; runId: number }
   /** Another process claimed it first (runId is its run, or null when that run could not start). */
   | { outcome: 'taken'; runId: number | null }
-  /** This process claimed it, and the run could not start: the reason, to report once. */
-  | { outcome: 'not started'; error: string; configuration: string; reportChannel: string | null }
+  /**
+   * This process claimed it, and the run could not start: the reason, to report once at the
+   * configuration's report destination. (`reportChannel`: the same, under its old name, until
+   * bot/scheduler reads `destination`.)
+   */
+  | { outcome: 'not started'; error: string; configuration: string; destination: string | null; reportChannel: string | null }
   /** The configuration no longer fires then (paused, removed, schedule changed). */
   | { outcome: 'skipped'; reason: string };
 
@@ -231,7 +235,8 @@ export async function claimScheduledFire(db: Knex, fire: FireRequest): Promise<F
       await trx('scheduled_fires')
         .where({ configuration_id: fire.configurationId, scheduled_for: fire.scheduledFor })
         .update({ error: e.message.slice(0, 2000) });
-      return { outcome: 'not started', error: e.message, configuration: config.name, reportChannel: config.report_channel };
+      const destination: string | null = config.report_channel;
+      return { outcome: 'not started', error: e.message, configuration: config.name, destination, reportChannel: destination };
     }
     await trx('scheduled_fires')
       .where({ configuration_id: fire.configurationId, scheduled_for: fire.scheduledFor })
@@ -239,7 +244,7 @@ export async function claimScheduledFire(db: Knex, fire: FireRequest): Promise<F
     if (config.report_channel) {
       await trx('bill_run_reports').insert({
         bill_run_id: runId,
-        channel: config.report_channel,
+        destination: config.report_channel,
         late: fire.late,
         scheduled_for: fire.scheduledFor,
       });
@@ -250,49 +255,62 @@ export async function claimScheduledFire(db: Knex, fire: FireRequest): Promise<F
 
 /**
  * Records a bill run of a configuration started by hand and, when the configuration has a
- * report channel (or `defaultChannel` is given), its report, in one transaction. A request
- * key already used returns its run (and the channel its report is in, if any).
+ * report destination (or `defaultDestination` is given), its report, in one transaction. A
+ * request key already used returns its run (and the destination of its report, if any).
+ * (`reportChannel`: the destination under its old name, until bot/scheduler reads `destination`.)
  */
 export async function startReportedBillRun(
   db: Knex,
   request: BillRequest,
   options: RunOptions = {},
-  defaultChannel: string | null = null,
-): Promise<{ runId: number; created: boolean; reportChannel: string | null }> {
+  defaultDestination: string | null = null,
+): Promise<{ runId: number; created: boolean; destination: string | null; reportChannel: string | null }> {
   return db.transaction(async (trx) => {
     const started = await startBillRun(trx, request, options);
     const run = await trx('bill_runs as r')
       .join('bill_run_configurations as c', 'c.id', 'r.configuration_id')
       .where('r.id', started.runId)
       .first('c.report_channel');
-    const channel: string | null = run?.report_channel ?? defaultChannel;
-    if (channel && started.created) {
-      await trx('bill_run_reports').insert({ bill_run_id: started.runId, channel }).onConflict('bill_run_id').ignore();
+    const wanted: string | null = run?.report_channel ?? defaultDestination;
+    if (wanted && started.created) {
+      await trx('bill_run_reports').insert({ bill_run_id: started.runId, destination: wanted }).onConflict('bill_run_id').ignore();
     }
-    const report = await trx('bill_run_reports').where('bill_run_id', started.runId).first('channel');
-    return { ...started, reportChannel: report?.channel ?? null };
+    const report = await trx('bill_run_reports').where('bill_run_id', started.runId).first('destination');
+    const destination: string | null = report?.destination ?? null;
+    return { ...started, destination, reportChannel: destination };
   });
 }
 
 /**
- * The channel a run is reported in. A run without a report gets one in `channel` when it is
- * given (a run resumed from a channel is reported there); null when it has none and none is given.
+ * Where a run is reported. A run without a report gets one to `destination` when it is given
+ * (a run resumed from somewhere is reported there); null when it has none and none is given.
  */
-export async function ensureRunReport(db: Db, runId: number, channel: string | null): Promise<string | null> {
-  if (channel) {
-    await db('bill_run_reports').insert({ bill_run_id: runId, channel }).onConflict('bill_run_id').ignore();
+export async function ensureRunReport(db: Db, runId: number, destination: string | null): Promise<string | null> {
+  if (destination) {
+    await db('bill_run_reports').insert({ bill_run_id: runId, destination }).onConflict('bill_run_id').ignore();
   }
-  const report = await db('bill_run_reports').where('bill_run_id', runId).first('channel');
-  return report?.channel ?? null;
+  const report = await db('bill_run_reports').where('bill_run_id', runId).first('destination');
+  return report?.destination ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Run reports: what has been posted about a run, claimed under a row lock
+// Run reports: what has been delivered about a run, claimed under a row lock. Billing keeps the
+// delivery as plain state: where the report goes, and the message that carries it; the face
+// that delivers it (Slack, the shell) gives the ids.
 
 export interface RunReportState {
   billRunId: number;
+  /** Where the report goes, as configured or asked (a face's name for a place, such as "#billing"). */
+  destination: string;
+  /** The id the delivering face gave the destination once it delivered there; null before. */
+  destinationId: string | null;
+  /** The id of the message that carries the report; null until it is first delivered. */
+  messageId: string | null;
+  /** @deprecated the old names of destination, destinationId and messageId, until bot/scheduler reads the new ones. */
   channel: string;
+  /** @deprecated see `channel`. */
   channelId: string | null;
+  /** @deprecated see `channel`. */
   messageTs: string | null;
   late: boolean;
   scheduledFor: Date | null;
@@ -305,7 +323,11 @@ export interface RunReportState {
 }
 
 export interface RunReportChange {
+  destinationId?: string;
+  messageId?: string;
+  /** @deprecated the old name of destinationId, until bot/scheduler uses the new one. */
   channelId?: string;
+  /** @deprecated the old name of messageId, until bot/scheduler uses the new one. */
   messageTs?: string;
   progressPosted?: boolean;
   finalStatus?: 'completed' | 'failed';
@@ -334,9 +356,12 @@ export async function withRunReport<T>(
     const fire = await trx('scheduled_fires').where('bill_run_id', runId).first('claimed_at');
     const state: RunReportState = {
       billRunId: runId,
-      channel: row.channel,
-      channelId: row.channel_id,
-      messageTs: row.message_ts,
+      destination: row.destination,
+      destinationId: row.destination_id,
+      messageId: row.message_id,
+      channel: row.destination,
+      channelId: row.destination_id,
+      messageTs: row.message_id,
       late: row.late,
       scheduledFor: row.scheduled_for ? new Date(row.scheduled_for) : null,
       claimedAt: fire ? new Date(fire.claimed_at) : null,
@@ -347,8 +372,10 @@ export async function withRunReport<T>(
     const { change, result } = await step(state, trx);
     if (change) {
       const update: Record<string, unknown> = {};
-      if (change.channelId !== undefined) update.channel_id = change.channelId;
-      if (change.messageTs !== undefined) update.message_ts = change.messageTs;
+      const destinationId = change.destinationId ?? change.channelId;
+      const messageId = change.messageId ?? change.messageTs;
+      if (destinationId !== undefined) update.destination_id = destinationId;
+      if (messageId !== undefined) update.message_id = messageId;
       if (change.progressPosted) update.progress_posted_at = trx.fn.now();
       if (change.finalStatus !== undefined) {
         update.final_status = change.finalStatus;
