@@ -191,6 +191,8 @@ function scheduleServices(db: Knex, clock: Clock, options: BillingOptions) {
     workbookDue: (runId: number) => schedules.workbookDue(db, runId),
     remainingWork: (runId: number) => schedules.remainingWork(db, runId),
     skipReasonCounts: (runId: number) => schedules.skipReasonCounts(db, runId),
+    /** Calls `onChange` on every change to a configuration, as it happens; returns the stop. */
+    watchChanges: (onChange: () => void, onBroken?: (error: unknown) => void) => schedules.watchConfigurationChanges(db, onChange, onBroken),
   };
 }
 

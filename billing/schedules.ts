@@ -433,3 +433,44 @@ export async function skipReasonCounts(db: Db, runId: number): Promise<{ reason:
     .select('reason', db.raw('count(*) AS count'));
   return rows.map((r: any) => ({ reason: r.reason, count: Number(r.count) }));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Changes to configurations, as they happen
+
+/** The channel the configurations trigger NOTIFYs on (migration 050). */
+const CONFIGURATION_CHANGES = 'billbot_configurations';
+
+/**
+ * Calls `onChange` whenever a configuration is added, changed or removed (the trigger's
+ * NOTIFY), on a connection of its own. `onBroken` is told when that connection breaks (the
+ * database restarted): callers poll `schedulesFingerprint` as well. Returns the function that
+ * stops listening and gives the connection back.
+ */
+export async function watchConfigurationChanges(
+  db: Knex,
+  onChange: () => void,
+  onBroken: (error: unknown) => void = () => undefined,
+): Promise<() => Promise<void>> {
+  const connection = await (db.client as any).acquireConnection();
+  const onNotification = (m: { channel: string }) => {
+    if (m.channel === CONFIGURATION_CHANGES) onChange();
+  };
+  connection.on('notification', onNotification);
+  connection.on('error', onBroken);
+  try {
+    await connection.query(`LISTEN ${CONFIGURATION_CHANGES}`);
+  } catch (e) {
+    connection.removeListener('notification', onNotification);
+    await (db.client as any).releaseConnection(connection);
+    throw e;
+  }
+  return async () => {
+    connection.removeListener('notification', onNotification);
+    try {
+      await connection.query(`UNLISTEN ${CONFIGURATION_CHANGES}`);
+    } catch {
+      // the connection is gone; the pool discards it
+    }
+    await (db.client as any).releaseConnection(connection);
+  };
+}
