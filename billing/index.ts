@@ -29,6 +29,7 @@ import * as invoices from './invoices';
 import * as lookups from './lookups';
 import type * as migrate from './migrate';
 import * as pendingImports from './pendingImports';
+import * as runReports from './runReports';
 import * as schedules from './schedules';
 import * as setup from './setup';
 import { loadDemo } from './demo';
@@ -67,7 +68,8 @@ export {
   nextFireAfter,
   latestFireAtOrBefore,
 } from './schedules';
-export type { ScheduledConfiguration, ScheduledFire, FireClaim, FireRequest, RunReportState, RunReportChange } from './schedules';
+export type { ScheduledConfiguration, ScheduledFire, FireClaim, FireRequest } from './schedules';
+export type { RunReportState, RunReportChange } from './runReports';
 export { SetupChecker, checkSetup, parsePeriodText, formatPeriodText } from './setup';
 export type {
   ApplySetupOptions,
@@ -179,18 +181,18 @@ function scheduleServices(db: Knex, clock: Clock, options: BillingOptions) {
     setPaused: (name: string, paused: boolean, at: Date = clock.now()) => schedules.setSchedulePaused(db, name, paused, at),
     claimFire: (fire: schedules.FireRequest) => schedules.claimScheduledFire(db, fire),
     startReportedRun: (request: billRuns.BillRequest, runOptions: billRuns.RunOptions = {}, defaultDestination: string | null = null) =>
-      schedules.startReportedBillRun(db, request, { clock, ...runOptions }, defaultDestination),
-    ensureReport: (runId: number, destination: string | null) => schedules.ensureRunReport(db, runId, destination),
+      runReports.startReportedBillRun(db, request, { clock, ...runOptions }, defaultDestination),
+    ensureReport: (runId: number, destination: string | null) => runReports.ensureRunReport(db, runId, destination),
     /** Runs `step` under the lock of a run's report row; `step` reads through the Billing it is given (the transaction's). */
     withReport: <T>(
       runId: number,
       mode: 'wait' | 'skip',
-      step: (state: schedules.RunReportState, billing: Billing) => Promise<{ change?: schedules.RunReportChange; result: T }>,
-    ) => schedules.withRunReport(db, runId, mode, (state, trx) => step(state, createBilling(trx, clock, options))),
-    reportsDue: () => schedules.runsWithReportsDue(db),
-    workbookDue: (runId: number) => schedules.workbookDue(db, runId),
-    remainingWork: (runId: number) => schedules.remainingWork(db, runId),
-    skipReasonCounts: (runId: number) => schedules.skipReasonCounts(db, runId),
+      step: (state: runReports.RunReportState, billing: Billing) => Promise<{ change?: runReports.RunReportChange; result: T }>,
+    ) => runReports.withRunReport(db, runId, mode, (state, trx) => step(state, createBilling(trx, clock, options))),
+    reportsDue: () => runReports.runsWithReportsDue(db),
+    workbookDue: (runId: number) => runReports.workbookDue(db, runId),
+    remainingWork: (runId: number) => runReports.remainingWork(db, runId),
+    skipReasonCounts: (runId: number) => runReports.skipReasonCounts(db, runId),
     /** Calls `onChange` on every change to a configuration, as it happens; returns the stop. */
     watchChanges: (onChange: () => void, onBroken?: (error: unknown) => void) => schedules.watchConfigurationChanges(db, onChange, onBroken),
   };
