@@ -1,31 +1,130 @@
+/**
+ * billing's door. Nothing outside billing/ imports a billing module other than this one.
+ *
+ * - `createBilling(db, clock, options)` binds every billing service to one database handle
+ *   (the pool, or a transaction) and one clock: what the faces (CLI, shell, Slack, scheduler)
+ *   and the workbooks (sheets/) call. The flat methods (`bill`, `addCredit`, `getInvoice`, ...)
+ *   are the everyday operations; the groups are the services of one concern each:
+ *   `schedules` (scheduled configurations, fire claims, run reports and their delivery),
+ *   `access` (roles and the audit trail), `pendingImports` (workbooks held for a decision),
+ *   `setup` (check and apply a setup import), `exports` (the export row streams, read in one
+ *   snapshot). A service that runs a step inside its own transaction hands that step a
+ *   Billing bound to the transaction, never a raw handle.
+ * - The public types and pure helpers the faces need (Money, parsing of amounts, dates and
+ *   ids, coded errors, schemas, view types, the cron helpers) are re-exported below.
+ * - `createDb`, `databaseAnswers` and `migrateLatest` open and prepare the database. They load
+ *   knex, pg and the migrations only when called: importing this door stays cheap (the
+ *   billbot CLI checks its arguments before any of that is needed), and billing never
+ *   loads exceljs.
+ */
 import type { Knex } from 'knex';
+import * as access from './access';
 import * as accounts from './accounts';
 import * as billRuns from './billRuns';
 import * as configurations from './configurations';
 import * as credits from './credits';
+import type * as database from './db';
+import * as exportsRows from './exports';
 import * as invoices from './invoices';
 import * as lookups from './lookups';
+import type * as migrate from './migrate';
+import * as pendingImports from './pendingImports';
+import * as runReports from './runReports';
+import * as schedules from './schedules';
+import * as setup from './setup';
 import { loadDemo } from './demo';
 import type { Clock } from './billRuns';
 
-export * from './errors';
-export { Money, parseAmount, currency, looksLikeAmount } from './money';
-export type { Account, AccountInput, PackageInput, AccountPackageInput } from './accounts';
-export type { BillRequest, BillRunReport, Clock, RunOptions } from './billRuns';
-export type { CreditView } from './credits';
-export type { InvoiceView, TransactionView, DisbursementView } from './invoices';
-export type { BillRunConfiguration, ConfigurationInput } from './configurations';
-export { NoScheduleError, scheduleProblem, nextFireAfter, latestFireAtOrBefore } from './schedules';
+// ---------------------------------------------------------------------------------------------
+// Public types and pure helpers
 
-/**
- * The billing services bound to one database and one clock: what the faces (CLI, shell,
- * Slack, scheduler, workbooks) call. Every method validates its input and runs in a
- * transaction; a failure changes nothing.
- */
-export function createBilling(db: Knex, clock: Clock = billRuns.systemClock) {
+export * from './errors';
+export { Money, parseAmount, currency, looksLikeAmount, isCurrencyCode, sum } from './money';
+export type { Currency } from './money';
+export { parseIsoDate, isoDateSchema, todayIn, addDays, addMonths, compareDates, isWithin, monthOf, previousMonthOf, period } from './dates';
+export type { IsoDate, Period, Frequency } from './dates';
+export { nameSchema, quantitySchema, currencySchema, timeZoneSchema, firstIssue } from './schemas';
+export type { AccountStatus, AccountPackageStatus, PeriodRule } from './schemas';
+export type { Db } from './db';
+export type { DbOptions } from './db';
+export type { Account, AccountInput, AccountChange, PackageInput, AccountPackageInput, AccountPackageView, Package } from './accounts';
+export { formatInvoiceNumber } from './accounts';
+export type { BillRequest, BillRunReport, Clock, RunOptions, BilledPackage, SkippedPackage, InvoiceSummary } from './billRuns';
+export { systemClock, failureReason } from './billRuns';
+export type { CreditView, CreditStatus, CreditEventView, AddCreditInput, DisburseInput } from './credits';
+export { parseCreditId } from './credits';
+export type { InvoiceView, TransactionView, DisbursementView } from './invoices';
+export { formatCreditId, parseInvoiceNumber } from './invoices';
+export type { BillRunConfiguration, ConfigurationInput } from './configurations';
+export { periodFor } from './configurations';
+export type { PackageDue, DisbursementTarget } from './lookups';
+export { ROLES, roleSchema, roleIncludes, AccessChangeError, createAccess } from './access';
+export type { Role, Grant, AuditEntry, AuditEntryInput, Access } from './access';
+export { PendingImportError, undecidable } from './pendingImports';
+export type { PendingImport, PendingImportStatus, HoldInput, Decision } from './pendingImports';
+export {
+  NoScheduleError,
+  scheduleProblem,
+  nextFireAfter,
+  latestFireAtOrBefore,
+} from './schedules';
+export type { ScheduledConfiguration, ScheduledFire, FireClaim, FireRequest } from './schedules';
+export type { RunReportState, RunReportChange } from './runReports';
+export { SetupChecker, checkSetup, parsePeriodText, formatPeriodText } from './setup';
+export type {
+  ApplySetupOptions,
+  SetupCounts,
+  SetupInput,
+  SetupItem,
+  SetupOutcome,
+  SetupPlan,
+  SetupProblem,
+  SetupWarning,
+} from './setup';
+export type {
+  AccountExportRow,
+  AccountPackageExportRow,
+  ConfigurationExportRow,
+  CreditExportFilter,
+  CreditExportRow,
+  DisbursementExportRow,
+  InvoiceExportFilter,
+  InvoiceExportRow,
+  PackageServiceExportRow,
+  ResolvedFilter,
+  ReversalExportRow,
+  TransactionExportRow,
+} from './exports';
+
+// ---------------------------------------------------------------------------------------------
+// The database: opened, checked and migrated (knex, pg and the migrations load on first use)
+
+/** Opens a knex pool on a Postgres connection string (and sets billing's type parsers). */
+export function createDb(connectionString: string, options: database.DbOptions = {}): Knex {
+  return (require('./db') as typeof database).createDb(connectionString, options);
+}
+
+/** True when the database answers a trivial query (for health checks). */
+export function databaseAnswers(db: Knex): Promise<boolean> {
+  return (require('./db') as typeof database).databaseAnswers(db);
+}
+
+/** Brings the database schema up to date. Safe to call on every start. */
+export function migrateLatest(db: Knex): Promise<string[]> {
+  return (require('./migrate') as typeof migrate).migrateLatest(db);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The services
+
+export interface BillingOptions {
+  /** Principals that are admins from start-up (BILLING_ADMINS), for `billing.access`. */
+  admins?: readonly string[];
+}
+
+/** The everyday operations, flat: accounts and setup, bill runs, invoices, credits, look-ups. */
+function operations(db: Knex, clock: Clock) {
   return {
-    db,
-    clock,
     // accounts and setup
     createAccount: (input: accounts.AccountInput) => accounts.createAccount(db, input),
     updateAccount: (name: string, change: accounts.AccountChange) => accounts.updateAccount(db, name, change),
@@ -66,7 +165,118 @@ export function createBilling(db: Knex, clock: Clock = billRuns.systemClock) {
     searchAccounts: (text: string, limit?: number) => lookups.searchAccounts(db, text, limit),
     packagesDue: (account: string, period: { start: string; end: string }) => lookups.packagesDue(db, account, period),
     disbursementTargets: (credit: string) => lookups.disbursementTargets(db, credit),
+    // the database itself
+    databaseAnswers: () => databaseAnswers(db),
+    migrateLatest: () => migrateLatest(db),
   };
 }
 
-export type Billing = ReturnType<typeof createBilling>;
+/** Scheduled configurations, the claim of each scheduled fire, and run reports with their delivery. */
+function scheduleServices(db: Knex, clock: Clock, options: BillingOptions) {
+  return {
+    list: () => schedules.listScheduledConfigurations(db),
+    find: (name: string) => schedules.findScheduledConfiguration(db, name),
+    fingerprint: () => schedules.schedulesFingerprint(db),
+    /** Pauses or resumes a schedule; resuming counts it from `at` (default: the clock's now). */
+    setPaused: (name: string, paused: boolean, at: Date = clock.now()) => schedules.setSchedulePaused(db, name, paused, at),
+    claimFire: (fire: schedules.FireRequest) => schedules.claimScheduledFire(db, fire),
+    startReportedRun: (request: billRuns.BillRequest, runOptions: billRuns.RunOptions = {}, defaultDestination: string | null = null) =>
+      runReports.startReportedBillRun(db, request, { clock, ...runOptions }, defaultDestination),
+    ensureReport: (runId: number, destination: string | null) => runReports.ensureRunReport(db, runId, destination),
+    /** Runs `step` under the lock of a run's report row; `step` reads through the Billing it is given (the transaction's). */
+    withReport: <T>(
+      runId: number,
+      mode: 'wait' | 'skip',
+      step: (state: runReports.RunReportState, billing: Billing) => Promise<{ change?: runReports.RunReportChange; result: T }>,
+    ) => runReports.withRunReport(db, runId, mode, (state, trx) => step(state, createBilling(trx, clock, options))),
+    reportsDue: () => runReports.runsWithReportsDue(db),
+    workbookDue: (runId: number) => runReports.workbookDue(db, runId),
+    remainingWork: (runId: number) => runReports.remainingWork(db, runId),
+    skipReasonCounts: (runId: number) => runReports.skipReasonCounts(db, runId),
+    /** Calls `onChange` on every change to a configuration, as it happens; returns the stop. */
+    watchChanges: (onChange: () => void, onBroken?: (error: unknown) => void) => schedules.watchConfigurationChanges(db, onChange, onBroken),
+  };
+}
+
+/** Workbooks held until a person confirms or cancels them. */
+function pendingImportServices(db: Knex, clock: Clock, options: BillingOptions) {
+  return {
+    hold: (input: pendingImports.HoldInput) => pendingImports.holdPendingImport(db, input),
+    recordCheck: (id: string, check: { status: 'previewed' | 'rejected'; summary: unknown }) => pendingImports.recordPendingCheck(db, id, check),
+    get: (id: string) => pendingImports.getPendingImport(db, id),
+    /** Confirms a held file: `apply` gets a Billing bound to the decision's transaction, the checked bytes and the file. */
+    confirm: <T>(
+      id: string,
+      actor: string,
+      apply: (billing: Billing, content: Buffer, pending: pendingImports.PendingImport) => Promise<{ applied: boolean; summary: unknown; value: T }>,
+    ) => pendingImports.confirmPendingImport(db, id, actor, (trx, content, pending) => apply(createBilling(trx, clock, options), content, pending)),
+    cancel: (id: string, actor: string) => pendingImports.cancelPendingImport(db, id, actor),
+  };
+}
+
+/** A setup import: rows checked on their own (in memory), then the whole plan against what is stored. */
+function setupServices(db: Knex) {
+  return {
+    /** A checker that takes rows one at a time (a workbook streamed sheet by sheet). */
+    checker: <R>() => new setup.SetupChecker<R>(),
+    /** Checks a whole set of rows at once, in memory. */
+    check: <R>(input: setup.SetupInput<R>) => setup.checkSetup(input),
+    /** Checks the plan against what is stored and, with no problem and not a dry run, writes it: all or nothing. */
+    apply: <R>(plan: setup.SetupPlan<R>, applyOptions: setup.ApplySetupOptions) => setup.applySetup(db, plan, applyOptions),
+  };
+}
+
+/** The reads of one export, bound to its snapshot: rows come a batch at a time. */
+function exportReads(trx: Knex.Transaction) {
+  return {
+    accounts: (batchSize?: number) => exportsRows.accountExportRows(trx, batchSize),
+    packageServices: (batchSize?: number) => exportsRows.packageServiceExportRows(trx, batchSize),
+    accountPackages: (batchSize?: number) => exportsRows.accountPackageExportRows(trx, batchSize),
+    configurations: () => exportsRows.configurationExportRows(trx),
+    invoiceFilter: (filter: exportsRows.InvoiceExportFilter) => exportsRows.resolveInvoiceFilter(trx, filter),
+    creditFilter: (filter: exportsRows.CreditExportFilter) => exportsRows.resolveCreditFilter(trx, filter),
+    invoices: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.invoiceExportRows(trx, filter, batchSize),
+    transactions: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.transactionExportRows(trx, filter, batchSize),
+    credits: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.creditExportRows(trx, filter, batchSize),
+    disbursements: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.disbursementExportRows(trx, filter, batchSize),
+    reversals: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.reversalExportRows(trx, filter, batchSize),
+  };
+}
+
+export type ExportReads = ReturnType<typeof exportReads>;
+
+function exportServices(db: Knex) {
+  return {
+    /** Runs the reads of one export in one consistent, read-only snapshot. */
+    snapshot: <T>(read: (reads: ExportReads) => Promise<T>) => exportsRows.withExportSnapshot(db, (trx) => read(exportReads(trx))),
+  };
+}
+
+function buildBilling(db: Knex, clock: Clock, options: BillingOptions) {
+  return {
+    db,
+    clock,
+    ...operations(db, clock),
+    schedules: scheduleServices(db, clock, options),
+    access: access.createAccess(db, { admins: options.admins }),
+    pendingImports: pendingImportServices(db, clock, options),
+    setup: setupServices(db),
+    exports: exportServices(db),
+  };
+}
+
+/**
+ * The billing services bound to one database and one clock: what the faces (CLI, shell,
+ * Slack, scheduler, workbooks) call. Every method validates its input and runs in a
+ * transaction; a failure changes nothing.
+ */
+export function createBilling(db: Knex, clock: Clock = billRuns.systemClock, options: BillingOptions = {}): Billing {
+  return buildBilling(db, clock, options);
+}
+
+export interface Billing extends ReturnType<typeof buildBilling> {}
+
+/** A Billing as it is, or one bound to a database handle (for callers that still hold a handle). */
+export function billingOf(source: Billing | database.Db): Billing {
+  return typeof source === 'function' ? createBilling(source) : source;
+}

@@ -1,15 +1,28 @@
 import { Cron } from 'croner';
 import { validate as nodeCronAccepts } from 'node-cron';
 import type { Knex } from 'knex';
-import { BillRequest, Clock, RunOptions, startBillRun } from './billRuns';
+import { BillRequest, Clock, startBillRun } from './billRuns';
 import { findConfiguration } from './configurations';
 import { BillingError } from './errors';
 import type { Db } from './db';
 
+// Run reports moved to runReports.ts; re-exported here until bot/ imports them through billing's door.
+export {
+  ensureRunReport,
+  remainingWork,
+  runsWithReportsDue,
+  skipReasonCounts,
+  startReportedBillRun,
+  workbookDue,
+  withRunReport,
+  type RunReportChange,
+  type RunReportState,
+} from './runReports';
+
 /**
  * Scheduled bill runs: a configuration's cron schedule in its time zone, the database claim
  * that makes each (configuration, scheduled time) run once whatever the number of bot
- * processes, and the record of what has been posted about a run (its report).
+ * processes (run reports, what has been delivered about a run, are in runReports.ts).
  */
 
 export class NoScheduleError extends BillingError {
@@ -162,8 +175,12 @@ export type FireClaim =
   | { outcome: 'claimed'; runId: number }
   /** Another process claimed it first (runId is its run, or null when that run could not start). */
   | { outcome: 'taken'; runId: number | null }
-  /** This process claimed it, and the run could not start: the reason, to report once. */
-  | { outcome: 'not started'; error: string; configuration: string; reportChannel: string | null }
+  /**
+   * This process claimed it, and the run could not start: the reason, to report once at the
+   * configuration's report destination. (`reportChannel`: the same, under its old name, until
+   * bot/scheduler reads `destination`.)
+   */
+  | { outcome: 'not started'; error: string; configuration: string; destination: string | null; reportChannel: string | null }
   /** The configuration no longer fires then (paused, removed, schedule changed). */
   | { outcome: 'skipped'; reason: string };
 
@@ -231,7 +248,8 @@ export async function claimScheduledFire(db: Knex, fire: FireRequest): Promise<F
       await trx('scheduled_fires')
         .where({ configuration_id: fire.configurationId, scheduled_for: fire.scheduledFor })
         .update({ error: e.message.slice(0, 2000) });
-      return { outcome: 'not started', error: e.message, configuration: config.name, reportChannel: config.report_channel };
+      const destination: string | null = config.report_channel;
+      return { outcome: 'not started', error: e.message, configuration: config.name, destination, reportChannel: destination };
     }
     await trx('scheduled_fires')
       .where({ configuration_id: fire.configurationId, scheduled_for: fire.scheduledFor })
@@ -239,7 +257,7 @@ export async function claimScheduledFire(db: Knex, fire: FireRequest): Promise<F
     if (config.report_channel) {
       await trx('bill_run_reports').insert({
         bill_run_id: runId,
-        channel: config.report_channel,
+        destination: config.report_channel,
         late: fire.late,
         scheduled_for: fire.scheduledFor,
       });
@@ -248,161 +266,43 @@ export async function claimScheduledFire(db: Knex, fire: FireRequest): Promise<F
   });
 }
 
-/**
- * Records a bill run of a configuration started by hand and, when the configuration has a
- * report channel (or `defaultChannel` is given), its report, in one transaction. A request
- * key already used returns its run (and the channel its report is in, if any).
- */
-export async function startReportedBillRun(
-  db: Knex,
-  request: BillRequest,
-  options: RunOptions = {},
-  defaultChannel: string | null = null,
-): Promise<{ runId: number; created: boolean; reportChannel: string | null }> {
-  return db.transaction(async (trx) => {
-    const started = await startBillRun(trx, request, options);
-    const run = await trx('bill_runs as r')
-      .join('bill_run_configurations as c', 'c.id', 'r.configuration_id')
-      .where('r.id', started.runId)
-      .first('c.report_channel');
-    const channel: string | null = run?.report_channel ?? defaultChannel;
-    if (channel && started.created) {
-      await trx('bill_run_reports').insert({ bill_run_id: started.runId, channel }).onConflict('bill_run_id').ignore();
-    }
-    const report = await trx('bill_run_reports').where('bill_run_id', started.runId).first('channel');
-    return { ...started, reportChannel: report?.channel ?? null };
-  });
-}
-
-/**
- * The channel a run is reported in. A run without a report gets one in `channel` when it is
- * given (a run resumed from a channel is reported there); null when it has none and none is given.
- */
-export async function ensureRunReport(db: Db, runId: number, channel: string | null): Promise<string | null> {
-  if (channel) {
-    await db('bill_run_reports').insert({ bill_run_id: runId, channel }).onConflict('bill_run_id').ignore();
-  }
-  const report = await db('bill_run_reports').where('bill_run_id', runId).first('channel');
-  return report?.channel ?? null;
-}
-
 // ---------------------------------------------------------------------------------------------
-// Run reports: what has been posted about a run, claimed under a row lock
+// Changes to configurations, as they happen
 
-export interface RunReportState {
-  billRunId: number;
-  channel: string;
-  channelId: string | null;
-  messageTs: string | null;
-  late: boolean;
-  scheduledFor: Date | null;
-  /** When a scheduler claimed the scheduled fire that started the run. */
-  claimedAt: Date | null;
-  finalStatus: 'completed' | 'failed' | null;
-  workbookPosted: boolean;
-  /** The run's own status now. */
-  runStatus: 'scheduled' | 'running' | 'completed' | 'failed';
-}
-
-export interface RunReportChange {
-  channelId?: string;
-  messageTs?: string;
-  progressPosted?: boolean;
-  finalStatus?: 'completed' | 'failed';
-  workbookPosted?: boolean;
-}
+/** The channel the configurations trigger NOTIFYs on (migration 050). */
+const CONFIGURATION_CHANGES = 'billbot_configurations';
 
 /**
- * Runs `step` while holding the lock on a run's report row, then records what it did and
- * commits. The lock lives in the database session, so a process that dies mid-step releases
- * it at once. 'wait' waits for another process's step to end (then sees what it recorded);
- * 'skip' gives up at once (for progress updates). Returns undefined when the run has no
- * report, or when skipped. `step` should only read through the transaction it is given.
+ * Calls `onChange` whenever a configuration is added, changed or removed (the trigger's
+ * NOTIFY), on a connection of its own. `onBroken` is told when that connection breaks (the
+ * database restarted): callers poll `schedulesFingerprint` as well. Returns the function that
+ * stops listening and gives the connection back.
  */
-export async function withRunReport<T>(
+export async function watchConfigurationChanges(
   db: Knex,
-  runId: number,
-  mode: 'wait' | 'skip',
-  step: (state: RunReportState, trx: Knex.Transaction) => Promise<{ change?: RunReportChange; result: T }>,
-): Promise<T | undefined> {
-  return db.transaction(async (trx) => {
-    let query = trx('bill_run_reports').where('bill_run_id', runId).forUpdate();
-    if (mode === 'skip') query = query.skipLocked();
-    const row = await query.first();
-    if (!row) return undefined;
-    const run = await trx('bill_runs').where('id', runId).first('status');
-    const fire = await trx('scheduled_fires').where('bill_run_id', runId).first('claimed_at');
-    const state: RunReportState = {
-      billRunId: runId,
-      channel: row.channel,
-      channelId: row.channel_id,
-      messageTs: row.message_ts,
-      late: row.late,
-      scheduledFor: row.scheduled_for ? new Date(row.scheduled_for) : null,
-      claimedAt: fire ? new Date(fire.claimed_at) : null,
-      finalStatus: row.final_status,
-      workbookPosted: row.workbook_posted_at !== null,
-      runStatus: run.status,
-    };
-    const { change, result } = await step(state, trx);
-    if (change) {
-      const update: Record<string, unknown> = {};
-      if (change.channelId !== undefined) update.channel_id = change.channelId;
-      if (change.messageTs !== undefined) update.message_ts = change.messageTs;
-      if (change.progressPosted) update.progress_posted_at = trx.fn.now();
-      if (change.finalStatus !== undefined) {
-        update.final_status = change.finalStatus;
-        update.final_posted_at = trx.fn.now();
-      }
-      if (change.workbookPosted) update.workbook_posted_at = trx.fn.now();
-      if (Object.keys(update).length) await trx('bill_run_reports').where('bill_run_id', runId).update(update);
+  onChange: () => void,
+  onBroken: (error: unknown) => void = () => undefined,
+): Promise<() => Promise<void>> {
+  const connection = await (db.client as any).acquireConnection();
+  const onNotification = (m: { channel: string }) => {
+    if (m.channel === CONFIGURATION_CHANGES) onChange();
+  };
+  connection.on('notification', onNotification);
+  connection.on('error', onBroken);
+  try {
+    await connection.query(`LISTEN ${CONFIGURATION_CHANGES}`);
+  } catch (e) {
+    connection.removeListener('notification', onNotification);
+    await (db.client as any).releaseConnection(connection);
+    throw e;
+  }
+  return async () => {
+    connection.removeListener('notification', onNotification);
+    try {
+      await connection.query(`UNLISTEN ${CONFIGURATION_CHANGES}`);
+    } catch {
+      // the connection is gone; the pool discards it
     }
-    return result;
-  });
-}
-
-/** Runs that ended (completed or failed) whose report does not show that end yet. */
-export async function runsWithReportsDue(db: Db): Promise<number[]> {
-  return db('bill_run_reports as p')
-    .join('bill_runs as r', 'r.id', 'p.bill_run_id')
-    .whereIn('r.status', ['completed', 'failed'])
-    .where((q) =>
-      q
-        .whereRaw('p.final_status IS DISTINCT FROM r.status')
-        .orWhere((w) => w.where('r.status', 'completed').whereNull('p.workbook_posted_at')),
-    )
-    .orderBy('p.bill_run_id')
-    .pluck('p.bill_run_id');
-}
-
-/** True when a completed run's end is shown in its report and its workbook is not attached yet. */
-export async function workbookDue(db: Db, runId: number): Promise<boolean> {
-  const row = await db('bill_run_reports as p')
-    .join('bill_runs as r', 'r.id', 'p.bill_run_id')
-    .where('p.bill_run_id', runId)
-    .where('r.status', 'completed')
-    .where('p.final_status', 'completed')
-    .whereNull('p.workbook_posted_at')
-    .first('p.bill_run_id');
-  return Boolean(row);
-}
-
-/** What a run has not done yet: its batches not done and the accounts in them. */
-export async function remainingWork(db: Db, runId: number): Promise<{ batches: number; accounts: number }> {
-  const { rows } = await db.raw(
-    `SELECT count(*) AS batches, coalesce(sum(cardinality(account_ids)), 0) AS accounts
-     FROM bill_run_batches WHERE bill_run_id = ? AND NOT done`,
-    [runId],
-  );
-  return { batches: Number(rows[0].batches), accounts: Number(rows[0].accounts) };
-}
-
-/** How many packages a run skipped, per reason, most frequent first. */
-export async function skipReasonCounts(db: Db, runId: number): Promise<{ reason: string; count: number }[]> {
-  const rows = await db('bill_run_skips')
-    .where('bill_run_id', runId)
-    .groupBy('reason')
-    .orderByRaw('count(*) DESC, reason')
-    .select('reason', db.raw('count(*) AS count'));
-  return rows.map((r: any) => ({ reason: r.reason, count: Number(r.count) }));
+    await (db.client as any).releaseConnection(connection);
+  };
 }

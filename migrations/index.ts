@@ -21,6 +21,7 @@ import * as m062 from './20261122_062_deferrable_bill_run_foreign_keys';
 import * as m080 from './20261122_080_create_pending_imports';
 import * as m090 from './20261122_090_deferrable_credit_invoice_keys';
 import * as m100 from './20261122_100_deferrable_account_tree_keys';
+import * as m110 from './20261122_110_rename_run_report_delivery';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -46,4 +47,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_080_create_pending_imports', migration: m080 },
   { name: '20261122_090_deferrable_credit_invoice_keys', migration: m090 },
   { name: '20261122_100_deferrable_account_tree_keys', migration: m100 },
+  { name: '20261122_110_rename_run_report_delivery', migration: m110 },
 ];

@@ -1,4 +1,4 @@
-import { BillingError } from '../billing/errors';
+import { BillingError } from '../billing';
 
 /**
  * A workbook that cannot be read, each with a stable code and one sentence (the faces show
@@ -7,38 +7,19 @@ import { BillingError } from '../billing/errors';
  */
 export abstract class WorkbookError extends BillingError {}
 
-export class NotAWorkbookError extends WorkbookError {
-  readonly code = 'not_a_workbook';
+/** The base of one kind of WorkbookError: its stable code. */
+function withCode<C extends string>(code: C) {
+  return class extends WorkbookError {
+    readonly code: C = code;
+  };
 }
 
-export class LegacyWorkbookError extends WorkbookError {
-  readonly code = 'legacy_workbook';
-}
-
-export class ProtectedWorkbookError extends WorkbookError {
-  readonly code = 'protected_workbook';
-}
-
-export class CorruptWorkbookError extends WorkbookError {
-  readonly code = 'corrupt_workbook';
-}
-
-export class EmptyWorkbookError extends WorkbookError {
-  readonly code = 'empty_workbook';
-}
-
-export class WorkbookTooLargeError extends WorkbookError {
-  readonly code = 'workbook_too_large';
-}
-
-export class WorkbookExpandsTooMuchError extends WorkbookError {
-  readonly code = 'workbook_expands_too_much';
-}
-
-export class TooManyRowsError extends WorkbookError {
-  readonly code = 'too_many_rows';
-}
-
-export class ExportFailedError extends WorkbookError {
-  readonly code = 'export_failed';
-}
+export class NotAWorkbookError extends withCode('not_a_workbook') {}
+export class LegacyWorkbookError extends withCode('legacy_workbook') {}
+export class ProtectedWorkbookError extends withCode('protected_workbook') {}
+export class CorruptWorkbookError extends withCode('corrupt_workbook') {}
+export class EmptyWorkbookError extends withCode('empty_workbook') {}
+export class WorkbookTooLargeError extends withCode('workbook_too_large') {}
+export class WorkbookExpandsTooMuchError extends withCode('workbook_expands_too_much') {}
+export class TooManyRowsError extends withCode('too_many_rows') {}
+export class ExportFailedError extends withCode('export_failed') {}

@@ -1,22 +1,6 @@
-import type { Knex } from 'knex';
 import { promises as fs } from 'node:fs';
 import { Writable } from 'node:stream';
-import {
-  accountExportRows,
-  accountPackageExportRows,
-  configurationExportRows,
-  CreditExportFilter,
-  creditExportRows,
-  disbursementExportRows,
-  InvoiceExportFilter,
-  invoiceExportRows,
-  packageServiceExportRows,
-  resolveCreditFilter,
-  resolveInvoiceFilter,
-  reversalExportRows,
-  transactionExportRows,
-  withExportSnapshot,
-} from '../billing/exports';
+import { billingOf, type Billing, type CreditExportFilter, type Db, type ExportReads, type InvoiceExportFilter } from '../billing';
 import { SETUP_SHEETS, SetupSheetKey } from './layout';
 import { ColumnSpec, OutValue, WorkbookWriter } from './xlsx';
 
@@ -24,13 +8,19 @@ import { ColumnSpec, OutValue, WorkbookWriter } from './xlsx';
  * Exports as workbooks a finance user can work with: amounts as numbers in the currency's
  * format, dates as dates, a bold frozen header row with an autofilter, sensible widths,
  * and no text that a spreadsheet could take for a formula. Every export reads one
- * consistent snapshot, a page at a time, and streams the workbook out.
+ * consistent snapshot (billing's export reads), a page at a time, and streams the workbook
+ * out. `billing`: the billing services (a database handle is still taken, for callers that
+ * have not moved to the billing object).
  */
 
-async function writeWorkbook<T>(db: Knex, out: Writable | string, build: (trx: Knex.Transaction) => Promise<(writer: WorkbookWriter) => Promise<T>>): Promise<T> {
-  return withExportSnapshot(db, async (trx) => {
+async function writeWorkbook<T>(
+  billing: Billing | Db,
+  out: Writable | string,
+  build: (reads: ExportReads) => Promise<(writer: WorkbookWriter) => Promise<T>>,
+): Promise<T> {
+  return billingOf(billing).exports.snapshot(async (reads) => {
     // Filters are checked (and accounts found) before anything is written.
-    const write = await build(trx);
+    const write = await build(reads);
     const writer = new WorkbookWriter(out);
     try {
       const counts = await write(writer);
@@ -56,28 +46,28 @@ export interface AccountsExportCounts {
 }
 
 /** The setup workbook of what is stored: importing it again changes nothing. */
-export async function exportAccounts(db: Knex, out: Writable | string): Promise<AccountsExportCounts> {
-  return writeWorkbook(db, out, async (trx) => async (writer) => {
+export async function exportAccounts(billing: Billing | Db, out: Writable | string): Promise<AccountsExportCounts> {
+  return writeWorkbook(billing, out, async (reads) => async (writer) => {
     const accounts = writer.addSheet('Accounts', setupColumns('accounts'));
-    for await (const page of accountExportRows(trx)) {
+    for await (const page of reads.accounts()) {
       for (const a of page) accounts.addRow([a.name, a.displayName, a.currency, a.status, a.billGroup, a.billDay, a.parent, a.invoiceTo]);
       await accounts.settle();
     }
     accounts.commit();
     const packages = writer.addSheet('Packages', setupColumns('packages'));
-    for await (const page of packageServiceExportRows(trx)) {
+    for await (const page of reads.packageServices()) {
       for (const p of page) packages.addRow([p.package, p.currency, p.frequency, p.service, { amount: p.price, currency: p.currency }]);
       await packages.settle();
     }
     packages.commit();
     const accountPackages = writer.addSheet('Account Packages', setupColumns('accountPackages'));
-    for await (const page of accountPackageExportRows(trx)) {
+    for await (const page of reads.accountPackages()) {
       for (const ap of page) accountPackages.addRow([ap.account, ap.package, ap.quantity, ap.status, ap.effectiveDate, ap.nextBillDate]);
       await accountPackages.settle();
     }
     accountPackages.commit();
     const billRuns = writer.addSheet('Bill Runs', setupColumns('billRuns'));
-    for (const c of await configurationExportRows(trx)) {
+    for (const c of await reads.configurations()) {
       billRuns.addRow([c.name, c.billPackages, c.generateInvoice, c.period, c.billGroups.join(', '), c.schedule, c.timeZone, c.reportChannel]);
     }
     billRuns.commit();
@@ -124,12 +114,12 @@ export interface InvoicesExportCounts {
  * it: the invoices they receive and those carrying their charges), invoice dates from/to
  * (inclusive), a bill run.
  */
-export async function exportInvoices(db: Knex, out: Writable | string, filter: InvoiceExportFilter = {}): Promise<InvoicesExportCounts> {
-  return writeWorkbook(db, out, async (trx) => {
-    const f = await resolveInvoiceFilter(trx, filter);
+export async function exportInvoices(billing: Billing | Db, out: Writable | string, filter: InvoiceExportFilter = {}): Promise<InvoicesExportCounts> {
+  return writeWorkbook(billing, out, async (reads) => {
+    const f = await reads.invoiceFilter(filter);
     return async (writer) => {
       const invoices = writer.addSheet('Invoices', INVOICE_COLUMNS);
-      for await (const page of invoiceExportRows(trx, f)) {
+      for await (const page of reads.invoices(f)) {
         for (const i of page) {
           const row: OutValue[] = [
             i.number,
@@ -150,7 +140,7 @@ export async function exportInvoices(db: Knex, out: Writable | string, filter: I
       }
       invoices.commit();
       const transactions = writer.addSheet('Transactions', TRANSACTION_COLUMNS);
-      for await (const page of transactionExportRows(trx, f)) {
+      for await (const page of reads.transactions(f)) {
         for (const t of page) {
           transactions.addRow([
             t.invoice,
@@ -233,12 +223,12 @@ export interface CreditsExportCounts {
  * UTC) and reversals (by the day they were requested, UTC). Filters: an account (with the
  * accounts that invoice to it), dates from/to (inclusive).
  */
-export async function exportCredits(db: Knex, out: Writable | string, filter: CreditExportFilter = {}): Promise<CreditsExportCounts> {
-  return writeWorkbook(db, out, async (trx) => {
-    const f = await resolveCreditFilter(trx, filter);
+export async function exportCredits(billing: Billing | Db, out: Writable | string, filter: CreditExportFilter = {}): Promise<CreditsExportCounts> {
+  return writeWorkbook(billing, out, async (reads) => {
+    const f = await reads.creditFilter(filter);
     return async (writer) => {
       const credits = writer.addSheet('Credits', CREDIT_COLUMNS);
-      for await (const page of creditExportRows(trx, f)) {
+      for await (const page of reads.credits(f)) {
         for (const c of page) {
           const m = (amount: string | null) => (amount === null ? null : { amount, currency: c.currency });
           credits.addRow([
@@ -264,7 +254,7 @@ export async function exportCredits(db: Knex, out: Writable | string, filter: Cr
       }
       credits.commit();
       const disbursements = writer.addSheet('Disbursements', DISBURSEMENT_COLUMNS);
-      for await (const page of disbursementExportRows(trx, f)) {
+      for await (const page of reads.disbursements(f)) {
         for (const d of page) {
           disbursements.addRow([
             d.id,
@@ -283,7 +273,7 @@ export async function exportCredits(db: Knex, out: Writable | string, filter: Cr
       }
       disbursements.commit();
       const reversals = writer.addSheet('Reversals', REVERSAL_COLUMNS);
-      for await (const page of reversalExportRows(trx, f)) {
+      for await (const page of reads.reversals(f)) {
         for (const r of page) {
           reversals.addRow([
             r.credit,

@@ -1,14 +1,15 @@
-import type { Knex } from 'knex';
 import { Readable, Writable } from 'node:stream';
 import {
-  applySetup,
+  billingOf,
   SetupChecker,
-  SetupCounts,
-  SetupItem,
-  SetupPlan,
-  SetupProblem,
-  SetupWarning,
-} from '../billing/setup';
+  type Billing,
+  type Db,
+  type SetupCounts,
+  type SetupItem,
+  type SetupPlan,
+  type SetupProblem,
+  type SetupWarning,
+} from '../billing';
 import { readCell } from './cells';
 import { EmptyWorkbookError, TooManyRowsError } from './errors';
 import { openWorkbookFile, WorkbookFile } from './file';
@@ -271,13 +272,14 @@ export interface SetupImportResult {
 /**
  * Reads a setup workbook, checks it whole against what is stored, and applies it in one
  * transaction: all or nothing. Every problem is reported (with sheet, row, column, value
- * and what was expected); any problem means nothing changes.
+ * and what was expected); any problem means nothing changes. `billing`: the billing services
+ * (a database handle is still taken, for callers that have not moved to the billing object).
  */
-export async function importSetupWorkbook(db: Knex, input: Readable | string, options: ImportOptions): Promise<SetupImportResult> {
+export async function importSetupWorkbook(billing: Billing | Db, input: Readable | string, options: ImportOptions): Promise<SetupImportResult> {
   const raw = await readRows(input, limitsWith(options.limits));
   const checked = raw.checked;
   const earlier = rowProblems(raw, checked.problems);
-  const outcome = await applySetup(db, checked.plan, { dryRun: options.dryRun, actor: options.actor, earlierProblems: earlier.length });
+  const outcome = await billingOf(billing).setup.apply(checked.plan, { dryRun: options.dryRun, actor: options.actor, earlierProblems: earlier.length });
   const problems = [...earlier, ...outcome.problems];
   return {
     applied: outcome.applied,

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { currency as currencyInfo } from '../billing/money';
+import { currency as currencyInfo } from '../billing';
 import { CorruptWorkbookError, ExportFailedError } from './errors';
 import type { WorkbookFile } from './file';
 

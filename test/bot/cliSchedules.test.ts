@@ -52,7 +52,7 @@ describe('billbot schedules, schedule, run and status', () => {
     expect(runId).toBeGreaterThan(0);
     expect(failed.stdout).toContain('The run failed:* the ledger refused the charge');
     // The configuration has a channel: its report waits there for the Slack app to post it.
-    expect(await t.db('bill_run_reports').where('bill_run_id', runId).first('channel', 'final_status')).toEqual({ channel: '#billing', final_status: null });
+    expect(await t.db('bill_run_reports').where('bill_run_id', runId).first('destination', 'final_status')).toEqual({ destination: '#billing', final_status: null });
 
     const status = await run('status', String(runId));
     expect(status.code).toBe(0);

@@ -143,8 +143,8 @@ describe('a scheduled run whose process is killed half way', () => {
     expect(shown.every((p, i) => p !== undefined && p[1] >= p[0] && countsUp(i))).toBe(true);
     expect(shown.at(-1)).toEqual([11, 11]);
     expect(await t.db('bill_run_reports').where('bill_run_id', run.id).first()).toMatchObject({
-      channel_id: 'C0DOOMED',
-      message_ts: '1790000001.000001',
+      destination_id: 'C0DOOMED',
+      message_id: '1790000001.000001',
       final_status: null,
     });
     expect(output).not.toContain('finished');

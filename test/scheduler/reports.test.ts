@@ -107,9 +107,9 @@ describe('channel reports of bill runs', () => {
       { id: expect.any(String), title: `Invoices of bill run #${run.id} (October <Run>, 2026-10-01 to 2026-10-31)` },
     ]);
     expect(await t.db('bill_run_reports').where('bill_run_id', run.id).first()).toMatchObject({
-      channel: '#billing',
-      channel_id: SLACK_CHANNEL_ID,
-      message_ts: '1790000000.000001',
+      destination: '#billing',
+      destination_id: SLACK_CHANNEL_ID,
+      message_id: '1790000000.000001',
       final_status: 'completed',
       workbook_posted_at: expect.any(Date),
     });
@@ -182,8 +182,8 @@ describe('channel reports of bill runs', () => {
     const inShell = await billing.bill({ configuration: 'Quiet Run', account: 'Quiet 01', from: '2026-10-01', to: '2026-10-31', startedBy: 'local-ops' });
     const inSlack = await billing.bill({ configuration: 'Quiet Run', account: 'Quiet 02', from: '2026-10-01', to: '2026-10-31', startedBy: 'U_FIN' });
     await t.db('bill_run_reports').insert([
-      { bill_run_id: inShell.run.id, channel: 'shell' },
-      { bill_run_id: inSlack.run.id, channel: 'C0QUIET' },
+      { bill_run_id: inShell.run.id, destination: 'shell' },
+      { bill_run_id: inSlack.run.id, destination: 'C0QUIET' },
     ]);
 
     // A Slack instance starts and posts the reports that are due.
@@ -193,9 +193,9 @@ describe('channel reports of bill runs', () => {
     const posted = slack.of('chat.postMessage').map((p) => [p.body.channel, p.body.text.split('\n')[0]]);
     expect(posted).toContainEqual(['C0QUIET', `:white_check_mark: Completed bill run #${inSlack.run.id} of *Quiet Run* for Quiet 02.`]);
     expect(posted.filter(([channel]) => channel === 'shell')).toEqual([]);
-    expect(await t.db('bill_run_reports').where('bill_run_id', inShell.run.id).first('final_status', 'message_ts')).toEqual({
+    expect(await t.db('bill_run_reports').where('bill_run_id', inShell.run.id).first('final_status', 'message_id')).toEqual({
       final_status: null,
-      message_ts: null,
+      message_id: null,
     });
   });
 });

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { createDb } from '../../billing/db';
+import { createDb } from '../../billing';
 import { exportInvoices, importSetupWorkbook } from '../../sheets';
 import { createTestDatabase } from '../helpers/db';
 import globalSetup from '../setup/globalSetup';

@@ -39,7 +39,7 @@ describe('exporting invoices and the credit ledger', () => {
 
   it('writes every invoice and transaction with amounts as numbers in the currency format and dates as dates', async () => {
     const out = await tempPath();
-    expect(await exportInvoices(t.db, out)).toEqual({ invoices: 3, transactions: 6 });
+    expect(await exportInvoices(createBilling(t.db), out)).toEqual({ invoices: 3, transactions: 6 });
     const wb = await readBack(out);
     const invoices = wb.getWorksheet('Invoices')!;
     expect(rowsOf(invoices)).toEqual([
@@ -74,7 +74,7 @@ describe('exporting invoices and the credit ledger', () => {
   it('filters by account (with the accounts that invoice to it), dates and bill run', async () => {
     const count = async (filter: Parameters<typeof exportInvoices>[2]) => {
       const out = await tempPath();
-      const counts = await exportInvoices(t.db, out, filter);
+      const counts = await exportInvoices(createBilling(t.db), out, filter);
       const numbers = rowsOf((await readBack(out)).getWorksheet('Invoices')!).slice(1).map((r) => r[0]);
       return { ...counts, numbers };
     };
@@ -85,14 +85,14 @@ describe('exporting invoices and the credit ledger', () => {
     expect(await count({ from: '2026-10-03' })).toEqual({ invoices: 0, transactions: 0, numbers: [] });
     expect(await count({ from: '2026-10-01', to: '2026-10-02', account: 'Tokyo KK' })).toEqual({ invoices: 1, transactions: 1, numbers: ['INV-000020'] });
     const refused = await tempPath();
-    await expect(exportInvoices(t.db, refused, { account: 'Parent Coo' })).rejects.toThrow('There is no account named "Parent Coo". Did you mean "Parent Co"?');
+    await expect(exportInvoices(createBilling(t.db), refused, { account: 'Parent Coo' })).rejects.toThrow('There is no account named "Parent Coo". Did you mean "Parent Co"?');
     expect(existsSync(refused)).toBe(false);
-    await expect(exportInvoices(t.db, await tempPath(), { from: '2026-10-05', to: '2026-10-01' })).rejects.toThrow(InvalidInputError);
+    await expect(exportInvoices(createBilling(t.db), await tempPath(), { from: '2026-10-05', to: '2026-10-01' })).rejects.toThrow(InvalidInputError);
   });
 
   it('writes the credit ledger: credits, disbursements and reversals, with who and when', async () => {
     const out = await tempPath();
-    expect(await exportCredits(t.db, out)).toEqual({ credits: 2, disbursements: 1, reversals: 1 });
+    expect(await exportCredits(createBilling(t.db), out)).toEqual({ credits: 2, disbursements: 1, reversals: 1 });
     const wb = await readBack(out);
     const credits = wb.getWorksheet('Credits')!;
     const rows = rowsOf(credits);
@@ -122,9 +122,9 @@ describe('exporting invoices and the credit ledger', () => {
 
     // Filtered: Child Co's own credit only; dates select by credit date.
     const child = await tempPath();
-    expect(await exportCredits(t.db, child, { account: 'Child Co' })).toEqual({ credits: 1, disbursements: 0, reversals: 0 });
-    expect(await exportCredits(t.db, await tempPath(), { account: 'Parent Co' })).toEqual({ credits: 2, disbursements: 1, reversals: 1 });
-    expect(await exportCredits(t.db, await tempPath(), { from: '2026-09-21', to: '2026-09-21' })).toMatchObject({ credits: 1 });
+    expect(await exportCredits(createBilling(t.db), child, { account: 'Child Co' })).toEqual({ credits: 1, disbursements: 0, reversals: 0 });
+    expect(await exportCredits(createBilling(t.db), await tempPath(), { account: 'Parent Co' })).toEqual({ credits: 2, disbursements: 1, reversals: 1 });
+    expect(await exportCredits(createBilling(t.db), await tempPath(), { from: '2026-09-21', to: '2026-09-21' })).toMatchObject({ credits: 1 });
   });
 
   it('reports an output that fails as one sentence, and leaves the process unharmed', async () => {
@@ -133,15 +133,15 @@ describe('exporting invoices and the credit ledger', () => {
         callback(new Error('disk full'));
       },
     });
-    await expect(exportInvoices(t.db, broken)).rejects.toThrow(ExportFailedError);
-    expect(await exportInvoices(t.db, await tempPath())).toEqual({ invoices: 3, transactions: 6 });
+    await expect(exportInvoices(createBilling(t.db), broken)).rejects.toThrow(ExportFailedError);
+    expect(await exportInvoices(createBilling(t.db), await tempPath())).toEqual({ invoices: 3, transactions: 6 });
   });
 
   it('writes text that looks like a formula as a quoted string cell, never a formula', async () => {
     const out = new PassThrough();
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
-    await exportCredits(t.db, out);
+    await exportCredits(createBilling(t.db), out);
     const file = Buffer.concat(chunks);
     const ws = (await readBack(file)).getWorksheet('Credits')!;
     for (const [address, text] of [['J2', "'=SUM(A1)"], ['J3', "'+1"], ['O3', "'@x"]]) {
