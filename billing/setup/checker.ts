@@ -101,25 +101,9 @@ export class SetupChecker<R> {
       pkg = { ref, name: data.package, services: [], serviceRows: new Map() };
       this.packages.set(k, pkg);
     }
-    let ok = true;
-    if (data.currency) {
-      if (pkg.currency && pkg.currency !== data.currency) {
-        problems.push({ ref, field: 'currency', value: data.currency, expected: `${pkg.currency}, the currency on the package's other rows.`, related: pkg.currencyRef });
-        ok = false;
-      } else if (!pkg.currency) {
-        pkg.currency = data.currency;
-        pkg.currencyRef = ref;
-      }
-    }
-    if (data.frequency) {
-      if (pkg.frequency && pkg.frequency !== data.frequency) {
-        problems.push({ ref, field: 'frequency', value: data.frequency, expected: `${pkg.frequency}, the frequency on the package's other rows.`, related: pkg.frequencyRef });
-        ok = false;
-      } else if (!pkg.frequency) {
-        pkg.frequency = data.frequency;
-        pkg.frequencyRef = ref;
-      }
-    }
+    const currencyAgrees = this.agrees(pkg, 'currency', data.currency, ref);
+    const frequencyAgrees = this.agrees(pkg, 'frequency', data.frequency, ref);
+    let ok = currencyAgrees && frequencyAgrees;
     const sk = key(data.service);
     const firstService = pkg.serviceRows.get(sk);
     if (firstService !== undefined) {
@@ -132,6 +116,21 @@ export class SetupChecker<R> {
     } else {
       this.refused.packages.add(k);
     }
+  }
+
+  /** Whether a row agrees with its package's other rows on `field` (the first row that names it sets it); one that does not is a problem. */
+  private agrees(pkg: PackageInProgress<R>, field: 'currency' | 'frequency', value: string | null | undefined, ref: R): boolean {
+    if (!value) return true;
+    const refField = field === 'currency' ? 'currencyRef' : 'frequencyRef';
+    if (pkg[field] && pkg[field] !== value) {
+      this.problems.push({ ref, field, value, expected: `${pkg[field]}, the ${field} on the package's other rows.`, related: pkg[refField] });
+      return false;
+    }
+    if (!pkg[field]) {
+      pkg[field] = value;
+      pkg[refField] = ref;
+    }
+    return true;
   }
 
   accountPackage(item: SetupItem<SetupAccountPackageRow, R>): void {

@@ -1,5 +1,5 @@
 import { key } from './rows';
-import type { SetupCheck, StoredConfiguration } from './state';
+import { SetupCheck, StoredConfiguration, storedByKeyAndId } from './state';
 import type { PlannedConfiguration, PlannedPeriod } from './types';
 
 /** A bill run configuration as the rows would store it (stored values where a row gives none). */
@@ -55,13 +55,7 @@ export async function checkConfigurations<R>(check: SetupCheck<R>): Promise<Conf
 async function storedConfigurations<R>({ trx }: SetupCheck<R>): Promise<Map<string, StoredConfiguration>> {
   const configurationRows = await trx('bill_run_configurations').select('*');
   const configurationGroups = await trx('bill_run_configuration_groups').select('configuration_id', 'bill_group_id');
-  const byKey = new Map<string, StoredConfiguration>();
-  const byId = new Map<number, StoredConfiguration>();
-  for (const c of configurationRows) {
-    const sc: StoredConfiguration = { ...c, groups: [] };
-    byKey.set(key(c.name), sc);
-    byId.set(c.id, sc);
-  }
+  const { byKey, byId } = storedByKeyAndId(configurationRows, (c): StoredConfiguration => ({ ...c, groups: [] }));
   for (const g of configurationGroups) byId.get(g.configuration_id)?.groups.push(g.bill_group_id);
   return byKey;
 }

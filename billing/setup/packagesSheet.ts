@@ -1,6 +1,6 @@
 import { Money } from '../money';
 import { key, priceProblem } from './rows';
-import type { SetupCheck, StoredPackage } from './state';
+import { SetupCheck, StoredPackage, storedByKeyAndId } from './state';
 import type { PlannedPackage, PlannedService } from './types';
 
 /** A package as it would be stored (what account packages are checked against). */
@@ -86,13 +86,7 @@ export async function checkPackages<R>(check: SetupCheck<R>): Promise<PackagesCh
 async function storedPackages<R>({ trx }: SetupCheck<R>): Promise<Map<string, StoredPackage>> {
   const packageRows = await trx('packages').select('id', 'name', 'currency', 'frequency', 'status');
   const serviceRows = await trx('services').orderBy('id').select('id', 'package_id', 'name', 'price');
-  const byKey = new Map<string, StoredPackage>();
-  const byId = new Map<number, StoredPackage>();
-  for (const p of packageRows) {
-    const sp: StoredPackage = { ...p, services: [] };
-    byKey.set(key(p.name), sp);
-    byId.set(p.id, sp);
-  }
+  const { byKey, byId } = storedByKeyAndId(packageRows, (p): StoredPackage => ({ ...p, services: [] }));
   for (const s of serviceRows) byId.get(s.package_id)?.services.push({ id: s.id, name: s.name, price: s.price });
   return byKey;
 }

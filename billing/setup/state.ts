@@ -118,3 +118,15 @@ export function newOutcome<R>(): SetupOutcome<R> {
 function emptyCounts(): SetupCounts {
   return { created: 0, updated: 0, unchanged: 0 };
 }
+
+/** Stored rows by the key of their name and by id (the same object in both). */
+export function storedByKeyAndId<T extends { id: number; name: string }, S>(rows: T[], make: (row: T) => S): { byKey: Map<string, S>; byId: Map<number, S> } {
+  const byKey = new Map<string, S>();
+  const byId = new Map<number, S>();
+  for (const row of rows) {
+    const stored = make(row);
+    byKey.set(key(row.name), stored);
+    byId.set(row.id, stored);
+  }
+  return { byKey, byId };
+}
