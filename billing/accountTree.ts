@@ -85,7 +85,8 @@ function invoicerError(rule: InvoicerRule, account: { name: string; currency: st
 export async function checkDependants(db: Db, account: TreeAccount, status: string, currency: string): Promise<void> {
   const dependant = () =>
     db('accounts').where('invoicer_id', account.id).whereNot('status', 'cancelled').orderBy('name').first('name', 'currency');
-  if (status !== account.status && !invoicerRules.active(account, { currency, status })) {
+  const asInvoicer = { currency, status }; // this account as the accounts that invoice to it would find it
+  if (status !== account.status && !invoicerRules.active({ currency }, asInvoicer)) {
     const d = await dependant();
     if (d) {
       throw new InvalidInvoicerError(`"${account.name}" cannot become ${status}: "${d.name}" invoices to it, and an invoicer must be active.`);
