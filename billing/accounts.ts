@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { dayOf, isoDateSchema } from './dates';
+import { checkDependants, checkTree, checkTreeAfterMove } from './accountTree';
 import {
   AccountCycleError,
   CurrencyMismatchError,
   DuplicateNameError,
   InvalidInputError,
-  InvalidInvoicerError,
   UnknownAccountError,
   UnknownBillGroupError,
   UnknownPackageError,
@@ -125,161 +125,6 @@ export const accountInputSchema = z.object({
   invoiceTo: nameSchema.nullish(),
 });
 export type AccountInput = z.input<typeof accountInputSchema>;
-
-/** The ids of an account and its ancestors, nearest first, following parent links. */
-async function ancestry(db: Db, accountId: number): Promise<number[]> {
-  const { rows } = await db.raw(
-    `WITH RECURSIVE up(id, parent_id, depth) AS (
-       SELECT id, parent_id, 0 FROM accounts WHERE id = ?
-       UNION ALL
-       SELECT a.id, a.parent_id, up.depth + 1 FROM accounts a JOIN up ON a.id = up.parent_id WHERE up.depth < 1000
-     ) SELECT id FROM up ORDER BY depth`,
-    [accountId],
-  );
-  return rows.map((r: { id: number }) => r.id);
-}
-
-/** The accounts an invoicer chain passes through, starting at the given account. */
-async function invoicerChain(db: Db, accountId: number): Promise<number[]> {
-  const { rows } = await db.raw(
-    `WITH RECURSIVE up(id, invoicer_id, depth) AS (
-       SELECT id, invoicer_id, 0 FROM accounts WHERE id = ?
-       UNION ALL
-       SELECT a.id, a.invoicer_id, up.depth + 1 FROM accounts a JOIN up ON a.id = up.invoicer_id WHERE up.depth < 1000
-     ) SELECT id FROM up ORDER BY depth`,
-    [accountId],
-  );
-  return rows.map((r: { id: number }) => r.id);
-}
-
-/**
- * Checks the tree rules for an account that is being given a parent and an invoicer:
- * no cycle in the parent chain; the invoicer is active, in the same currency, in the
- * same tree, and does not (through its own invoicer) invoice back to the account.
- */
-async function checkTree(
-  db: Db,
-  account: { id: number | null; name: string; currency: string },
-  parent: Account | null,
-  invoicer: Account | null,
-): Promise<void> {
-  if (parent && account.id !== null) {
-    const parentsUp = await ancestry(db, parent.id);
-    if (parentsUp.includes(account.id)) {
-      throw new AccountCycleError(
-        `"${parent.name}" cannot be the parent of "${account.name}": it is already below it, which would make a cycle.`,
-      );
-    }
-  }
-  if (!invoicer) return;
-  if (invoicer.id === account.id) return;
-  if (invoicer.status !== 'active') {
-    throw new InvalidInvoicerError(`"${account.name}" cannot invoice to "${invoicer.name}": that account is ${invoicer.status}, and an invoicer must be active.`);
-  }
-  if (invoicer.currency !== account.currency) {
-    throw new CurrencyMismatchError(
-      `"${account.name}" (${account.currency}) cannot invoice to "${invoicer.name}" (${invoicer.currency}): an invoicer must use the same currency.`,
-    );
-  }
-  const rootOf = async (id: number | null, viaParent: Account | null): Promise<number | null> => {
-    if (viaParent) {
-      const up = await ancestry(db, viaParent.id);
-      return up[up.length - 1];
-    }
-    if (id === null) return null;
-    const up = await ancestry(db, id);
-    return up[up.length - 1];
-  };
-  const accountRoot = parent ? await rootOf(null, parent) : account.id;
-  const invoicerUp = await ancestry(db, invoicer.id);
-  const invoicerRoot = invoicerUp[invoicerUp.length - 1];
-  if (accountRoot !== invoicerRoot) {
-    throw new InvalidInvoicerError(
-      `"${account.name}" cannot invoice to "${invoicer.name}": an account can only invoice to an account in its own tree.`,
-    );
-  }
-  if (account.id !== null) {
-    const chain = await invoicerChain(db, invoicer.id);
-    if (chain.includes(account.id)) {
-      throw new AccountCycleError(
-        `"${account.name}" cannot invoice to "${invoicer.name}": "${invoicer.name}" already invoices to "${account.name}", which would make a cycle.`,
-      );
-    }
-  }
-}
-
-/**
- * The rules seen from the other side: the accounts that invoice to this one must still find
- * it active and in their currency, and its own packages must stay in its currency.
- */
-async function checkDependants(db: Db, account: Account, status: string, currency: string): Promise<void> {
-  const dependant = () =>
-    db('accounts').where('invoicer_id', account.id).whereNot('status', 'cancelled').orderBy('name').first('name', 'currency');
-  if (status !== account.status && status !== 'active') {
-    const d = await dependant();
-    if (d) {
-      throw new InvalidInvoicerError(`"${account.name}" cannot become ${status}: "${d.name}" invoices to it, and an invoicer must be active.`);
-    }
-  }
-  if (currency !== account.currency) {
-    const d = await dependant();
-    if (d) {
-      throw new CurrencyMismatchError(
-        `"${account.name}" cannot change to ${currency}: "${d.name}" invoices to it in ${d.currency}, and an invoicer must use the same currency.`,
-      );
-    }
-    const pkg = await db('account_packages as ap')
-      .join('packages as p', 'p.id', 'ap.package_id')
-      .where('ap.account_id', account.id)
-      .whereNot('ap.status', 'cancelled')
-      .orderBy('p.name')
-      .first('p.name', 'p.currency');
-    if (pkg) {
-      throw new CurrencyMismatchError(`"${account.name}" cannot change to ${currency}: its package "${pkg.name}" is in ${pkg.currency}.`);
-    }
-  }
-}
-
-/**
- * After an account moved to another parent (so its whole subtree changed tree): no invoicer
- * link into or out of the subtree may now cross from one tree to another. Runs inside the
- * caller's transaction, after the update, so a refusal rolls the move back.
- */
-async function checkTreeAfterMove(db: Db, account: Account, parent: Account | null): Promise<void> {
-  const { rows } = await db.raw(
-    `WITH RECURSIVE subtree(id) AS (
-       SELECT ?::bigint
-       UNION
-       SELECT a.id FROM accounts a JOIN subtree s ON a.parent_id = s.id
-     ),
-     links AS (
-       SELECT a.id AS account_id, a.invoicer_id FROM accounts a
-       WHERE a.invoicer_id IS NOT NULL AND a.status <> 'cancelled'
-         AND (a.id IN (SELECT id FROM subtree) OR a.invoicer_id IN (SELECT id FROM subtree))
-     ),
-     up(start, cur, depth) AS (
-       SELECT x.id, x.id, 0 FROM (SELECT account_id AS id FROM links UNION SELECT invoicer_id FROM links) x
-       UNION ALL
-       SELECT up.start, a.parent_id, up.depth + 1 FROM up JOIN accounts a ON a.id = up.cur
-       WHERE a.parent_id IS NOT NULL AND up.depth < 1000
-     ),
-     roots AS (SELECT DISTINCT ON (start) start, cur AS root FROM up ORDER BY start, depth DESC)
-     SELECT a.name AS account, i.name AS invoicer
-     FROM links l
-     JOIN roots ra ON ra.start = l.account_id
-     JOIN roots ri ON ri.start = l.invoicer_id
-     JOIN accounts a ON a.id = l.account_id
-     JOIN accounts i ON i.id = l.invoicer_id
-     WHERE ra.root <> ri.root
-     ORDER BY a.name
-     LIMIT 1`,
-    [account.id],
-  );
-  if (rows.length) {
-    const move = parent ? `Moving "${account.name}" under "${parent.name}"` : `Making "${account.name}" a top-level account`;
-    throw new InvalidInvoicerError(`${move} would leave "${rows[0].account}" invoicing to "${rows[0].invoicer}" outside its tree.`);
-  }
-}
 
 /** Creates an account after checking every rule of the account tree. */
 export async function createAccount(db: Db, input: AccountInput): Promise<Account> {

@@ -80,8 +80,8 @@ function looksLikeText(sample: Buffer): boolean {
 
 const DAMAGED_DIRECTORY = 'The workbook is damaged (its zip directory cannot be read); open and save it again in Excel.';
 
-/** Refuses bytes that are not a well-formed, reasonably sized .xlsx; opens the others. */
-export async function openWorkbookBytes(buffer: Buffer, limits: WorkbookLimits): Promise<WorkbookFile> {
+/** Refuses bytes whose first bytes are not those of a zip archive (.xlsx), saying what they look like instead. */
+function refuseByHead(buffer: Buffer): void {
   if (buffer.length === 0) throw new EmptyWorkbookError('The file is empty.');
   const head = buffer.subarray(0, 8);
   if (head.equals(OLE)) {
@@ -98,6 +98,11 @@ export async function openWorkbookBytes(buffer: Buffer, limits: WorkbookLimits):
     }
     throw new NotAWorkbookError('The file is not an Excel workbook (.xlsx).');
   }
+}
+
+/** Refuses bytes that are not a well-formed, reasonably sized .xlsx; opens the others. */
+export async function openWorkbookBytes(buffer: Buffer, limits: WorkbookLimits): Promise<WorkbookFile> {
+  refuseByHead(buffer);
 
   let zip: yauzl.ZipFile;
   try {

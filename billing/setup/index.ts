@@ -1,0 +1,34 @@
+/**
+ * Bulk setup: accounts, packages, account packages and bill run configurations given as
+ * many rows at once (a setup workbook), checked in memory against what is stored and
+ * applied in ONE transaction with set-based SQL. This is the module's face; the work is in
+ *
+ * - ./types.ts: the rows, the plan, the problems and the outcome;
+ * - ./rows.ts: reading and normalising one row; ./checker.ts: the rows on their own (SetupChecker);
+ * - ./accountsSheet.ts (with ./tree.ts, over billing/accountRules.ts), ./packagesSheet.ts,
+ *   ./accountPackagesSheet.ts, ./configurationsSheet.ts: each sheet against what is stored;
+ * - ./write.ts: the set-based write; ./apply.ts: applySetup, the check and the write in one transaction.
+ */
+export type {
+  SetupAccountRow,
+  SetupPackageServiceRow,
+  SetupAccountPackageRow,
+  SetupConfigurationRow,
+  SetupItem,
+  SetupInput,
+  SetupProblem,
+  SetupWarning,
+  PlannedAccount,
+  PlannedService,
+  PlannedPackage,
+  PlannedAccountPackage,
+  PlannedPeriod,
+  PlannedConfiguration,
+  SetupPlan,
+  SetupCounts,
+  SetupOutcome,
+} from './types';
+export { parsePeriodText, formatPeriodText } from './rows';
+export { SetupChecker, checkSetup } from './checker';
+export { applySetup } from './apply';
+export type { ApplySetupOptions } from './apply';
