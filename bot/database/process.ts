@@ -9,7 +9,7 @@ import path from 'node:path';
 /** Written into the data folder while a billbot process owns the server running on it. */
 export const OWNER_FILE = 'billbot-owner.pid';
 
-async function exists(file: string): Promise<boolean> {
+export async function exists(file: string): Promise<boolean> {
   try {
     await fs.access(file);
     return true;
