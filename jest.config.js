@@ -19,6 +19,8 @@ module.exports = {
   // One embedded Postgres for the whole run; every test file clones its own database from a
   // migrated template (see test/helpers/db.ts).
   globalSetup: './test/setup/globalSetup.ts',
+  // Slack's limits on every payload the Slack test doubles receive (test/helpers/slackLimits.ts).
+  setupFilesAfterEnv: ['./test/setup/slackLimits.ts'],
   globalTeardown: './test/setup/globalTeardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,

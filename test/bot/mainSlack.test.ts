@@ -7,6 +7,7 @@ import { todayIn } from '../../billing/dates';
 import { npmStartCommand } from '../helpers/start';
 import { useTestDatabase } from '../helpers/db';
 import { createFamilies, scheduleCountsFrom } from '../scheduler/helpers';
+import { checkCall } from '../helpers/slackLimits';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -48,6 +49,8 @@ async function fakeSlackServer(): Promise<{ server: Server; url: string; calls: 
     const fields: Record<string, string> = text.startsWith('{') ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text));
     calls.push({ method, fields });
     const port = (server.address() as AddressInfo).port;
+    const refusal = checkCall(method, fields);
+    if (refusal) return reply({ ok: false, error: refusal.error });
     switch (method) {
       case 'auth.test':
         return reply({ ok: true, url: 'https://t.slack.com/', team: 'T', user: 'billbot', team_id: 'T0TEST', user_id: 'U0BOT', bot_id: 'B0BOT' });

@@ -227,3 +227,64 @@ export function checkOptions(payload: Obj): Refusal | null {
   options.forEach((o, i) => c.option(`options[${i}]`, o));
   return c.problems.length ? { error: 'invalid_options', problems: c.problems } : null;
 }
+
+/**
+ * What Slack answers a Web API call with, as far as its limits go: null when it accepts the
+ * payload, else its refusal. Methods whose payload carries no Block Kit are accepted.
+ */
+export function refusalFor(method: string, given: Obj): Refusal | null {
+  // A form-encoded call carries its Block Kit as JSON text.
+  const args: Obj = { ...given };
+  for (const key of ['blocks', 'view']) {
+    if (typeof args[key] === 'string') {
+      try {
+        args[key] = JSON.parse(args[key]);
+      } catch {
+        return { error: 'invalid_arguments', problems: [`${key}: not JSON`] };
+      }
+    }
+  }
+  switch (method) {
+    case 'chat.postMessage':
+    case 'chat.update':
+    case 'chat.postEphemeral':
+    case 'chat.scheduleMessage':
+      return checkMessage(args);
+    case 'views.open':
+    case 'views.update':
+    case 'views.push':
+    case 'views.publish':
+      return checkView(args.view);
+    case 'files.completeUploadExternal': {
+      const c = new Checker();
+      c.max('initial_comment', args.initial_comment, LIMITS.messageText);
+      return c.problems.length ? { error: 'invalid_arguments', problems: c.problems } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** What a response_url answers: Slack refuses a reply past the limits with HTTP 400 and the error as text. */
+export function responseUrlRefusal(body: Obj): Refusal | null {
+  return checkMessage(body);
+}
+
+// Every refusal of every test double in this process, taken by the afterEach of
+// test/setup/slackLimits.ts: a test whose code sent a payload past Slack's limits fails.
+const violations: string[] = [];
+
+export function recordRefusal(where: string, refusal: Refusal): void {
+  violations.push(`${where} refused (${refusal.error}): ${refusal.problems.join('; ')}`);
+}
+
+export function takeViolations(): string[] {
+  return violations.splice(0, violations.length);
+}
+
+/** refusalFor, recorded: the test double's check of one call. */
+export function checkCall(method: string, args: Obj): Refusal | null {
+  const refusal = refusalFor(method, args);
+  if (refusal) recordRefusal(method, refusal);
+  return refusal;
+}

@@ -1,5 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkCall } from '../helpers/slackLimits';
 
 /** What Slack does with one request: answer it, or fail the way Slack's Web API can. */
 export type SlackFault = { kind: 'rate limited'; retryAfterSeconds: number } | { kind: 'server error' } | { kind: 'no answer' };
@@ -51,6 +52,11 @@ export async function startSlackServer() {
         return;
       }
       res.setHeader('content-type', 'application/json');
+      const refusal = checkCall(method, body);
+      if (refusal) {
+        res.end(JSON.stringify({ ok: false, error: refusal.error }));
+        return;
+      }
       if (method === 'chat.postMessage') {
         const ts = `1790000002.${String(messages.length + 1).padStart(6, '0')}`;
         messages.push({ channel: body.channel, ts, text: body.text, updates: 0 });

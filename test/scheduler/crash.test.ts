@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { createBilling } from '../../billing';
 import { invoicesWorkbook as workbook, ManualClock } from '../../bot/scheduler';
 import { useTestDatabase } from '../helpers/db';
+import { checkCall } from '../helpers/slackLimits';
 import {
   chargeCounts,
   createFamilies,
@@ -33,6 +34,11 @@ async function localSlackApi(): Promise<{ server: Server; url: string; calls: { 
       const body = Object.fromEntries(new URLSearchParams(raw));
       calls.push({ method, body });
       res.setHeader('content-type', 'application/json');
+      const refusal = checkCall(method, body);
+      if (refusal) {
+        res.end(JSON.stringify({ ok: false, error: refusal.error }));
+        return;
+      }
       if (method === 'chat.postMessage') {
         posted += 1;
         res.end(JSON.stringify({ ok: true, channel: 'C0DOOMED', ts: `1790000001.00000${posted}` }));

@@ -4,6 +4,7 @@ import nock from 'nock';
 import { createBilling } from '../../billing';
 import { ManualClock, Scheduler, SchedulerOptions, type SchedulerLogger } from '../../bot/scheduler';
 import { SlackRunReporter } from '../../bot/slack/runReporter';
+import { checkCall } from '../helpers/slackLimits';
 
 export const SLACK_CHANNEL_ID = 'C0BILLING';
 
@@ -101,6 +102,8 @@ export function fakeSlackApi() {
       const fields: Record<string, string> =
         typeof body === 'string' ? Object.fromEntries(new URLSearchParams(body)) : (body as Record<string, string>);
       calls.push({ method, body: fields });
+      const refusal = checkCall(method, fields);
+      if (refusal) return { ok: false, error: refusal.error };
       switch (method) {
         case 'chat.postMessage':
           next += 1;

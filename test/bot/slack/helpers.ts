@@ -9,6 +9,7 @@ import { createSlackApp, SlackApp } from '../../../bot/slack/app';
 import type { SlackDeps } from '../../../bot/slack/deps';
 import { RecentRequests } from '../../../bot/slack/requestKeys';
 import { BackgroundWork } from '../../../bot/slack/tasks';
+import { checkCall, recordRefusal, responseUrlRefusal } from '../../helpers/slackLimits';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -40,17 +41,26 @@ export function slashCommand(
   };
 }
 
-/** A Web API client for listeners called directly: posts, updates and modals succeed and are recorded. */
+/** Slack's refusal of a payload past its limits, as the Web API client throws it. */
+function refused(method: string, args: Record<string, any>): void {
+  const refusal = checkCall(method, args);
+  if (refusal) throw Object.assign(new Error(`An API error occurred: ${refusal.error}`), { code: 'slack_webapi_platform_error', data: { ok: false, error: refusal.error } });
+}
+
+/**
+ * A Web API client for listeners called directly: posts, updates and modals succeed and are
+ * recorded, unless they break Slack's limits (then they fail as Slack fails them).
+ */
 export function fakeClient() {
   return {
     chat: {
-      postMessage: jest.fn(async (a: { channel: string }) => ({ ok: true, channel: a.channel, ts: '1790000000.000001' })),
-      postEphemeral: jest.fn(async () => ({ ok: true, message_ts: '1790000000.000002' })),
-      update: jest.fn(async (a: { channel: string; ts: string }) => ({ ok: true, channel: a.channel, ts: a.ts })),
+      postMessage: jest.fn(async (a: { channel: string }) => (refused('chat.postMessage', a), { ok: true, channel: a.channel, ts: '1790000000.000001' })),
+      postEphemeral: jest.fn(async (a: Record<string, any>) => (refused('chat.postEphemeral', a), { ok: true, message_ts: '1790000000.000002' })),
+      update: jest.fn(async (a: { channel: string; ts: string }) => (refused('chat.update', a), { ok: true, channel: a.channel, ts: a.ts })),
     },
     views: {
-      open: jest.fn(async () => ({ ok: true, view: { id: 'V0FAKE', hash: 'h0' } })),
-      update: jest.fn(async () => ({ ok: true })),
+      open: jest.fn(async (a: Record<string, any>) => (refused('views.open', a), { ok: true, view: { id: 'V0FAKE', hash: 'h0' } })),
+      update: jest.fn(async (a: Record<string, any>) => (refused('views.update', a), { ok: true })),
     },
   };
 }
@@ -127,6 +137,8 @@ export function fakeSlack() {
       calls.push({ method, args });
       const error = failing.get(method);
       if (error) return [200, { ok: false, error }];
+      const refusal = checkCall(method, args);
+      if (refusal) return [200, { ok: false, error: refusal.error }];
       switch (method) {
         case 'auth.test':
           return [200, { ok: true, url: 'https://billbot-test.slack.com/', team: 'Test', user: 'billbot', team_id: 'T0TEST', user_id: 'U0BOT', bot_id: 'B0BOT' }];
@@ -150,7 +162,13 @@ export function fakeSlack() {
     .persist()
     .post(/.*/)
     .reply((uri: string, body: unknown) => {
-      responses.push({ path: uri, body: typeof body === 'string' ? JSON.parse(body) : (body as Record<string, any>) });
+      const reply = typeof body === 'string' ? JSON.parse(body) : (body as Record<string, any>);
+      responses.push({ path: uri, body: reply });
+      const refusal = responseUrlRefusal(reply);
+      if (refusal) {
+        recordRefusal('response_url', refusal);
+        return [400, refusal.error];
+      }
       return [200, 'ok'];
     });
   return {

@@ -1,0 +1,42 @@
+import { WebClient } from '@slack/web-api';
+import { takeViolations } from '../../helpers/slackLimits';
+import { BOT_TOKEN, fakeClient, fakeSlack, RESPONSE_HOST, type FakeSlack } from './helpers';
+
+/** The Slack test doubles refuse what Slack refuses, and the refusal fails the test that caused it. */
+describe('the strict Slack test doubles', () => {
+  let slack: FakeSlack;
+  beforeEach(() => {
+    slack = fakeSlack();
+  });
+  afterEach(() => slack.done());
+
+  const tooLong = { channel: 'C1', text: 'x'.repeat(4001) };
+  const tooManyBlocks = { channel: 'C1', text: 't', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) };
+
+  it('answers a message past the limits with Slack error, and records it for the test to fail', async () => {
+    const client = new WebClient(BOT_TOKEN, { retryConfig: { retries: 0 } });
+    await expect(client.chat.postMessage(tooLong)).rejects.toMatchObject({ data: { ok: false, error: 'msg_too_long' } });
+    await expect(client.chat.postMessage(tooManyBlocks)).rejects.toMatchObject({ data: { ok: false, error: 'invalid_blocks' } });
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'fine' })).resolves.toMatchObject({ ok: true });
+    expect(takeViolations()).toEqual([
+      expect.stringMatching(/^chat\.postMessage refused \(msg_too_long\): text: 4001 characters/),
+      expect.stringMatching(/^chat\.postMessage refused \(invalid_blocks\): blocks: 51 items/),
+    ]);
+  });
+
+  it('refuses a response_url reply past the limits with HTTP 400', async () => {
+    const response = await fetch(`${RESPONSE_HOST}/r1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tooLong) });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toBe('msg_too_long');
+    expect(takeViolations()).toHaveLength(1);
+  });
+
+  it('makes the listeners fake client throw as the Web API client does', async () => {
+    const client = fakeClient();
+    await expect(client.chat.postMessage(tooManyBlocks)).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
+    await expect(client.views.open({ trigger_id: 't', view: { type: 'modal', title: { type: 'plain_text', text: 'x'.repeat(25) }, blocks: [] } })).rejects.toMatchObject({
+      data: { error: 'invalid_arguments' },
+    });
+    expect(takeViolations()).toHaveLength(2);
+  });
+});
