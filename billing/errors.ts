@@ -32,15 +32,21 @@ const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
 
 export class UnknownAccountError extends BillingError {
   readonly code = 'unknown_account';
-  constructor(name: string, closeMatches: string[] = []) {
-    super(`There is no account named "${name}".${closeMatches.length ? ` Did you mean ${quoted(closeMatches)}?` : ''}`);
+  constructor(
+    readonly accountName: string,
+    readonly closeMatches: string[] = [],
+  ) {
+    super(`There is no account named "${accountName}".${closeMatches.length ? ` Did you mean ${quoted(closeMatches)}?` : ''}`);
   }
 }
 
 export class UnknownConfigurationError extends BillingError {
   readonly code = 'unknown_configuration';
-  constructor(name: string, known: string[] = []) {
-    super(`There is no bill run configuration named "${name}".${known.length ? ` Known configurations: ${quoted(known)}.` : ''}`);
+  constructor(
+    readonly configurationName: string,
+    readonly known: string[] = [],
+  ) {
+    super(`There is no bill run configuration named "${configurationName}".${known.length ? ` Known configurations: ${quoted(known)}.` : ''}`);
   }
 }
 
