@@ -1,5 +1,5 @@
 import type { Billing } from '../../billing';
-import { UnknownAccountError } from '../../billing/errors';
+import { UnknownAccountError } from '../../billing';
 import type { Logger } from '../log';
 import { errorOutcome, Outcome } from './execute';
 

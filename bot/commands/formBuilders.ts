@@ -1,7 +1,7 @@
 import type { Billing } from '../../billing';
-import { periodFor } from '../../billing/configurations';
-import { todayIn } from '../../billing/dates';
-import { Money } from '../../billing/money';
+import { periodFor } from '../../billing';
+import { todayIn } from '../../billing';
+import { Money } from '../../billing';
 import type { CommandKind, CommandOf, ModalCommand } from './schema';
 
 /**

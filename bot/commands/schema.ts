@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { parseCreditId } from '../../billing/credits';
-import { isoDateSchema } from '../../billing/dates';
-import { formatCreditId, parseInvoiceNumber } from '../../billing/invoices';
-import { looksLikeAmount } from '../../billing/money';
-import { quantitySchema } from '../../billing/schemas';
+import { parseCreditId } from '../../billing';
+import { isoDateSchema } from '../../billing';
+import { formatCreditId, parseInvoiceNumber } from '../../billing';
+import { looksLikeAmount } from '../../billing';
+import { quantitySchema } from '../../billing';
 import { CommandSyntaxError } from './errors';
 
 /**

@@ -1,6 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
 import type { Logger } from '../log';
-import { BillingError } from '../../billing/errors';
+import { BillingError } from '../../billing';
 import type { RunCommand } from '../commands/types';
 import { renderBlocks } from '../render';
 import type { SlackDeps, WebClient } from './deps';

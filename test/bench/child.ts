@@ -60,7 +60,7 @@ async function slackTask(db: Knex, task: Extract<ChildTask, { kind: 'slack' }>):
   const billing = createBilling(db, BENCH_CLOCK);
   const quiet = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => 'error' as never, setName() {} };
   const slack = createSlackApp(
-    { db, billing },
+    { billing },
     {
       botToken: 'xoxb-bench-token',
       signingSecret: task.signingSecret,

@@ -1,6 +1,6 @@
 import type { Billing } from '../../../billing';
-import { periodFor } from '../../../billing/configurations';
-import { todayIn } from '../../../billing/dates';
+import { periodFor } from '../../../billing';
+import { todayIn } from '../../../billing';
 import { buildForm, Form } from '../../commands/forms';
 import { formView } from './formView';
 import { accountPicker, messageView, ModalMetadata, ModalView, option } from './kit';

@@ -1,5 +1,5 @@
-import { periodFor } from '../../../billing/configurations';
-import { todayIn } from '../../../billing/dates';
+import { periodFor } from '../../../billing';
+import { todayIn } from '../../../billing';
 import { CommandOf, executeCommand } from '../../commands';
 import { renderBlocks } from '../../render';
 import { runBill } from '../billRun';
