@@ -1,7 +1,4 @@
-import type { Billing } from '../../billing';
-import { periodFor } from '../../billing';
-import { todayIn } from '../../billing';
-import { Money } from '../../billing';
+import { type Billing, Money, periodFor, todayIn } from '../../billing';
 import type { CommandKind, CommandOf, ModalCommand } from './schema';
 
 /**

@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import { parseCreditId } from '../../billing';
-import { isoDateSchema } from '../../billing';
-import { formatCreditId, parseInvoiceNumber } from '../../billing';
-import { looksLikeAmount } from '../../billing';
-import { quantitySchema } from '../../billing';
+import { formatCreditId, isoDateSchema, looksLikeAmount, parseCreditId, parseInvoiceNumber, quantitySchema } from '../../billing';
 import { CommandSyntaxError } from './errors';
 
 /**

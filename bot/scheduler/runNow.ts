@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import type { BillRunReport } from '../../billing';
-import { InvalidInputError } from '../../billing';
-import { nextFireAfter, scheduleProblem, type ScheduledConfiguration } from '../../billing';
-import { firstIssue, nameSchema } from '../../billing';
+import { type BillRunReport, firstIssue, InvalidInputError, nameSchema, nextFireAfter, type ScheduledConfiguration, scheduleProblem } from '../../billing';
 import type { ScheduleView } from '../render/schedules';
 
 /** What the scheduler's commands take and give: `/billing run`'s options and result, a schedule as listed. */
