@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureBinariesReachable, ensurePostgresOsUser, assertReadableByPostgresUser, type OsUser } from './permissions';
-import { clearLeftoverPostmaster, findFreePort, OWNER_FILE } from './process';
+import { clearLeftoverPostmaster, exists, findFreePort, OWNER_FILE } from './process';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the cluster. Created (and initialised) when it has no PG_VERSION yet. */
@@ -179,15 +179,6 @@ function spawnServer(
 
 function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** mkdir -p that leaves the folders it creates at mode 0755 whatever the umask. */

@@ -9,7 +9,8 @@ import path from 'node:path';
 /** Written into the data folder while a billbot process owns the server running on it. */
 export const OWNER_FILE = 'billbot-owner.pid';
 
-async function exists(file: string): Promise<boolean> {
+/** True when the file (or folder) exists. */
+export async function exists(file: string): Promise<boolean> {
   try {
     await fs.access(file);
     return true;
