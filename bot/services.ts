@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { Billing, Clock, createBilling, createDb, migrateLatest } from '../billing';
 import type { CommandHandlers, ScheduleRuntime } from './commands/types';
 import { Config, loadConfig } from './config';
@@ -18,7 +17,6 @@ export { createLogger, type Logger } from './log';
 
 export interface Services {
   config: Config;
-  db: Knex;
   billing: Billing;
   log: Logger;
   /** True when an embedded Postgres was started for this process. */
@@ -65,7 +63,6 @@ export async function openServices(
   let stopping: Promise<void> | undefined;
   return {
     config,
-    db,
     billing: createBilling(db, options.clock),
     log,
     embedded: database.embedded,
