@@ -275,8 +275,3 @@ export function createBilling(db: Knex, clock: Clock = billRuns.systemClock, opt
 }
 
 export interface Billing extends ReturnType<typeof buildBilling> {}
-
-/** A Billing as it is, or one bound to a database handle (for callers that still hold a handle). */
-export function billingOf(source: Billing | database.Db): Billing {
-  return typeof source === 'function' ? createBilling(source) : source;
-}

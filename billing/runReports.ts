@@ -12,14 +12,13 @@ import type { Db } from './db';
  * Records a bill run of a configuration started by hand and, when the configuration has a
  * report destination (or `defaultDestination` is given), its report, in one transaction. A
  * request key already used returns its run (and the destination of its report, if any).
- * (`reportChannel`: the destination under its old name, until bot/scheduler reads `destination`.)
  */
 export async function startReportedBillRun(
   db: Knex,
   request: BillRequest,
   options: RunOptions = {},
   defaultDestination: string | null = null,
-): Promise<{ runId: number; created: boolean; destination: string | null; reportChannel: string | null }> {
+): Promise<{ runId: number; created: boolean; destination: string | null }> {
   return db.transaction(async (trx) => {
     const started = await startBillRun(trx, request, options);
     const run = await trx('bill_runs as r')
@@ -32,7 +31,7 @@ export async function startReportedBillRun(
     }
     const report = await trx('bill_run_reports').where('bill_run_id', started.runId).first('destination');
     const destination: string | null = report?.destination ?? null;
-    return { ...started, destination, reportChannel: destination };
+    return { ...started, destination };
   });
 }
 
@@ -61,12 +60,6 @@ export interface RunReportState {
   destinationId: string | null;
   /** The id of the message that carries the report; null until it is first delivered. */
   messageId: string | null;
-  /** @deprecated the old names of destination, destinationId and messageId, until bot/scheduler reads the new ones. */
-  channel: string;
-  /** @deprecated see `channel`. */
-  channelId: string | null;
-  /** @deprecated see `channel`. */
-  messageTs: string | null;
   late: boolean;
   scheduledFor: Date | null;
   /** When a scheduler claimed the scheduled fire that started the run. */
@@ -80,10 +73,6 @@ export interface RunReportState {
 export interface RunReportChange {
   destinationId?: string;
   messageId?: string;
-  /** @deprecated the old name of destinationId, until bot/scheduler uses the new one. */
-  channelId?: string;
-  /** @deprecated the old name of messageId, until bot/scheduler uses the new one. */
-  messageTs?: string;
   progressPosted?: boolean;
   finalStatus?: 'completed' | 'failed';
   workbookPosted?: boolean;
@@ -114,9 +103,6 @@ export async function withRunReport<T>(
       destination: row.destination,
       destinationId: row.destination_id,
       messageId: row.message_id,
-      channel: row.destination,
-      channelId: row.destination_id,
-      messageTs: row.message_id,
       late: row.late,
       scheduledFor: row.scheduled_for ? new Date(row.scheduled_for) : null,
       claimedAt: fire ? new Date(fire.claimed_at) : null,
@@ -127,10 +113,8 @@ export async function withRunReport<T>(
     const { change, result } = await step(state, trx);
     if (change) {
       const update: Record<string, unknown> = {};
-      const destinationId = change.destinationId ?? change.channelId;
-      const messageId = change.messageId ?? change.messageTs;
-      if (destinationId !== undefined) update.destination_id = destinationId;
-      if (messageId !== undefined) update.message_id = messageId;
+      if (change.destinationId !== undefined) update.destination_id = change.destinationId;
+      if (change.messageId !== undefined) update.message_id = change.messageId;
       if (change.progressPosted) update.progress_posted_at = trx.fn.now();
       if (change.finalStatus !== undefined) {
         update.final_status = change.finalStatus;

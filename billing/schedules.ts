@@ -6,19 +6,6 @@ import { findConfiguration } from './configurations';
 import { BillingError } from './errors';
 import type { Db } from './db';
 
-// Run reports moved to runReports.ts; re-exported here until bot/ imports them through billing's door.
-export {
-  ensureRunReport,
-  remainingWork,
-  runsWithReportsDue,
-  skipReasonCounts,
-  startReportedBillRun,
-  workbookDue,
-  withRunReport,
-  type RunReportChange,
-  type RunReportState,
-} from './runReports';
-
 /**
  * Scheduled bill runs: a configuration's cron schedule in its time zone, the database claim
  * that makes each (configuration, scheduled time) run once whatever the number of bot
@@ -177,10 +164,9 @@ export type FireClaim =
   | { outcome: 'taken'; runId: number | null }
   /**
    * This process claimed it, and the run could not start: the reason, to report once at the
-   * configuration's report destination. (`reportChannel`: the same, under its old name, until
-   * bot/scheduler reads `destination`.)
+   * configuration's report destination.
    */
-  | { outcome: 'not started'; error: string; configuration: string; destination: string | null; reportChannel: string | null }
+  | { outcome: 'not started'; error: string; configuration: string; destination: string | null }
   /** The configuration no longer fires then (paused, removed, schedule changed). */
   | { outcome: 'skipped'; reason: string };
 
@@ -249,7 +235,7 @@ export async function claimScheduledFire(db: Knex, fire: FireRequest): Promise<F
         .where({ configuration_id: fire.configurationId, scheduled_for: fire.scheduledFor })
         .update({ error: e.message.slice(0, 2000) });
       const destination: string | null = config.report_channel;
-      return { outcome: 'not started', error: e.message, configuration: config.name, destination, reportChannel: destination };
+      return { outcome: 'not started', error: e.message, configuration: config.name, destination };
     }
     await trx('scheduled_fires')
       .where({ configuration_id: fire.configurationId, scheduled_for: fire.scheduledFor })

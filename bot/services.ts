@@ -1,7 +1,4 @@
-import type { Knex } from 'knex';
-import { Billing, Clock, createBilling } from '../billing';
-import { createDb } from '../billing/db';
-import { migrateLatest } from '../billing/migrate';
+import { Billing, Clock, createBilling, createDb, migrateLatest } from '../billing';
 import type { CommandHandlers, ScheduleRuntime } from './commands/types';
 import { Config, loadConfig } from './config';
 import { openDatabase } from './database';
@@ -20,7 +17,6 @@ export { createLogger, type Logger } from './log';
 
 export interface Services {
   config: Config;
-  db: Knex;
   billing: Billing;
   log: Logger;
   /** True when an embedded Postgres was started for this process. */
@@ -67,7 +63,6 @@ export async function openServices(
   let stopping: Promise<void> | undefined;
   return {
     config,
-    db,
     billing: createBilling(db, options.clock),
     log,
     embedded: database.embedded,
@@ -110,7 +105,7 @@ export interface SchedulingOptions extends Pick<ScheduleRuntime, 'reportChannel'
   /** A completed run's invoices workbook, attached to its report (Slack: sheets' invoice export). */
   workbook?: InvoicesWorkbookSource | null;
   /** More scheduler settings (tests: a ManualClock, no polling). */
-  scheduler?: Omit<Partial<SchedulerOptions>, 'db' | 'reporter' | 'workbook'>;
+  scheduler?: Omit<Partial<SchedulerOptions>, 'billing' | 'reporter' | 'workbook'>;
 }
 
 /**
@@ -118,17 +113,17 @@ export interface SchedulingOptions extends Pick<ScheduleRuntime, 'reportChannel'
  * starts it when it should fire schedules and resume unfinished runs (the Slack app and the
  * shell do; the CLI only runs commands through it), and stops it before the database stops.
  */
-export function createScheduling(services: Pick<Services, 'db' | 'log'>, options: SchedulingOptions): Scheduling {
+export function createScheduling(services: Pick<Services, 'billing' | 'log'>, options: SchedulingOptions): Scheduling {
   const scheduler = new Scheduler({
     logger: schedulerLogger(services.log),
     ...options.scheduler,
-    db: services.db,
+    billing: services.billing,
     reporter: options.reporter,
     workbook: options.workbook ?? null,
   });
   const scheduling: ScheduleRuntime = {
     scheduler,
-    db: services.db,
+    billing: services.billing,
     reportChannel: options.reportChannel,
     waitForRuns: options.waitForRuns,
     resumeCommand: options.resumeCommand,

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { Writable } from 'node:stream';
-import { billingOf, type Billing, type CreditExportFilter, type Db, type ExportReads, type InvoiceExportFilter } from '../billing';
+import { type Billing, type CreditExportFilter, type ExportReads, type InvoiceExportFilter } from '../billing';
 import { SETUP_SHEETS, SetupSheetKey } from './layout';
 import { ColumnSpec, OutValue, WorkbookWriter } from './xlsx';
 
@@ -14,11 +14,11 @@ import { ColumnSpec, OutValue, WorkbookWriter } from './xlsx';
  */
 
 async function writeWorkbook<T>(
-  billing: Billing | Db,
+  billing: Billing,
   out: Writable | string,
   build: (reads: ExportReads) => Promise<(writer: WorkbookWriter) => Promise<T>>,
 ): Promise<T> {
-  return billingOf(billing).exports.snapshot(async (reads) => {
+  return billing.exports.snapshot(async (reads) => {
     // Filters are checked (and accounts found) before anything is written.
     const write = await build(reads);
     const writer = new WorkbookWriter(out);
@@ -46,7 +46,7 @@ export interface AccountsExportCounts {
 }
 
 /** The setup workbook of what is stored: importing it again changes nothing. */
-export async function exportAccounts(billing: Billing | Db, out: Writable | string): Promise<AccountsExportCounts> {
+export async function exportAccounts(billing: Billing, out: Writable | string): Promise<AccountsExportCounts> {
   return writeWorkbook(billing, out, async (reads) => async (writer) => {
     const accounts = writer.addSheet('Accounts', setupColumns('accounts'));
     for await (const page of reads.accounts()) {
@@ -114,7 +114,7 @@ export interface InvoicesExportCounts {
  * it: the invoices they receive and those carrying their charges), invoice dates from/to
  * (inclusive), a bill run.
  */
-export async function exportInvoices(billing: Billing | Db, out: Writable | string, filter: InvoiceExportFilter = {}): Promise<InvoicesExportCounts> {
+export async function exportInvoices(billing: Billing, out: Writable | string, filter: InvoiceExportFilter = {}): Promise<InvoicesExportCounts> {
   return writeWorkbook(billing, out, async (reads) => {
     const f = await reads.invoiceFilter(filter);
     return async (writer) => {
@@ -223,7 +223,7 @@ export interface CreditsExportCounts {
  * UTC) and reversals (by the day they were requested, UTC). Filters: an account (with the
  * accounts that invoice to it), dates from/to (inclusive).
  */
-export async function exportCredits(billing: Billing | Db, out: Writable | string, filter: CreditExportFilter = {}): Promise<CreditsExportCounts> {
+export async function exportCredits(billing: Billing, out: Writable | string, filter: CreditExportFilter = {}): Promise<CreditsExportCounts> {
   return writeWorkbook(billing, out, async (reads) => {
     const f = await reads.creditFilter(filter);
     return async (writer) => {

@@ -1,9 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import {
-  billingOf,
   SetupChecker,
   type Billing,
-  type Db,
   type SetupCounts,
   type SetupItem,
   type SetupPlan,
@@ -275,11 +273,11 @@ export interface SetupImportResult {
  * and what was expected); any problem means nothing changes. `billing`: the billing services
  * (a database handle is still taken, for callers that have not moved to the billing object).
  */
-export async function importSetupWorkbook(billing: Billing | Db, input: Readable | string, options: ImportOptions): Promise<SetupImportResult> {
+export async function importSetupWorkbook(billing: Billing, input: Readable | string, options: ImportOptions): Promise<SetupImportResult> {
   const raw = await readRows(input, limitsWith(options.limits));
   const checked = raw.checked;
   const earlier = rowProblems(raw, checked.problems);
-  const outcome = await billingOf(billing).setup.apply(checked.plan, { dryRun: options.dryRun, actor: options.actor, earlierProblems: earlier.length });
+  const outcome = await billing.setup.apply(checked.plan, { dryRun: options.dryRun, actor: options.actor, earlierProblems: earlier.length });
   const problems = [...earlier, ...outcome.problems];
   return {
     applied: outcome.applied,

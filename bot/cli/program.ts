@@ -17,7 +17,7 @@ export class UsageError extends Error {}
  */
 function validate(input: CommandInput, usage: string): Command {
   const { validateCommand } = require('../commands/schema') as typeof import('../commands/schema');
-  const { BillingError } = require('../../billing/errors') as typeof import('../../billing/errors');
+  const { BillingError } = require('../../billing') as typeof import('../../billing');
   try {
     return validateCommand(input);
   } catch (e) {

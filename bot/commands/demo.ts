@@ -1,5 +1,4 @@
-import type { Billing } from '../../billing';
-import { UnknownAccountError } from '../../billing/errors';
+import { type Billing, UnknownAccountError } from '../../billing';
 import type { Logger } from '../log';
 import { errorOutcome, Outcome } from './execute';
 

@@ -1,4 +1,4 @@
-import { BillingError } from '../../billing/errors';
+import { BillingError } from '../../billing';
 
 /**
  * Command text (or a CLI argument, or a form field) that does not fit its command's form.

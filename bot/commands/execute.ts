@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BillingError } from '../../billing/errors';
+import { BillingError } from '../../billing';
 import type { Logger } from '../log';
 import type { Command } from './schema';
 import { entryOf, type AnyEntry } from './table';

@@ -1,7 +1,4 @@
-import type { Billing } from '../../billing';
-import { periodFor } from '../../billing/configurations';
-import { todayIn } from '../../billing/dates';
-import { Money } from '../../billing/money';
+import { type Billing, Money, periodFor, todayIn } from '../../billing';
 import type { CommandKind, CommandOf, ModalCommand } from './schema';
 
 /**

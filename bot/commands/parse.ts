@@ -1,5 +1,4 @@
-import { parseIsoDate } from '../../billing/dates';
-import { looksLikeAmount } from '../../billing/money';
+import { looksLikeAmount, parseIsoDate } from '../../billing';
 import { CommandSyntaxError } from './errors';
 import { Command, HelpTopic, USAGE, validateCommand } from './schema';
 import { isWord, joinTokens, nextToken, Token, tokenize, UnclosedQuoteError } from './tokens';

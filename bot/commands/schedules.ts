@@ -1,7 +1,4 @@
-import { getBillRunReport, type BillRunReport } from '../../billing/billRuns';
-import { findConfiguration } from '../../billing/configurations';
-import { BillRunStateError } from '../../billing/errors';
-import { remainingWork } from '../../billing/schedules';
+import { BillRunStateError, type BillRunReport } from '../../billing';
 import { errorForPeople } from '../render/runReports';
 import type { CommandOf } from './schema';
 import type { CommandContext, Outcome, ScheduleRuntime } from './types';
@@ -31,7 +28,7 @@ export async function listSchedules(rt: ScheduleRuntime): Promise<Outcome> {
 
 export async function changeSchedule(rt: ScheduleRuntime, command: CommandOf<'billing.schedule'>): Promise<Outcome> {
   const { scheduler } = rt;
-  const config = await findConfiguration(rt.db, command.configuration);
+  const config = await rt.billing.findConfiguration(command.configuration);
   const before = (await scheduler.listSchedules()).find((s) => s.configuration === config.name);
   const schedule = command.action === 'pause' ? await scheduler.pauseSchedule(config.name) : await scheduler.resumeSchedule(config.name);
   const changed = !before || before.paused !== schedule.paused;
@@ -39,7 +36,7 @@ export async function changeSchedule(rt: ScheduleRuntime, command: CommandOf<'bi
 }
 
 export async function runNow(rt: ScheduleRuntime, command: CommandOf<'billing.run'>, ctx: CommandContext): Promise<Outcome> {
-  const config = await findConfiguration(rt.db, command.configuration);
+  const config = await rt.billing.findConfiguration(command.configuration);
   const started = await rt.scheduler.runNow(config.name, {
     startedBy: ctx.actor,
     preview: command.preview,
@@ -62,20 +59,20 @@ export async function runNow(rt: ScheduleRuntime, command: CommandOf<'billing.ru
 }
 
 export async function runStatus(rt: ScheduleRuntime, runId: number): Promise<Outcome> {
-  const report = forPeople(await getBillRunReport(rt.db, runId));
+  const report = forPeople(await rt.billing.getBillRunReport(runId));
   const resumable = report.run.status === 'failed';
   const resumeCommand = rt.resumeCommand ?? ((id: number) => `/bill status ${id} resume`);
   return {
     kind: 'bill.status',
     report,
-    remaining: await remainingWork(rt.db, runId),
+    remaining: await rt.billing.schedules.remainingWork(runId),
     resumable,
     resumeWith: resumable ? resumeCommand(runId) : null,
   };
 }
 
 export async function resumeRun(rt: ScheduleRuntime, command: CommandOf<'bill.resume'>, ctx: CommandContext): Promise<Outcome> {
-  const run = (await getBillRunReport(rt.db, command.run, 0)).run;
+  const run = (await rt.billing.getBillRunReport(command.run, 0)).run;
   if (run.status !== 'failed') {
     throw new BillRunStateError(
       run.status === 'completed'

@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import { parseCreditId } from '../../billing/credits';
-import { isoDateSchema } from '../../billing/dates';
-import { formatCreditId, parseInvoiceNumber } from '../../billing/invoices';
-import { looksLikeAmount } from '../../billing/money';
-import { quantitySchema } from '../../billing/schemas';
+import { formatCreditId, isoDateSchema, looksLikeAmount, parseCreditId, parseInvoiceNumber, quantitySchema } from '../../billing';
 import { CommandSyntaxError } from './errors';
 
 /**

@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { Billing, BillRunReport, CreditView, InvoiceView } from '../../billing';
 import type { SetupImportResult } from '../../sheets';
 import type { Logger } from '../log';
@@ -83,7 +82,8 @@ export interface CommandContext {
  */
 export interface ScheduleRuntime {
   scheduler: Scheduler;
-  db: Knex;
+  /** The billing services the run-status commands read through. */
+  billing: Billing;
   /**
    * Where a run started (or resumed) from here is reported when its configuration has no
    * report channel; null: nowhere. Default: the channel the command came from.
@@ -100,7 +100,8 @@ export interface ScheduleRuntime {
 
 /** Where the workbook commands read and write files (the shell and the CLI). */
 export interface WorkbookRuntime {
-  db: Knex;
+  /** The billing services the workbooks are read from and written to. */
+  billing: Billing;
   /** Where relative file names are read and written, and where unnamed workbooks go (default: the working directory). */
   directory?: string;
   /**

@@ -2,8 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import type { Knex } from 'knex';
-import { BillingError } from '../../billing/errors';
+import { BillingError, type Billing } from '../../billing';
 import {
   DEFAULT_LIMITS,
   exportAccounts,
@@ -85,34 +84,34 @@ export function configurationsChanged(result: SetupImportResult): boolean {
 
 /** Checks a setup workbook (dryRun) or checks and applies it, all or nothing. */
 export async function importWorkbook(
-  db: Knex,
+  billing: Billing,
   file: WorkbookBytes,
   options: { actor: string; dryRun: boolean },
 ): Promise<Extract<Outcome, { kind: 'workbook.import' }>> {
-  const result = await importSetupWorkbook(db, Readable.from(file.data), { actor: options.actor, dryRun: options.dryRun });
+  const result = await importSetupWorkbook(billing, Readable.from(file.data), { actor: options.actor, dryRun: options.dryRun });
   return { kind: 'workbook.import', file: file.name, result };
 }
 
 export type { WorkbookCommand } from './types';
 
 /** Writes the template or an export; the rows written per sheet. */
-export async function writeWorkbook(db: Knex, command: WorkbookCommand, out: Writable | string): Promise<{ workbook: WorkbookKind; rows: Record<string, number> }> {
+export async function writeWorkbook(billing: Billing, command: WorkbookCommand, out: Writable | string): Promise<{ workbook: WorkbookKind; rows: Record<string, number> }> {
   if (!('what' in command)) return { workbook: 'template', rows: { ...(await writeTemplate(out)) } };
   switch (command.what) {
     case 'accounts':
-      return { workbook: 'accounts', rows: { ...(await exportAccounts(db, out)) } };
+      return { workbook: 'accounts', rows: { ...(await exportAccounts(billing, out)) } };
     case 'invoices':
       return {
         workbook: 'invoices',
-        rows: { ...(await exportInvoices(db, out, { account: command.account, from: command.from, to: command.to, billRunId: command.run })) },
+        rows: { ...(await exportInvoices(billing, out, { account: command.account, from: command.from, to: command.to, billRunId: command.run })) },
       };
     case 'credits':
-      return { workbook: 'credits', rows: { ...(await exportCredits(db, out, { account: command.account, from: command.from, to: command.to })) } };
+      return { workbook: 'credits', rows: { ...(await exportCredits(billing, out, { account: command.account, from: command.from, to: command.to })) } };
   }
 }
 
 /** Writes the template or an export into memory (for an upload). */
-export async function workbookToBuffer(db: Knex, command: WorkbookCommand): Promise<{ workbook: WorkbookKind; rows: Record<string, number>; data: Buffer }> {
+export async function workbookToBuffer(billing: Billing, command: WorkbookCommand): Promise<{ workbook: WorkbookKind; rows: Record<string, number>; data: Buffer }> {
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
@@ -124,7 +123,7 @@ export async function workbookToBuffer(db: Knex, command: WorkbookCommand): Prom
     sink.once('finish', resolve);
     sink.once('error', reject);
   });
-  const written = await writeWorkbook(db, command, sink);
+  const written = await writeWorkbook(billing, command, sink);
   await finished;
   return { ...written, data: Buffer.concat(chunks) };
 }
@@ -217,7 +216,7 @@ export async function writeWorkbookFile(rt: WorkbookRuntime, command: WorkbookCo
     ? await writableFile(path.resolve(directory, command.file))
     : await freshFile(path.resolve(directory, workbookFileName(command, (rt.today ?? todayUtc)())));
   try {
-    const { workbook, rows } = await writeInPlace(file, (temporary) => writeWorkbook(rt.db, command, temporary));
+    const { workbook, rows } = await writeInPlace(file, (temporary) => writeWorkbook(rt.billing, command, temporary));
     return { kind: 'workbook.written', workbook, file, rows };
   } catch (e) {
     // The empty file that reserved the name goes too.
@@ -234,7 +233,7 @@ export async function namedWorkbookFile(rt: WorkbookRuntime, command: CommandOf<
 
 /** Checks a workbook and, after an applied import that changed configurations, tells the scheduler. */
 export async function importChecked(rt: WorkbookRuntime, file: WorkbookBytes, options: { actor: string; dryRun: boolean }) {
-  const outcome = await importWorkbook(rt.db, file, options);
+  const outcome = await importWorkbook(rt.billing, file, options);
   if (configurationsChanged(outcome.result)) await rt.onConfigurationsChanged?.();
   return outcome;
 }

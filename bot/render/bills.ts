@@ -3,7 +3,7 @@ import type { BillRunReport } from '../../billing';
 import type { Outcome } from '../commands/execute';
 import { formatLocalTime } from './time';
 import { bold, escapeMrkdwn } from './mrkdwn';
-import { channelRef, context, fields, header, list, money, plural, section, type KnownBlock, type Rendered } from './kit';
+import { capBlocks, channelRef, context, fields, header, list, money, plural, section, type KnownBlock, type Rendered } from './kit';
 
 /** Bill runs: a run's report (or preview), a run started or resuming, a run's status. */
 
@@ -110,7 +110,7 @@ function reportedIn(reportChannel: string | null, here: boolean, runId: number):
 export function renderRunStarted(o: Extract<Outcome, { kind: 'bill.started' }>): Rendered {
   const text = o.created
     ? `Bill run #${o.runId} scheduled: billing ${escapeMrkdwn(o.billing)}. ${reportedIn(o.reportChannel, o.here, o.runId)}`
-    : `This request already started bill run #${o.runId}, so it is not run again. \`/bill status ${o.runId}\` shows it.`;
+    : billRunRepeated(o.runId);
   return { text, blocks: [section(text)] };
 }
 
@@ -119,6 +119,30 @@ export function renderRunResuming(o: Extract<Outcome, { kind: 'bill.resuming' }>
     `Resuming bill run #${o.runId}: only what it did not bill yet is billed; nothing done is billed twice. ` +
     reportedIn(o.reportChannel, o.here, o.runId);
   return { text, blocks: [section(text)] };
+}
+
+// A bill run started from a Slack form or command (bot/slack/billRun.ts posts these).
+
+/** To the requester: the request had already started a run, which is not run again. */
+export function billRunRepeated(runId: number): string {
+  return `This request already started bill run #${runId}, so it is not run again. \`/bill status ${runId}\` shows it.`;
+}
+
+/** To the requester: the run is recorded (`what`: the account, or the bill groups of a configuration). */
+export function billRunScheduled(runId: number, what: string): string {
+  return `Bill run #${runId} scheduled: billing ${what}. The result will be posted in this channel.`;
+}
+
+/** The channel's progress line while a long run bills its batches. */
+export function billRunProgress(p: { runId: number; batchesDone: number; batchesTotal: number }): string {
+  return `:hourglass_flowing_sand: Bill run #${p.runId}: ${p.batchesDone} of ${p.batchesTotal} batches billed so far…`;
+}
+
+/** A run that failed: the failure as people should read it, then the run's report when it could be read. */
+export function renderRunFailed(runId: number, sentence: string, report: BillRunReport | null): Rendered {
+  const text = escapeMrkdwn(`Bill run #${runId} failed: ${sentence}`);
+  const details = report ? capBlocks(renderReport(report).blocks) : [];
+  return { text, blocks: [section(text), ...details].slice(0, 50) };
 }
 
 /** The block a face may give a Resume button (Slack does). */

@@ -6,7 +6,7 @@
 export { renderBlocks } from './blocks';
 export { LIST_LIMIT, plural } from './kit';
 export type { KnownBlock, Rendered } from './kit';
-export { RESUME_BLOCK_ID, withResumeButton } from './bills';
+export { billRunProgress, billRunRepeated, billRunScheduled, renderRunFailed, RESUME_BLOCK_ID, withResumeButton } from './bills';
 export { renderCreditConfirmation } from './credits';
 export type { ScheduleView } from './schedules';
 export {

@@ -1,7 +1,7 @@
 /**
  * Scheduled and durable bill runs. What the faces call:
  *
- *   const scheduler = new Scheduler({ db, reporter, workbook: invoicesWorkbook }); // reporter: bot/slack's or bot/shell's
+ *   const scheduler = new Scheduler({ billing, reporter, workbook: invoicesWorkbook }); // reporter: bot/slack's or bot/shell's
  *   await scheduler.start();                          // bot start-up: resume, catch up, schedule
  *   await scheduler.listSchedules();                  // /billing schedules
  *   await scheduler.pauseSchedule(name);              // /billing schedule pause <configuration>

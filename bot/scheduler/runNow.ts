@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import type { BillRunReport } from '../../billing/billRuns';
-import { InvalidInputError } from '../../billing/errors';
-import { nextFireAfter, scheduleProblem, type ScheduledConfiguration } from '../../billing/schedules';
-import { firstIssue, nameSchema } from '../../billing/schemas';
+import { type BillRunReport, firstIssue, InvalidInputError, nameSchema, nextFireAfter, type ScheduledConfiguration, scheduleProblem } from '../../billing';
 import type { ScheduleView } from '../render/schedules';
 
 /** What the scheduler's commands take and give: `/billing run`'s options and result, a schedule as listed. */

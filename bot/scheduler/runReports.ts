@@ -1,24 +1,14 @@
-import type { Knex } from 'knex';
-import { getBillRunReport } from '../../billing/billRuns';
-import { findConfiguration } from '../../billing/configurations';
-import {
-  remainingWork,
-  runsWithReportsDue,
-  skipReasonCounts,
-  workbookDue,
-  withRunReport,
-  type RunReportState,
-} from '../../billing/schedules';
+import type { Billing, RunReportState } from '../../billing';
 import type { SchedulerClock } from './clock';
 import type { SchedulerLogger } from './logger';
 import type { RunNotStarted, RunView } from '../render/runReports';
 import type { InvoicesWorkbookFile, PostedMessage, RunReporter } from './reporter';
 
 /** Builds a completed run's invoices workbook, or null when there is none to attach. */
-export type InvoicesWorkbookSource = (db: Knex, runId: number) => Promise<InvoicesWorkbookFile | null>;
+export type InvoicesWorkbookSource = (billing: Billing, runId: number) => Promise<InvoicesWorkbookFile | null>;
 
 export interface RunReportsOptions {
-  db: Knex;
+  billing: Billing;
   reporter: RunReporter | null;
   workbook: InvoicesWorkbookSource | null;
   clock: SchedulerClock;
@@ -45,13 +35,14 @@ export class RunReports {
     return this.options.reporter;
   }
 
-  private async view(trx: Knex.Transaction, state: RunReportState, detailLimit: number): Promise<RunView> {
-    const report = await getBillRunReport(trx, state.billRunId, detailLimit);
-    const config = await findConfiguration(trx, report.run.configuration);
+  /** The run as its report shows it, read through `billing` (the report lock's transaction). */
+  private async view(billing: Billing, state: RunReportState, detailLimit: number): Promise<RunView> {
+    const report = await billing.getBillRunReport(state.billRunId, detailLimit);
+    const config = await billing.findConfiguration(report.run.configuration);
     this.known.set(state.billRunId, {
-      channel: state.channel,
+      channel: state.destination,
       configuration: report.run.configuration,
-      posted: state.messageTs && state.channelId ? { channelId: state.channelId, ts: state.messageTs } : null,
+      posted: state.messageId && state.destinationId ? { channelId: state.destinationId, ts: state.messageId } : null,
     });
     return {
       report,
@@ -59,8 +50,8 @@ export class RunReports {
       scheduledFor: state.scheduledFor,
       late: state.late,
       startedAt: state.claimedAt ?? this.startedAt.get(state.billRunId) ?? this.options.clock.now(),
-      skipReasons: detailLimit > 0 ? await skipReasonCounts(trx, state.billRunId) : [],
-      remaining: await remainingWork(trx, state.billRunId),
+      skipReasons: detailLimit > 0 ? await billing.schedules.skipReasonCounts(state.billRunId) : [],
+      remaining: await billing.schedules.remainingWork(state.billRunId),
     };
   }
 
@@ -70,16 +61,16 @@ export class RunReports {
     const reporter = this.reporter;
     if (!reporter) return;
     await this.guard(runId, 'post the start of', () =>
-      withRunReport(this.options.db, runId, 'wait', async (state, trx) => {
-        if (reporter.canPost?.(state.channel) === false) return { result: undefined };
-        if (state.messageTs || state.finalStatus) {
-          await this.view(trx, state, 0); // remembers the message, for interrupted()
+      this.options.billing.schedules.withReport(runId, 'wait', async (state, billing) => {
+        if (reporter.canPost?.(state.destination) === false) return { result: undefined };
+        if (state.messageId || state.finalStatus) {
+          await this.view(billing, state, 0); // remembers the message, for interrupted()
           return { result: undefined };
         }
-        const posted = await reporter.runStarted(state.channel, await this.view(trx, state, 0));
+        const posted = await reporter.runStarted(state.destination, await this.view(billing, state, 0));
         this.remember(runId, posted);
         this.lastProgress.set(runId, this.options.clock.now().getTime());
-        return { change: { channelId: posted.channelId, messageTs: posted.ts }, result: undefined };
+        return { change: { destinationId: posted.channelId, messageId: posted.ts }, result: undefined };
       }),
     );
   }
@@ -93,10 +84,10 @@ export class RunReports {
     if (last !== undefined && now - last < this.options.progressIntervalMs) return;
     this.lastProgress.set(runId, now);
     await this.guard(runId, 'update the progress of', () =>
-      withRunReport(this.options.db, runId, 'skip', async (state, trx) => {
+      this.options.billing.schedules.withReport(runId, 'skip', async (state, billing) => {
         // Not over a shown end (a resumed failed run shows its progress again).
-        if (!state.messageTs || !state.channelId || state.finalStatus === state.runStatus) return { result: undefined };
-        await reporter.runProgress({ channelId: state.channelId, ts: state.messageTs }, await this.view(trx, state, 0));
+        if (!state.messageId || !state.destinationId || state.finalStatus === state.runStatus) return { result: undefined };
+        await reporter.runProgress({ channelId: state.destinationId, ts: state.messageId }, await this.view(billing, state, 0));
         return { change: { progressPosted: true }, result: undefined };
       }),
     );
@@ -107,32 +98,32 @@ export class RunReports {
     const reporter = this.reporter;
     if (!reporter) return;
     await this.guard(runId, 'post the end of', () =>
-      withRunReport(this.options.db, runId, 'wait', async (state, trx) => {
+      this.options.billing.schedules.withReport(runId, 'wait', async (state, billing) => {
         if (state.runStatus !== 'completed' && state.runStatus !== 'failed') return { result: undefined };
         if (state.finalStatus === state.runStatus) return { result: undefined };
         // Another kind of face's report (the local shell's): left for it.
-        if (reporter.canPost?.(state.channel) === false) return { result: undefined };
+        if (reporter.canPost?.(state.destination) === false) return { result: undefined };
         const existing: PostedMessage | null =
-          state.messageTs && state.channelId ? { channelId: state.channelId, ts: state.messageTs } : null;
-        const posted = await reporter.runEnded(state.channel, existing, await this.view(trx, state, 200));
+          state.messageId && state.destinationId ? { channelId: state.destinationId, ts: state.messageId } : null;
+        const posted = await reporter.runEnded(state.destination, existing, await this.view(billing, state, 200));
         this.remember(runId, posted);
         return {
-          change: { channelId: posted.channelId, messageTs: posted.ts, finalStatus: state.runStatus },
+          change: { destinationId: posted.channelId, messageId: posted.ts, finalStatus: state.runStatus },
           result: undefined,
         };
       }),
     );
     await this.guard(runId, 'attach the invoices workbook of', async () => {
-      if (!(await workbookDue(this.options.db, runId))) return;
+      if (!(await this.options.billing.schedules.workbookDue(runId))) return;
       // Built before taking the lock (it reads through the pool); wasted only if another process attaches it first.
-      const file = this.options.workbook ? await this.options.workbook(this.options.db, runId) : null;
-      await withRunReport(this.options.db, runId, 'wait', async (state, trx) => {
+      const file = this.options.workbook ? await this.options.workbook(this.options.billing, runId) : null;
+      await this.options.billing.schedules.withReport(runId, 'wait', async (state, billing) => {
         if (state.runStatus !== 'completed' || state.finalStatus !== 'completed' || state.workbookPosted) {
           return { result: undefined };
         }
-        if (!state.messageTs || !state.channelId) return { result: undefined };
+        if (!state.messageId || !state.destinationId) return { result: undefined };
         if (file) {
-          await reporter.attachInvoices({ channelId: state.channelId, ts: state.messageTs }, await this.view(trx, state, 0), file);
+          await reporter.attachInvoices({ channelId: state.destinationId, ts: state.messageId }, await this.view(billing, state, 0), file);
         }
         return { change: { workbookPosted: true }, result: undefined };
       });
@@ -185,7 +176,7 @@ export class RunReports {
   /** Posts the ends of runs that finished without their report (a process died, Slack was down, the CLI ran them). */
   async postDue(): Promise<void> {
     if (!this.reporter) return;
-    for (const runId of await runsWithReportsDue(this.options.db)) await this.ended(runId);
+    for (const runId of await this.options.billing.schedules.reportsDue()) await this.ended(runId);
   }
 
   private async guard(runId: number, what: string, step: () => Promise<unknown>): Promise<void> {

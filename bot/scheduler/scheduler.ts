@@ -1,22 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Knex } from 'knex';
-import { BillRunReport, executeBillRun, getBillRunReport, previewBill, unfinishedBillRuns } from '../../billing/billRuns';
-import { BillRunStateError, InvalidInputError } from '../../billing/errors';
 import {
-  claimScheduledFire,
-  ensureRunReport,
-  findScheduledConfiguration,
+  BillRunStateError,
+  firstIssue,
+  InvalidInputError,
   latestFireAtOrBefore,
-  listScheduledConfigurations,
   nextFireAfter,
   scheduleProblem,
-  schedulesFingerprint,
-  setSchedulePaused,
-  startReportedBillRun,
+  type Billing,
+  type BillRunReport,
   type ScheduledConfiguration,
-} from '../../billing/schedules';
-import { firstIssue } from '../../billing/schemas';
+} from '../../billing';
 import type { ScheduleView } from '../render/schedules';
 import { SchedulerClock, systemSchedulerClock, type TimerHandle } from './clock';
 import { ConfigurationChanges } from './listener';
@@ -26,7 +20,8 @@ import { InvoicesWorkbookSource, messageOf, RunReports } from './runReports';
 import { parseName, runNowOptionsSchema, scheduleView, type RunNowOptions, type RunNowResult } from './runNow';
 
 export interface SchedulerOptions {
-  db: Knex;
+  /** The billing services (bound to the pool) the scheduler claims, runs and reports through. */
+  billing: Billing;
   /** Default: real time. Tests pass a ManualClock. */
   clock?: SchedulerClock;
   /** Where runs are reported (the configurations' report channels); null: not reported. */
@@ -68,7 +63,7 @@ interface Entry {
  */
 export class Scheduler {
   readonly instanceId: string;
-  private readonly db: Knex;
+  private readonly billing: Billing;
   private readonly clock: SchedulerClock;
   private readonly logger: SchedulerLogger;
   private readonly reports: RunReports;
@@ -84,19 +79,19 @@ export class Scheduler {
   private state: 'new' | 'started' | 'stopped' = 'new';
 
   constructor(private readonly options: SchedulerOptions) {
-    this.db = options.db;
+    this.billing = options.billing;
     this.clock = options.clock ?? systemSchedulerClock();
     this.logger = options.logger ?? consoleSchedulerLogger;
     this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.reports = new RunReports({
-      db: this.db,
+      billing: this.billing,
       reporter: options.reporter ?? null,
       workbook: options.workbook ?? null,
       clock: this.clock,
       logger: this.logger,
       progressIntervalMs: options.progressIntervalMs ?? 5000,
     });
-    this.changes = new ConfigurationChanges(this.db, this.logger, () => {
+    this.changes = new ConfigurationChanges(this.billing, this.logger, () => {
       if (this.state === 'started') {
         this.track(this.reload().catch((e) => this.logger.error(`Could not reload configurations: ${messageOf(e)}`)));
       }
@@ -158,12 +153,12 @@ export class Scheduler {
   /** Every configuration with a schedule, with its next run time (computed from the database, so it works unstarted too). */
   async listSchedules(): Promise<ScheduleView[]> {
     const now = this.clock.now();
-    return (await listScheduledConfigurations(this.db)).map((c) => scheduleView(c, now));
+    return (await this.billing.schedules.list()).map((c) => scheduleView(c, now));
   }
 
   /** Pauses a configuration's schedule (all processes see it at their next fire). */
   async pauseSchedule(name: string): Promise<ScheduleView> {
-    const config = await setSchedulePaused(this.db, parseName(name), true, this.clock.now());
+    const config = await this.billing.schedules.setPaused(parseName(name), true, this.clock.now());
     if (this.state === 'started') await this.reload();
     this.logger.info(`Paused the schedule of "${config.name}".`);
     return scheduleView(config, this.clock.now());
@@ -171,7 +166,7 @@ export class Scheduler {
 
   /** Resumes a paused schedule; the fire times missed while paused are not caught up. */
   async resumeSchedule(name: string): Promise<ScheduleView> {
-    const config = await setSchedulePaused(this.db, parseName(name), false, this.clock.now());
+    const config = await this.billing.schedules.setPaused(parseName(name), false, this.clock.now());
     if (this.state === 'started') await this.reload();
     this.logger.info(`Resumed the schedule of "${config.name}".`);
     return scheduleView(config, this.clock.now());
@@ -188,10 +183,9 @@ export class Scheduler {
     const { preview, startedBy, requestKey, from, to, posting, reportChannel } = parsed.data;
     const request = { configuration: parseName(name), startedBy, from, to, posting };
     if (preview) {
-      return { preview: true, report: await previewBill(this.db, request, { clock: this.clock, workers: this.options.workers }) };
+      return { preview: true, report: await this.billing.previewBill(request, { clock: this.clock, workers: this.options.workers }) };
     }
-    const started = await startReportedBillRun(
-      this.db,
+    const started = await this.billing.schedules.startReportedRun(
       { ...request, requestKey: requestKey ?? null },
       { clock: this.clock, familiesPerBatch: this.options.familiesPerBatch },
       reportChannel ?? null,
@@ -200,7 +194,7 @@ export class Scheduler {
       preview: false,
       runId: started.runId,
       created: started.created,
-      reportChannel: started.reportChannel,
+      reportChannel: started.destination,
       finished: this.execute(started.runId),
     };
   }
@@ -214,9 +208,9 @@ export class Scheduler {
     options: { reportChannel?: string | null } = {},
   ): Promise<{ runId: number; reportChannel: string | null; finished: Promise<BillRunReport> }> {
     if (!Number.isSafeInteger(runId) || runId <= 0) throw new InvalidInputError('A bill run number is a whole number such as 12.');
-    const report = await getBillRunReport(this.db, runId, 0);
+    const report = await this.billing.getBillRunReport(runId, 0);
     if (report.run.status === 'completed') throw new BillRunStateError(`Bill run #${runId} has already completed.`);
-    const reportChannel = await ensureRunReport(this.db, runId, options.reportChannel?.trim() || null);
+    const reportChannel = await this.billing.schedules.ensureReport(runId, options.reportChannel?.trim() || null);
     return { runId, reportChannel, finished: this.execute(runId) };
   }
 
@@ -225,8 +219,8 @@ export class Scheduler {
 
   private async doReload(): Promise<void> {
     if (this.state !== 'started') return;
-    const fingerprint = await schedulesFingerprint(this.db);
-    const configs = await listScheduledConfigurations(this.db);
+    const fingerprint = await this.billing.schedules.fingerprint();
+    const configs = await this.billing.schedules.list();
     if (this.state !== 'started') return;
     this.fingerprint = fingerprint;
     for (const entry of this.entries.values()) entry.timer?.cancel();
@@ -285,7 +279,7 @@ export class Scheduler {
   }
 
   private async fire(config: ScheduledConfiguration, scheduledFor: Date, late: boolean): Promise<void> {
-    const claim = await claimScheduledFire(this.db, {
+    const claim = await this.billing.schedules.claimFire({
       configurationId: config.id,
       scheduledFor,
       schedule: config.schedule,
@@ -308,8 +302,8 @@ export class Scheduler {
         return;
       case 'not started':
         this.logger.warn(`"${config.name}" fired for ${when} but its run could not start: ${claim.error}`);
-        if (claim.reportChannel) {
-          await this.reports.notStarted(claim.reportChannel, {
+        if (claim.destination) {
+          await this.reports.notStarted(claim.destination, {
             configuration: claim.configuration,
             scheduledFor,
             timeZone: config.timeZone,
@@ -335,7 +329,7 @@ export class Scheduler {
       await this.reports.started(runId);
       let failure: unknown = null;
       try {
-        await executeBillRun(this.db, runId, {
+        await this.billing.executeBillRun(runId, {
           clock: this.clock,
           workers: this.options.workers,
           onProgress: () => this.reports.progress(runId),
@@ -346,7 +340,7 @@ export class Scheduler {
       }
       let report: BillRunReport;
       try {
-        report = await getBillRunReport(this.db, runId);
+        report = await this.billing.getBillRunReport(runId);
       } catch (e) {
         // The database is unreachable: the run could not even be marked failed. Say so in Slack;
         // the run stays unfinished and the next sweep (or start) resumes it.
@@ -367,7 +361,7 @@ export class Scheduler {
   private resumeUnfinished(): Promise<void> {
     this.resuming ??= (async () => {
       try {
-        for (const run of await unfinishedBillRuns(this.db)) {
+        for (const run of await this.billing.unfinishedBillRuns()) {
           if (this.state === 'stopped') return;
           if (this.running.has(run.id)) continue;
           this.logger.info(`Resuming bill run #${run.id} (${run.status}).`);
@@ -392,7 +386,7 @@ export class Scheduler {
 
   private async pollForChanges(): Promise<void> {
     try {
-      if ((await schedulesFingerprint(this.db)) !== this.fingerprint) await this.reload();
+      if ((await this.billing.schedules.fingerprint()) !== this.fingerprint) await this.reload();
     } catch (e) {
       this.logger.error(`Could not check configurations for changes: ${messageOf(e)}`);
     }

@@ -127,7 +127,7 @@ export async function runShell(options: ShellOptions): Promise<void> {
   const services: ExecutorServices = {
     ...options.services,
     handlers: {
-      workbooks: { db: options.services.billing.db, directory, onConfigurationsChanged: reloadSchedules },
+      workbooks: { billing: options.services.billing, directory, onConfigurationsChanged: reloadSchedules },
       ...options.services.handlers,
       ...scheduling?.handlers,
     },

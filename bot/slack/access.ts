@@ -1,4 +1,4 @@
-import { roleIncludes, type Access, type Role } from '../../billing/access';
+import { roleIncludes, type Access, type Role } from '../../billing';
 import type { Command } from '../commands/schema';
 import { entryOf, requiredRole } from '../commands/table';
 

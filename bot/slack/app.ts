@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, type CodedError, type Logger as BoltLogger } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
-import { createAccess, type Access } from '../../billing/access';
+import { createBilling, type Access } from '../../billing';
 import type { Logger } from '../log';
 import { register as registerActions } from './actions';
 import { register as registerCommands } from './commands';
@@ -121,9 +121,9 @@ export function createSlackApp(services: SlackServices, options: SlackAppOptions
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
     ...options.clientOptions,
   };
-  const customRoutes = [healthRoute(services.db)];
+  const customRoutes = [healthRoute(services.billing)];
   const common = { token: options.botToken, customRoutes, clientOptions, extendedErrorHandler: true, ...logging(options) };
-  const access = createAccess(services.db, { admins: options.admins });
+  const access = createBilling(services.billing.db, services.billing.clock, { admins: options.admins }).access;
   const http = socketMode ? null : httpReceiver(options, access, customRoutes);
   const app = http
     ? new App({ ...common, receiver: http.receiver })

@@ -1,8 +1,8 @@
 import type { RespondFn } from '@slack/bolt';
 import type { Logger } from '../log';
-import { BillingError } from '../../billing/errors';
+import { BillingError } from '../../billing';
 import type { RunCommand } from '../commands/types';
-import { renderBlocks } from '../render';
+import { billRunProgress, billRunRepeated, billRunScheduled, renderBlocks, renderRunFailed } from '../render';
 import type { SlackDeps, WebClient } from './deps';
 import { describeFailure, errorSummary } from './errors';
 import { announce, Message, RichMessage, Where } from './reply';
@@ -42,7 +42,7 @@ export class ProgressNotice {
     const now = Date.now();
     if (now - (this.posted ? this.lastAt : this.startedAt) < this.intervalMs) return;
     this.lastAt = now;
-    const text = `:hourglass_flowing_sand: Bill run #${p.runId}: ${p.batchesDone} of ${p.batchesTotal} batches billed so far…`;
+    const text = billRunProgress(p);
     try {
       if (this.posted) await this.client.chat.update({ channel: this.posted.channel, ts: this.posted.ts, text, blocks: [] });
       else if (this.where.channel) this.posted = await this.client.chat.postMessage({ channel: this.where.channel, text }).then((r) => (r.channel && r.ts ? { channel: r.channel, ts: r.ts } : null));
@@ -88,11 +88,11 @@ export async function runBill(deps: SlackDeps, client: WebClient, command: RunCo
     options,
   );
   if (!created) {
-    await requester.tell(`This request already started bill run #${runId}, so it is not run again. \`/bill status ${runId}\` shows it.`);
+    await requester.tell(billRunRepeated(runId));
     return;
   }
   const what = 'account' in command ? command.account : `the bill groups of ${command.configuration}`;
-  await requester.tell(`Bill run #${runId} scheduled: billing ${what}. The result will be posted in this channel.`);
+  await requester.tell(billRunScheduled(runId, what));
 
   const progress = new ProgressNotice(client, deps.logger, requester, deps.progressIntervalMs, requester.fallback);
   let report;
@@ -100,12 +100,10 @@ export async function runBill(deps: SlackDeps, client: WebClient, command: RunCo
     report = await billing.executeBillRun(runId, { ...options, workers: deps.workers, onProgress: (p) => progress.step(p) });
   } catch (error) {
     const sentence = describeFailure(error, deps.logger, `bill run #${runId}`);
-    const failure = renderBlocks({ kind: 'error', code: 'bill_run_failed', message: `Bill run #${runId} failed: ${sentence}`, reference: null });
     const failed = await billing.getBillRunReport(runId).catch(() => null);
     // The stored error of an unexpected failure is internal (it can hold SQL): the sentence above, with its reference, stands for it.
     if (failed && !(error instanceof BillingError)) failed.run.error = null;
-    const details = failed ? renderBlocks({ kind: 'bill.report', report: failed }).blocks : [];
-    await progress.finish({ text: failure.text, blocks: [...failure.blocks, ...details].slice(0, 50) });
+    await progress.finish(renderRunFailed(runId, sentence, failed));
     return;
   }
   await progress.finish(renderBlocks({ kind: 'bill.report', report }));

@@ -1,8 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../log';
-import type { Knex } from 'knex';
-import type { Billing } from '../../billing';
-import type { Access } from '../../billing/access';
+import type { Access, Billing } from '../../billing';
 import type { CommandHandlers, ExecutorServices } from '../commands/execute';
 import type { RecentRequests } from './requestKeys';
 import type { BackgroundWork } from './tasks';
@@ -12,7 +10,6 @@ export type WebClient = webApi.WebClient;
 
 /** What the Slack listeners use: the billing services, access control and the app's own settings. */
 export interface SlackServices {
-  db: Knex;
   billing: Billing;
   log?: ExecutorServices['log'];
   /** Handlers other parts plug in for commands the shared executor does not run itself. */

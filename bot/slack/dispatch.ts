@@ -1,6 +1,6 @@
 import type { AckFn, RespondArguments, RespondFn, SlashCommand as SlackSlashCommand } from '@slack/bolt';
 import type { Logger } from '../log';
-import { BillingError } from '../../billing/errors';
+import { BillingError } from '../../billing';
 import { ANSWERED, Command, entryOf, Face, Outcome, parseCommand, performCommand, SlashCommand } from '../commands';
 import { changeAccess } from './accessCommand';
 import { auditInvalid, authorize, AuditContext } from './access';

@@ -1,9 +1,8 @@
 import type { CustomRoute } from '@slack/bolt';
-import type { Knex } from 'knex';
-import { databaseAnswers } from '../../billing/db';
+import type { Billing } from '../../billing';
 
 /** GET /healthz: 200 only when the database answers within the time limit, else 503. */
-export function healthRoute(db: Knex, timeoutMs = 2000): CustomRoute {
+export function healthRoute(billing: Pick<Billing, 'databaseAnswers'>, timeoutMs = 2000): CustomRoute {
   return {
     path: '/healthz',
     method: ['GET'],
@@ -11,7 +10,7 @@ export function healthRoute(db: Knex, timeoutMs = 2000): CustomRoute {
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          databaseAnswers(db),
+          billing.databaseAnswers(),
           new Promise((_, reject) => {
             timer = setTimeout(() => reject(new Error('database timeout')), timeoutMs);
           }),

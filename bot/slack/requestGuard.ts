@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { HTTPModuleFunctions, type Logger } from '@slack/bolt';
-import type { Access } from '../../billing/access';
+import type { Access } from '../../billing';
 
 /** Slack refuses requests older than this; so does billbot, and it remembers signatures this long. */
 const MAX_AGE_MS = 5 * 60 * 1000;

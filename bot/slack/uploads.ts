@@ -1,7 +1,6 @@
 import type { Logger } from '../log';
 import { z } from 'zod';
-import { BillingError } from '../../billing/errors';
-import { holdPendingImport, recordPendingCheck } from '../../billing/pendingImports';
+import { BillingError } from '../../billing';
 import { WorkbookTooLargeError, type SetupImportResult } from '../../sheets';
 import { megabytes } from '../../sheets/limits';
 import { validateCommand } from '../commands';
@@ -199,8 +198,8 @@ export async function receiveSharedFile(deps: SlackDeps, client: WebClient, toke
     if (!address) throw new SlackRequestError(`Slack gave no download address for ${file.name}; send it again.`);
     if (!token) throw new SlackRequestError('billbot has no bot token to download files with; ask whoever runs it.');
     const bytes = workbookBytes(file.name, await downloadSlackFile(address, token, settings));
-    const db = deps.services.db;
-    const held = await holdPendingImport(db, {
+    const { billing } = deps.services;
+    const held = await billing.pendingImports.hold({
       source: `slack:${file.id}`,
       sha256: bytes.sha256,
       fileName: file.name,
@@ -212,13 +211,13 @@ export async function receiveSharedFile(deps: SlackDeps, client: WebClient, toke
     if (!held.created) return;
     let outcome: Awaited<ReturnType<typeof importWorkbook>>;
     try {
-      outcome = await importWorkbook(db, bytes, { actor: shared.user, dryRun: true });
+      outcome = await importWorkbook(billing, bytes, { actor: shared.user, dryRun: true });
     } catch (error) {
-      await recordPendingCheck(db, held.pending.id, { status: 'rejected', summary: { error: error instanceof BillingError ? error.message : 'unexpected failure' } });
+      await billing.pendingImports.recordCheck(held.pending.id, { status: 'rejected', summary: { error: error instanceof BillingError ? error.message : 'unexpected failure' } });
       throw error;
     }
     const ready = importIsReady(outcome.result);
-    await recordPendingCheck(db, held.pending.id, { status: ready ? 'previewed' : 'rejected', summary: checkSummary(outcome.result) });
+    await billing.pendingImports.recordCheck(held.pending.id, { status: ready ? 'previewed' : 'rejected', summary: checkSummary(outcome.result) });
     await tell(previewMessage(outcome, ready ? held.pending.id : null));
   } catch (error) {
     await tell(`:warning: ${describeFailure(error, deps.logger, 'the uploaded workbook')}`);

@@ -31,7 +31,7 @@ export async function postWorkbook(
   if ('what' in command) {
     await respond(ephemeral(`:hourglass_flowing_sand: Preparing the ${command.what} export…`));
   }
-  const { workbook, rows, data } = await workbookToBuffer(deps.services.db, command);
+  const { workbook, rows, data } = await workbookToBuffer(deps.services.billing, command);
   const filename = workbookFileName(command, new Date().toISOString().slice(0, 10));
   const { title, comment } = workbookUpload(workbook, filename, where.user, rows);
   try {

@@ -36,13 +36,13 @@ async function runTask(db: Knex, task: ChildTask): Promise<Measured<unknown>> {
       // Loaded only by the steps that use them, so that the others run whatever state they are in.
       const { importSetupWorkbook } = await import('../../sheets');
       return timed(async () => {
-        const r = await importSetupWorkbook(db, task.file, { actor: 'bench' });
+        const r = await importSetupWorkbook(createBilling(db), task.file, { actor: 'bench' });
         return { applied: r.applied, accounts: r.accounts, accountPackages: r.accountPackages, totalProblems: r.totalProblems, problems: r.problems.slice(0, 3) };
       });
     }
     case 'export': {
       const { exportInvoices } = await import('../../sheets');
-      return timed(() => exportInvoices(db, task.file));
+      return timed(() => exportInvoices(createBilling(db), task.file));
     }
     case 'slack':
       throw new Error('the slack task is run by slackTask');
@@ -60,7 +60,7 @@ async function slackTask(db: Knex, task: Extract<ChildTask, { kind: 'slack' }>):
   const billing = createBilling(db, BENCH_CLOCK);
   const quiet = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => 'error' as never, setName() {} };
   const slack = createSlackApp(
-    { db, billing },
+    { billing },
     {
       botToken: 'xoxb-bench-token',
       signingSecret: task.signingSecret,

@@ -60,7 +60,7 @@ describe('schedules and bill runs through the commands', () => {
     clock = new ManualClock('2026-10-01T05:00:00Z');
     reports = [];
     scheduling = createScheduling(
-      { db: t.db, log: silent },
+      { billing: createBilling(t.db), log: silent },
       {
         reporter: new TextRunReporter((line) => reports.push(line), HERE),
         // One batch at a time: the failed-run test counts the batches done before the failure.
@@ -112,7 +112,7 @@ describe('schedules and bill runs through the commands', () => {
   it('pauses and resumes a schedule through the running scheduler, without a restart', async () => {
     clock = new ManualClock('2026-10-15T00:00:00Z');
     scheduling = createScheduling(
-      { db: t.db, log: silent },
+      { billing: createBilling(t.db), log: silent },
       { reporter: null, scheduler: { clock, pollIntervalMs: 0, sweepIntervalMs: 0, listen: false } },
     );
     await scheduling.scheduler.start();
@@ -194,7 +194,7 @@ describe('schedules and bill runs through the commands', () => {
     expect(reports.at(-1)).toContain(`[report] ✓ Completed bill run #${started.runId} of *By Hand*.`);
 
     // Asked from nowhere (the CLI): no report, and the status command says how it went.
-    const cli = createScheduling({ db: t.db, log: silent }, { reporter: null, waitForRuns: true, reportChannel: () => null, scheduler: { clock, listen: false } });
+    const cli = createScheduling({ billing: createBilling(t.db), log: silent }, { reporter: null, waitForRuns: true, reportChannel: () => null, scheduler: { clock, listen: false } });
     try {
       const services = withHandlers({ billing: createBilling(t.db, clock), log: silent }, cli.handlers);
       const done = expectKind(

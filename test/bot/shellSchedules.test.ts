@@ -28,7 +28,7 @@ describe('the local shell with scheduled bill runs', () => {
     const clock = new ManualClock('2026-10-10T09:00:00Z');
     const shell = startShell(createBilling(t.db, clock), {
       create: (reporter) =>
-        createScheduling({ db: t.db, log: silent }, { reporter, scheduler: { clock, pollIntervalMs: 0, sweepIntervalMs: 0, listen: false } }),
+        createScheduling({ billing: createBilling(t.db), log: silent }, { reporter, scheduler: { clock, pollIntervalMs: 0, sweepIntervalMs: 0, listen: false } }),
     });
     await shell.ready();
     expect(clock.pending()).toEqual([]); // not started: no timers
@@ -57,7 +57,7 @@ describe('the local shell with scheduled bill runs', () => {
     let started: ReturnType<typeof createScheduling> | null = null;
     const shell = startShell(createBilling(t.db, clock), {
       create: (reporter) =>
-        (started = createScheduling({ db: t.db, log: silent }, { reporter, scheduler: { clock, pollIntervalMs: 0, sweepIntervalMs: 0, listen: false } })),
+        (started = createScheduling({ billing: createBilling(t.db), log: silent }, { reporter, scheduler: { clock, pollIntervalMs: 0, sweepIntervalMs: 0, listen: false } })),
       start: true,
     });
     await shell.ready();

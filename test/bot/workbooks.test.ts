@@ -90,7 +90,7 @@ describe('the workbook handlers (shell and CLI)', () => {
   let dir: string;
   const services = (onConfigurationsChanged?: () => Promise<void>) => ({
     billing: createBilling(t.db, clock),
-    handlers: workbookHandlers({ db: t.db, directory: dir, onConfigurationsChanged, today: () => '2026-10-02' }),
+    handlers: workbookHandlers({ billing: createBilling(t.db, clock), directory: dir, onConfigurationsChanged, today: () => '2026-10-02' }),
   });
   const ctx = { actor: 'finance-lead' };
 

@@ -91,8 +91,8 @@ describe('hostile names, details and cells', () => {
   it('exports them as text cells that no spreadsheet reads as a formula', async () => {
     const accountsFile = await tempPath();
     const creditsFile = await tempPath();
-    await exportAccounts(t.db, accountsFile);
-    await exportCredits(t.db, creditsFile);
+    await exportAccounts(createBilling(t.db), accountsFile);
+    await exportCredits(createBilling(t.db), creditsFile);
     const cells: ExcelJS.Cell[] = [];
     for (const file of [accountsFile, creditsFile]) {
       const wb = new ExcelJS.Workbook();

@@ -107,7 +107,7 @@ describe('Slack app notices when Slack is rate limited, failing or silent', () =
     await createBilling(t.db, CLOCK).loadDemo();
     slack = await startSlackServer();
     app = createSlackApp(
-      { db: t.db, billing: createBilling(t.db, CLOCK) },
+      { billing: createBilling(t.db, CLOCK) },
       {
         botToken: 'xoxb-faults',
         signingSecret: SIGNING_SECRET,

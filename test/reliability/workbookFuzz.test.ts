@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import type { Knex } from 'knex';
 import { BillingError } from '../../billing/errors';
+import { createBilling } from '../../billing';
 import { importSetupWorkbook, WorkbookError } from '../../sheets';
 import { createTestDatabase } from '../helpers/db';
 import { workedExampleSheets, type Cell } from '../sheets/helpers';
@@ -91,7 +92,7 @@ describe('fuzzed setup workbooks', () => {
           const file = await build(p);
           let result;
           try {
-            result = await importSetupWorkbook(db, Readable.from([file]), { actor: 'U_FUZZ' });
+            result = await importSetupWorkbook(createBilling(db), Readable.from([file]), { actor: 'U_FUZZ' });
           } catch (error) {
             if (!(error instanceof WorkbookError) && !(error instanceof BillingError)) throw error;
             expect(error.message).toMatch(/^[^\n]{1,300}$/);
@@ -113,7 +114,7 @@ describe('fuzzed setup workbooks', () => {
           expect(result.problems).toEqual([]);
           expect(result.accounts.created).toBeGreaterThan(0);
           // Correct and whole: the same workbook again finds everything as it says.
-          const again = await importSetupWorkbook(db, Readable.from([file]), { actor: 'U_FUZZ', dryRun: true });
+          const again = await importSetupWorkbook(createBilling(db), Readable.from([file]), { actor: 'U_FUZZ', dryRun: true });
           expect(again.problems).toEqual([]);
           for (const counts of [again.accounts, again.packages, again.accountPackages, again.billRuns]) {
             expect({ created: counts.created, updated: counts.updated }).toEqual({ created: 0, updated: 0 });

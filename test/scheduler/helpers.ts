@@ -177,7 +177,7 @@ export async function stopSchedulers(): Promise<void> {
 /** A scheduler on a manual clock, without real timers (no polling, no sweeps, no LISTEN unless asked). */
 export function testScheduler(db: Knex, clock: ManualClock, options: Partial<SchedulerOptions> = {}): Scheduler {
   const scheduler = new Scheduler({
-    db,
+    billing: createBilling(db),
     clock,
     reporter: null,
     logger: memoryLogger(),

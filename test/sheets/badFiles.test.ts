@@ -28,7 +28,7 @@ describe('files that are not a good workbook', () => {
     const before = await t.db('accounts').count('* as n').first();
     let caught: unknown;
     try {
-      await importSetupWorkbook(t.db, path, { actor: 'U_FIN', limits });
+      await importSetupWorkbook(createBilling(t.db), path, { actor: 'U_FIN', limits });
     } catch (e) {
       caught = e;
     }
@@ -105,7 +105,7 @@ describe('files that are not a good workbook', () => {
   });
 
   it('is unharmed afterwards: a good workbook still imports', async () => {
-    const result = await importSetupWorkbook(t.db, Readable.from([await workbook(workedExampleSheets())]), { actor: 'U_FIN' });
+    const result = await importSetupWorkbook(createBilling(t.db), Readable.from([await workbook(workedExampleSheets())]), { actor: 'U_FIN' });
     expect(result).toMatchObject({ applied: true, problems: [], accounts: { created: 2 } });
     expect((await createBilling(t.db).findAccount('Child Co')).name).toBe('Child Co');
   });

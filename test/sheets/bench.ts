@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { createDb } from '../../billing';
+import { createBilling, createDb } from '../../billing';
 import { exportInvoices, importSetupWorkbook } from '../../sheets';
 import { createTestDatabase } from '../helpers/db';
 import globalSetup from '../setup/globalSetup';
@@ -88,10 +88,10 @@ async function child(step: string, args: string[]): Promise<void> {
   let output: unknown;
   try {
     if (step === 'import') {
-      const r = await importSetupWorkbook(db, args[1], { actor: 'bench' });
+      const r = await importSetupWorkbook(createBilling(db), args[1], { actor: 'bench' });
       output = { applied: r.applied, accounts: r.accounts, accountPackages: r.accountPackages, problems: r.problems.slice(0, 3) };
     } else {
-      output = await exportInvoices(db, args[1]);
+      output = await exportInvoices(createBilling(db), args[1]);
     }
   } finally {
     await db.destroy();

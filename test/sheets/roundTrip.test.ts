@@ -34,7 +34,7 @@ describe('the accounts workbook round trip', () => {
 
   it('exports the setup so that importing it again changes nothing', async () => {
     const out = await tempPath();
-    expect(await exportAccounts(t.db, out)).toEqual({ accounts: 5, packageServices: 5, accountPackages: 3, billRuns: 2 });
+    expect(await exportAccounts(createBilling(t.db), out)).toEqual({ accounts: 5, packageServices: 5, accountPackages: 3, billRuns: 2 });
 
     const wb = await readBack(out);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Accounts', 'Packages', 'Account Packages', 'Bill Runs']);
@@ -70,7 +70,7 @@ describe('the accounts workbook round trip', () => {
     ]);
 
     const before = await t.db('accounts').orderBy('id').select('*');
-    const result = await importSetupWorkbook(t.db, out, { actor: 'U_FIN' });
+    const result = await importSetupWorkbook(createBilling(t.db), out, { actor: 'U_FIN' });
     expect(result).toMatchObject({
       applied: true,
       problems: [],
@@ -86,13 +86,13 @@ describe('the accounts workbook round trip', () => {
 
   it('applies a change made in the exported workbook, and only that change', async () => {
     const out = await tempPath();
-    await exportAccounts(t.db, out);
+    await exportAccounts(createBilling(t.db), out);
     const wb = await readBack(out);
     const sheets = Object.fromEntries(wb.worksheets.map((w) => [w.name, rowsOf(w)]));
     sheets['Accounts'][2][5] = 20; // Child Co's bill day
     sheets['Packages'][2][4] = 45; // Managed Network's Support
     sheets['Account Packages'][1][2] = 2; // Child Co's quantity
-    const result = await importSetupWorkbook(t.db, Readable.from([await workbook(sheets as never)]), { actor: 'U_FIN' });
+    const result = await importSetupWorkbook(createBilling(t.db), Readable.from([await workbook(sheets as never)]), { actor: 'U_FIN' });
     expect(result).toMatchObject({
       applied: true,
       problems: [],

@@ -11,12 +11,12 @@ describe('importing the setup workbook', () => {
   it('sets up the worked example, which then bills invoice #18 for $140.00 under Parent Co', async () => {
     const file = await workbook(workedExampleSheets());
 
-    const dry = await importSetupWorkbook(t.db, Readable.from([file]), { actor: 'U_FIN', dryRun: true });
+    const dry = await importSetupWorkbook(createBilling(t.db), Readable.from([file]), { actor: 'U_FIN', dryRun: true });
     expect(dry).toMatchObject({ applied: false, dryRun: true, problems: [] });
     expect(dry.accounts).toEqual({ created: 2, updated: 0, unchanged: 0 });
     expect(await t.db('accounts').count('* as n').first()).toEqual({ n: 0 });
 
-    const result = await importSetupWorkbook(t.db, Readable.from([file]), { actor: 'U_FIN' });
+    const result = await importSetupWorkbook(createBilling(t.db), Readable.from([file]), { actor: 'U_FIN' });
     expect(result.problems).toEqual([]);
     expect(result).toMatchObject({
       applied: true,
@@ -57,7 +57,7 @@ describe('importing the setup workbook', () => {
     ]);
 
     // The same workbook again: the account package has moved on (billed), everything else is unchanged.
-    const again = await importSetupWorkbook(t.db, Readable.from([file]), { actor: 'U_FIN', dryRun: true });
+    const again = await importSetupWorkbook(createBilling(t.db), Readable.from([file]), { actor: 'U_FIN', dryRun: true });
     expect(again).toMatchObject({
       accounts: { created: 0, updated: 0, unchanged: 2 },
       packages: { created: 0, updated: 0, unchanged: 1 },
@@ -78,7 +78,7 @@ describe('importing the setup workbook', () => {
         ['East Run', 'east coast, Default', '2026-09-01 to 2026-09-30', '0 6 1 * *', '#billing'],
       ],
     });
-    const result = await importSetupWorkbook(t.db, Readable.from([file]), { actor: 'U_FIN' });
+    const result = await importSetupWorkbook(createBilling(t.db), Readable.from([file]), { actor: 'U_FIN' });
     expect(result.problems).toEqual([]);
     expect(result).toMatchObject({
       applied: true,
@@ -117,7 +117,7 @@ describe('importing the setup workbook', () => {
     expect(read.plan.accountPackages).toEqual([
       expect.objectContaining({ account: 'Rich Co', package: 'Managed Network', quantity: 3, effectiveDate: '2026-11-01', nextBillDate: '2026-11-05' }),
     ]);
-    const result = await importSetupWorkbook(t.db, Readable.from([file]), { actor: 'U_FIN' });
+    const result = await importSetupWorkbook(createBilling(t.db), Readable.from([file]), { actor: 'U_FIN' });
     expect(result).toMatchObject({ applied: true, problems: [], accounts: { created: 1 }, accountPackages: { created: 1 } });
     expect((await createBilling(t.db).listAccountPackages('Rich Co'))[0]).toMatchObject({ quantity: 3, nextBillDate: '2026-11-05' });
   });
@@ -128,7 +128,7 @@ describe('importing the setup workbook', () => {
       'Read Me': [['Explanations are ignored silently']],
       Packages: [PACKAGE_HEADERS, ['Managed Network', 'USD', 'monthly', 'Network Monitoring', '120.00']],
     });
-    const result = await importSetupWorkbook(t.db, Readable.from([file]), { actor: 'U_FIN' });
+    const result = await importSetupWorkbook(createBilling(t.db), Readable.from([file]), { actor: 'U_FIN' });
     expect(result).toMatchObject({ applied: true, problems: [], packages: { created: 0, updated: 1, unchanged: 0 } });
     expect(result.warnings).toEqual([
       { sheet: 'Notes', message: 'Sheet "Notes" is not one of Accounts, Packages, Account Packages, Bill Runs and was ignored.' },
@@ -156,7 +156,7 @@ describe('importing the setup workbook', () => {
         ...Array.from({ length: 12_000 }, (_, i) => [`${prefix} Child ${i}`, 'Slice Plan', 1, 'active', '2026-11-01', '2026-11-01']),
       ],
     });
-    const result = await importSetupWorkbook(t.db, Readable.from([await workbook(sheets('Sliced'))]), { actor: 'U_FIN' });
+    const result = await importSetupWorkbook(createBilling(t.db), Readable.from([await workbook(sheets('Sliced'))]), { actor: 'U_FIN' });
     expect(result).toMatchObject({ applied: true, problems: [], accounts: { created: 12_001 }, accountPackages: { created: 12_000 } });
     const top = await createBilling(t.db).findAccount('Sliced Top');
     const family = await t.db('accounts').where({ parent_id: top.id, invoicer_id: top.id }).count('* as n').first();
@@ -174,7 +174,7 @@ describe('importing the setup workbook', () => {
       CREATE TRIGGER test_refuse_account BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION test_refuse_account();
     `);
     try {
-      await expect(importSetupWorkbook(t.db, Readable.from([await workbook(sheets('Again'))]), { actor: 'U_FIN' })).rejects.toThrow('refused');
+      await expect(importSetupWorkbook(createBilling(t.db), Readable.from([await workbook(sheets('Again'))]), { actor: 'U_FIN' })).rejects.toThrow('refused');
     } finally {
       await t.db.raw('DROP TRIGGER test_refuse_account ON accounts; DROP FUNCTION test_refuse_account()');
     }

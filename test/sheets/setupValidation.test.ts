@@ -32,7 +32,7 @@ describe('checking a setup workbook before anything is written', () => {
 
   async function problemsOf(sheets: Record<string, Cell[][]>): Promise<WorkbookProblem[]> {
     const before = await snapshot();
-    const result = await importSetupWorkbook(t.db, await input(sheets), { actor: 'U_FIN' });
+    const result = await importSetupWorkbook(createBilling(t.db), await input(sheets), { actor: 'U_FIN' });
     expect(result.applied).toBe(false);
     expect(await snapshot()).toEqual(before);
     expect(result.totalProblems).toBe(result.problems.length);

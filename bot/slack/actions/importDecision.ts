@@ -1,4 +1,4 @@
-import { cancelPendingImport, confirmPendingImport, PendingImportError } from '../../../billing/pendingImports';
+import { PendingImportError } from '../../../billing';
 import { validateCommand } from '../../commands';
 import { importWorkbook, workbookBytes } from '../../commands/workbooks';
 import { importCancelled, importDecidedBefore, renderBlocks } from '../../render';
@@ -29,19 +29,19 @@ async function handleDecision(deps: SlackDeps, decision: Decision, args: ButtonA
     },
     async ({ value, user }) => {
       // A second click (or another process's) waits for the first one's lock, then finds the file decided.
-      const db = deps.services.db;
+      const { pendingImports } = deps.services.billing;
       // The preview is replaced as it was shown: only to its sender in a channel, as a message in a direct message.
       const inChannelPreview = (body.container as { is_ephemeral?: boolean } | undefined)?.is_ephemeral === true;
       const replace = (m: Parameters<typeof ephemeral>[0]) => (inChannelPreview ? ephemeral : inChannel)(m, { replace_original: true });
       try {
         if (decision === 'cancel') {
-          const cancelled = await cancelPendingImport(db, value.pending, user);
+          const cancelled = await pendingImports.cancel(value.pending, user);
           const text = cancelled.done ? importCancelled(cancelled.pending.fileName) : importDecidedBefore(cancelled.pending);
           await respond(cancelled.done ? replace(text) : ephemeral(text, { replace_original: false }));
           return;
         }
-        const confirmed = await confirmPendingImport(db, value.pending, user, async (trx, content, pending) => {
-          const outcome = await importWorkbook(trx, workbookBytes(pending.fileName, content), { actor: user, dryRun: false });
+        const confirmed = await pendingImports.confirm(value.pending, user, async (billing, content, pending) => {
+          const outcome = await importWorkbook(billing, workbookBytes(pending.fileName, content), { actor: user, dryRun: false });
           return { applied: outcome.result.applied, summary: checkSummary(outcome.result), value: outcome };
         });
         if (!confirmed.done) {

@@ -1,6 +1,4 @@
-import type { Billing } from '../../../billing';
-import { periodFor } from '../../../billing/configurations';
-import { todayIn } from '../../../billing/dates';
+import { type Billing, periodFor, todayIn } from '../../../billing';
 import { buildForm, Form } from '../../commands/forms';
 import { formView } from './formView';
 import { accountPicker, messageView, ModalMetadata, ModalView, option } from './kit';

@@ -1,5 +1,4 @@
-import type { Billing } from '../../../billing';
-import { Money } from '../../../billing/money';
+import { type Billing, Money } from '../../../billing';
 import { buildForm } from '../../commands/forms';
 import { formView } from './formView';
 import { messageView, ModalMetadata, ModalView, option, section } from './kit';

@@ -1,5 +1,4 @@
-import { periodFor } from '../../../billing/configurations';
-import { todayIn } from '../../../billing/dates';
+import { periodFor, todayIn } from '../../../billing';
 import { CommandOf, executeCommand } from '../../commands';
 import { renderBlocks } from '../../render';
 import { runBill } from '../billRun';

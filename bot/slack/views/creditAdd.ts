@@ -1,4 +1,4 @@
-import { parseAmount } from '../../../billing/money';
+import { parseAmount } from '../../../billing';
 import { CommandOf, executeCommand } from '../../commands';
 import { renderBlocks } from '../../render';
 import { executorServices, SlackDeps } from '../deps';

@@ -1,4 +1,4 @@
-import { Money, parseAmount } from '../../../billing/money';
+import { Money, parseAmount } from '../../../billing';
 import { CommandOf, executeCommand } from '../../commands';
 import { renderBlocks } from '../../render';
 import { executorServices, SlackDeps } from '../deps';

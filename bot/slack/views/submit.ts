@@ -1,7 +1,6 @@
 import type { AckFn, ViewOutput, ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
 import type { Logger } from '../../log';
-import type { Role } from '../../../billing/access';
-import { BillingError } from '../../../billing/errors';
+import { BillingError, type Role } from '../../../billing';
 import { buildForm, Command, CommandSyntaxError, commandFromForm, Form, FormValues, ModalCommand } from '../../commands';
 import { auditInvalid, authorize, AuditContext, requiredRole } from '../access';
 import type { SlackDeps, WebClient } from '../deps';

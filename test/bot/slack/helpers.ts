@@ -3,7 +3,7 @@ import type { Logger, SlashCommand } from '@slack/bolt';
 import { LogLevel } from '@slack/bolt';
 import type { Knex } from 'knex';
 import nock from 'nock';
-import { createBilling } from '../../../billing';
+import { createBilling, type Billing } from '../../../billing';
 import { createAccess } from '../../../billing/access';
 import { createSlackApp, SlackApp } from '../../../bot/slack/app';
 import type { SlackDeps } from '../../../bot/slack/deps';
@@ -197,11 +197,11 @@ export type FakeSlack = ReturnType<typeof fakeSlack>;
 /** The Slack app on a free port, against the test database, with Slack faked. */
 export async function startTestApp(
   db: Knex,
-  options: { progressIntervalMs?: number; familiesPerBatch?: number; workers?: number; services?: { db: Knex } } = {},
+  options: { progressIntervalMs?: number; familiesPerBatch?: number; workers?: number; services?: { billing: Billing } } = {},
 ): Promise<{ slack: SlackApp; port: number; logger: ReturnType<typeof memoryLogger> }> {
   const logger = memoryLogger();
   const slack = createSlackApp(
-    { db: options.services?.db ?? db, billing: createBilling(db, CLOCK) },
+    { billing: options.services?.billing ?? createBilling(db, CLOCK) },
     {
       botToken: BOT_TOKEN,
       signingSecret: SIGNING_SECRET,
@@ -221,7 +221,7 @@ export async function startTestApp(
 /** Listener dependencies without an app, for calling a listener with fake ack/respond/client. */
 export function testDeps(db: Knex, logger: Logger = memoryLogger()): SlackDeps {
   return {
-    services: { db, billing: createBilling(db, CLOCK) },
+    services: { billing: createBilling(db, CLOCK) },
     access: createAccess(db, { admins: [ADMIN] }),
     tasks: new BackgroundWork(),
     recent: new RecentRequests(),

@@ -33,7 +33,7 @@ describe('the Slack app over HTTP', () => {
     // A pool pointed at a port where no database listens.
     const quiet = { warn: () => undefined, error: () => undefined, debug: () => undefined, deprecate: () => undefined };
     const dead = knexFactory({ client: 'pg', connection: 'postgres://nobody:nothing@127.0.0.1:9/none', pool: { min: 0, max: 1 }, log: quiet });
-    const { slack: other, port: otherPort } = await startTestApp(t.db, { services: { db: dead } });
+    const { slack: other, port: otherPort } = await startTestApp(t.db, { services: { billing: createBilling(dead, CLOCK) } });
     try {
       const response = await fetch(`http://127.0.0.1:${otherPort}/healthz`);
       expect(response.status).toBe(503);
@@ -114,7 +114,7 @@ describe('startSlack from the settings', () => {
         return [200, { ok: true, view: { id: 'V0PROXY', hash: 'h' } }];
       });
     const slack = await startSlack(
-      { db: t.db, billing: createBilling(t.db, CLOCK) },
+      { billing: createBilling(t.db, CLOCK) },
       {
         slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, appToken: null, apiUrl: 'https://slack-proxy.test/api/' },
         port: 0,

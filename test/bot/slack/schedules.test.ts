@@ -57,7 +57,7 @@ describe('schedules and bill run status in Slack', () => {
     slack.clear();
     clock = new ManualClock('2026-10-10T09:00:00Z');
     scheduling = createScheduling(
-      { db: t.db, log: silent },
+      { billing: createBilling(t.db), log: silent },
       {
         reporter: SlackRunReporter.withToken(BOT_TOKEN, { retryConfig: { retries: 0 } }),
         // One batch at a time: the failed run's batch count (1 of 3) does not depend on which batch finishes first.
