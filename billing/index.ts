@@ -163,9 +163,9 @@ function operations(db: Knex, clock: Clock) {
     creditHistory: (credit: string) => credits.creditHistory(db, credit),
     // read-only look-ups for forms (pickers, pre-filled amounts, early warnings)
     searchAccounts: (text: string, limit?: number) => lookups.searchAccounts(db, text, limit),
-    accountNameById: (id: number) => lookups.accountNameById(db, id),
+    accountNameById: (id: number) => lookups.nameById(db, 'accounts', id),
     searchConfigurations: (text: string, limit?: number) => lookups.searchConfigurations(db, text, limit),
-    configurationNameById: (id: number) => lookups.configurationNameById(db, id),
+    configurationNameById: (id: number) => lookups.nameById(db, 'bill_run_configurations', id),
     packagesDue: (account: string, period: { start: string; end: string }) => lookups.packagesDue(db, account, period),
     disbursementTargets: (credit: string, query?: lookups.TargetQuery) => lookups.disbursementTargets(db, credit, query),
     // the database itself

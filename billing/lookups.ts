@@ -23,26 +23,39 @@ function menuLimit(limit: number): number {
 /** Best matches first: the whole name, then names starting with the text, then shorter names. */
 const BEST_FIRST = "CASE WHEN lower(name) = ? THEN 0 WHEN lower(name) LIKE ? || '%' THEN 1 ELSE 2 END, length(name), lower(name)";
 
+/** The tables a menu searches by name and names by id. */
+export type NamedTable = 'accounts' | 'bill_run_configurations';
+
+/** Rows whose name (or the `also` column) contains the text, case-insensitive, best matches first, at most `limit` (≤ 100). */
+function searchByName(db: Db, table: NamedTable, text: string, limit: number, columns: string[], also?: string) {
+  const needle = needleOf(text);
+  return db(table)
+    .where((q) => {
+      q.whereRaw("lower(name) LIKE '%' || ? || '%'", [needle]);
+      if (also) q.orWhereRaw("lower(??) LIKE '%' || ? || '%'", [also, needle]);
+    })
+    .orderByRaw(BEST_FIRST, [needle, needle])
+    .limit(menuLimit(limit))
+    .select(columns);
+}
+
+/** The current name of the row with this id (a menu's value), or null when there is none. */
+export async function nameById(db: Db, table: NamedTable, id: number): Promise<string | null> {
+  const row = await db(table).where({ id }).first('name');
+  return row ? (row.name as string) : null;
+}
+
 /** Accounts whose name or display name contains the text (case-insensitive), best first, with their ids. */
 export async function searchAccounts(
   db: Db,
   text: string,
   limit = 20,
 ): Promise<{ id: number; name: string; displayName: string | null; currency: string; status: string }[]> {
-  const needle = needleOf(text);
-  const rows = await db('accounts')
-    .whereNot('status', 'cancelled')
-    .where((q) => q.whereRaw("lower(name) LIKE '%' || ? || '%'", [needle]).orWhereRaw("lower(display_name) LIKE '%' || ? || '%'", [needle]))
-    .orderByRaw(BEST_FIRST, [needle, needle])
-    .limit(menuLimit(limit))
-    .select('id', 'name', 'display_name', 'currency', 'status');
+  const rows = await searchByName(db, 'accounts', text, limit, ['id', 'name', 'display_name', 'currency', 'status'], 'display_name').whereNot(
+    'status',
+    'cancelled',
+  );
   return rows.map((r: any) => ({ id: Number(r.id), name: r.name, displayName: r.display_name, currency: r.currency, status: r.status }));
-}
-
-/** The account's current name by id (a menu's value), or null when there is no such account. */
-export async function accountNameById(db: Db, id: number): Promise<string | null> {
-  const row = await db('accounts').where({ id }).first('name');
-  return row ? (row.name as string) : null;
 }
 
 export interface ConfigurationChoice {
@@ -55,19 +68,8 @@ export interface ConfigurationChoice {
 
 /** Bill run configurations whose name contains the text (blank: all), best first, at most 100. */
 export async function searchConfigurations(db: Db, text: string, limit = 100): Promise<ConfigurationChoice[]> {
-  const needle = needleOf(text);
-  const rows = await db('bill_run_configurations')
-    .whereRaw("lower(name) LIKE '%' || ? || '%'", [needle])
-    .orderByRaw(BEST_FIRST, [needle, needle])
-    .limit(menuLimit(limit))
-    .select('id', 'name', 'period_rule', 'period_start', 'period_end');
+  const rows = await searchByName(db, 'bill_run_configurations', text, limit, ['id', 'name', 'period_rule', 'period_start', 'period_end']);
   return rows.map((r: any) => ({ id: Number(r.id), name: r.name, periodRule: r.period_rule, periodStart: r.period_start, periodEnd: r.period_end }));
-}
-
-/** The configuration's current name by id (a menu's value), or null when there is no such configuration. */
-export async function configurationNameById(db: Db, id: number): Promise<string | null> {
-  const row = await db('bill_run_configurations').where({ id }).first('name');
-  return row ? (row.name as string) : null;
 }
 
 export interface PackageDue {
