@@ -168,7 +168,10 @@ export async function handleSubmission<C extends Command>(deps: SlackDeps, args:
       const shown = verdict.ok
         ? messageView(title, ':white_check_mark: Submitted; the outcome follows in the conversation.')
         : messageView(title, problemsText(verdict.errors));
-      await client.views.update({ view_id: view.id, view: shown });
+      // The person may have closed the form meanwhile: the work is done all the same.
+      await client.views.update({ view_id: view.id, view: shown }).catch((error: unknown) => {
+        logger.warn(`billbot: could not show the outcome in the ${view.callback_id} form (${describeFailure(error, logger, 'the form')})`);
+      });
       if (verdict.ok && deps.recent.claim(requestKey)) await act(verdict.command);
     },
     (error) => {
