@@ -57,7 +57,7 @@ export type { InvoiceView, TransactionView, DisbursementView } from './invoices'
 export { formatCreditId, parseInvoiceNumber } from './invoices';
 export type { BillRunConfiguration, ConfigurationInput } from './configurations';
 export { periodFor } from './configurations';
-export type { PackageDue, DisbursementTarget } from './lookups';
+export type { PackageDue, DisbursementTarget, DisbursementTargets, ConfigurationChoice, TargetQuery } from './lookups';
 export { ROLES, roleSchema, roleIncludes, AccessChangeError, createAccess } from './access';
 export type { Role, Grant, AuditEntry, AuditEntryInput, Access } from './access';
 export { PendingImportError, undecidable } from './pendingImports';
@@ -163,8 +163,11 @@ function operations(db: Knex, clock: Clock) {
     creditHistory: (credit: string) => credits.creditHistory(db, credit),
     // read-only look-ups for forms (pickers, pre-filled amounts, early warnings)
     searchAccounts: (text: string, limit?: number) => lookups.searchAccounts(db, text, limit),
+    accountNameById: (id: number) => lookups.nameById(db, 'accounts', id),
+    searchConfigurations: (text: string, limit?: number) => lookups.searchConfigurations(db, text, limit),
+    configurationNameById: (id: number) => lookups.nameById(db, 'bill_run_configurations', id),
     packagesDue: (account: string, period: { start: string; end: string }) => lookups.packagesDue(db, account, period),
-    disbursementTargets: (credit: string) => lookups.disbursementTargets(db, credit),
+    disbursementTargets: (credit: string, query?: lookups.TargetQuery) => lookups.disbursementTargets(db, credit, query),
     // the database itself
     databaseAnswers: () => databaseAnswers(db),
     migrateLatest: () => migrateLatest(db),

@@ -1,4 +1,4 @@
-import type { AckFn, BlockAction, StaticSelectAction } from '@slack/bolt';
+import type { AckFn, BlockAction, ExternalSelectAction, StaticSelectAction } from '@slack/bolt';
 import type { Logger } from '../../log';
 import type { SlackDeps, WebClient } from '../deps';
 import { errorSummary } from '../errors';
@@ -7,15 +7,16 @@ import { blockId, readMetadata, ViewStateValues } from '../modals/kit';
 
 export interface SelectArgs {
   ack: AckFn<void>;
-  body: BlockAction<StaticSelectAction>;
-  action: StaticSelectAction;
+  body: BlockAction<StaticSelectAction | ExternalSelectAction>;
+  /** A static menu (100 configurations or fewer) or an external one; the value is the configuration's id. */
+  action: StaticSelectAction | ExternalSelectAction;
   client: WebClient;
   logger: Logger;
 }
 
 /**
  * Another configuration chosen in the Bill Account form: the period dates are refilled from
- * its period rule for today (the account chosen so far is kept).
+ * its period rule for today (the account chosen so far is kept). Both menus carry ids.
  */
 export function billConfigurationAction(deps: SlackDeps) {
   return async ({ ack, body, action, client, logger }: SelectArgs): Promise<void> => {
@@ -29,7 +30,7 @@ export function billConfigurationAction(deps: SlackDeps) {
         const accountBlock = blockId(values, 'account');
         const account = accountBlock ? (Object.values(values[accountBlock] ?? {})[0]?.selected_option?.value ?? null) : null;
         const next = await billAccountView(deps.services.billing, { ...meta, version: meta.version + 1 }, {
-          configuration: action.selected_option.value,
+          configuration: action.selected_option?.value ?? null,
           account,
         });
         await client.views.update({ view_id: view.id, hash: view.hash, view: next });

@@ -1,5 +1,6 @@
 import type { Billing } from '../../../billing';
 import { buildForm } from '../../commands/forms';
+import { initialAccount } from './choices';
 import { formView } from './formView';
 import { accountPicker, ModalMetadata, ModalView } from './kit';
 
@@ -14,7 +15,7 @@ export async function creditAddView(billing: Billing, meta: ModalMetadata): Prom
     meta,
     multiline: ['detail'],
     elements: {
-      account: accountPicker(account),
+      account: accountPicker(await initialAccount(billing, account)),
     },
   });
 }

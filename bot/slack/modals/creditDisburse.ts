@@ -1,7 +1,7 @@
-import { type Billing, Money } from '../../../billing';
+import { type Billing, type DisbursementTarget, type DisbursementTargets, Money } from '../../../billing';
 import { buildForm } from '../../commands/forms';
 import { formView } from './formView';
-import { messageView, ModalMetadata, ModalView, option, section } from './kit';
+import { InputElement, messageView, ModalMetadata, ModalView, option, plain, PlainTextOption, section } from './kit';
 
 /**
  * The Disburse Credit modal. For `/credit disburse CR-7`: the invoicer's unpaid invoices with
@@ -9,13 +9,37 @@ import { messageView, ModalMetadata, ModalView, option, section } from './kit';
  * for the first invoice. For a bare `/credit disburse`: credit, invoice and amount typed.
  */
 export const CREDIT_DISBURSE_CALLBACK = 'credit_disburse';
+/** The invoice menu when there are more than 100 unpaid invoices (options/invoices.ts searches them by number). */
+export const DISBURSE_INVOICE_ACTION = 'disburse_invoice';
+
+/** An invoice in the menu: its number is its value. */
+export function invoiceOption(credit: DisbursementTargets['credit'], i: DisbursementTarget): PlainTextOption {
+  const fmt = (amount: string) => Money.exact(amount, credit.currency).format();
+  return option(`${i.number}: balance ${fmt(i.balance)}`, i.number, `at most ${fmt(i.most)} from ${credit.id}`);
+}
+
+/** Every unpaid invoice in a static menu when there are 100 or fewer; otherwise a menu that searches by number. */
+function invoiceMenu(targets: DisbursementTargets): InputElement {
+  const initial = invoiceOption(targets.credit, targets.invoices[0]);
+  if (targets.count <= targets.invoices.length) {
+    return { type: 'static_select', action_id: 'invoice', options: targets.invoices.map((i) => invoiceOption(targets.credit, i)), initial_option: initial };
+  }
+  return {
+    type: 'external_select',
+    action_id: DISBURSE_INVOICE_ACTION,
+    min_query_length: 0,
+    placeholder: plain(`Type digits of the number (${targets.count.toLocaleString('en-US')} unpaid)`, 150),
+    initial_option: initial,
+  };
+}
 
 export async function creditDisburseView(billing: Billing, meta: ModalMetadata): Promise<ModalView> {
   const form = await buildForm(billing, meta.modal);
   const creditId = meta.modal.kind === 'credit.disburse.modal' ? meta.modal.credit : null;
   if (!creditId) return formView(form, { callbackId: CREDIT_DISBURSE_CALLBACK, meta });
 
-  const { credit, invoicer, invoices } = await billing.disbursementTargets(creditId);
+  const targets = await billing.disbursementTargets(creditId);
+  const { credit, invoicer, invoices, count } = targets;
   const fmt = (amount: string) => Money.exact(amount, credit.currency).format();
   if (credit.status === 'unissued') {
     return messageView(
@@ -30,7 +54,6 @@ export async function creditDisburseView(billing: Billing, meta: ModalMetadata):
   if (!invoicer || invoices.length === 0) {
     return messageView('Disburse credit', `${invoicer ?? credit.account} has no unpaid invoice, so there is nothing to disburse ${credit.id} to.`);
   }
-  const label = (i: (typeof invoices)[number]) => option(`${i.number}: balance ${fmt(i.balance)}`, i.number, `at most ${fmt(i.most)} from ${credit.id}`);
   const first = invoices[0];
   const prefilled = { ...form, fields: form.fields.map((f) => (f.name === 'amount' ? { ...f, initial: first.most } : f)) };
   return formView(prefilled, {
@@ -40,16 +63,16 @@ export async function creditDisburseView(billing: Billing, meta: ModalMetadata):
     intro: [
       section(
         `*${credit.id}* for *${credit.account}* (${credit.detail}): *${fmt(credit.amountLeft)}* left to disburse of ${fmt(credit.amount)}, ` +
-          `issued to ${credit.issuedInvoice}.\nUnpaid invoices of *${invoicer}*:\n` +
+          `issued to ${credit.issuedInvoice}.\nUnpaid invoices of *${invoicer}* (${count.toLocaleString('en-US')}):\n` +
           invoices
             .slice(0, 20)
             .map((i) => `• ${i.number} (${i.invoiceDate}): total ${fmt(i.total)}, balance *${fmt(i.balance)}*, at most *${fmt(i.most)}* from this credit`)
             .join('\n') +
-          (invoices.length > 20 ? `\n…and ${invoices.length - 20} more in the list below.` : ''),
+          (count > 20 ? `\n…and ${(count - 20).toLocaleString('en-US')} more ${count > invoices.length ? 'to find in the menu below: type digits of an invoice number' : 'in the menu below'}.` : ''),
       ),
     ],
     elements: {
-      invoice: { type: 'static_select', action_id: 'invoice', options: invoices.slice(0, 100).map(label), initial_option: label(first) },
+      invoice: invoiceMenu(targets),
     },
   });
 }

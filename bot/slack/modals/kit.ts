@@ -13,21 +13,26 @@ export function plain(text: string, max = 75): types.PlainTextElement {
   return { type: 'plain_text', text: text.length > max ? `${text.slice(0, max - 1)}…` : text, emoji: true };
 }
 
+/**
+ * A menu option. Values are ids or numbers (at most 150 characters, never a name, which may be
+ * longer): a value cut short would name another thing, so a longer one is refused here.
+ */
 export function option(text: string, value: string, description?: string): PlainTextOption {
-  return { text: plain(text), value: value.slice(0, 150), ...(description ? { description: plain(description) } : {}) };
+  if (value.length > 150) throw new Error(`option value longer than 150 characters: ${value.slice(0, 40)}…`);
+  return { text: plain(text), value, ...(description ? { description: plain(description) } : {}) };
 }
 
 /** The account picker's action id (external_select; options come from the accounts search listener). */
 export const ACCOUNT_ACTION = 'account';
 
-/** The account picker of a modal, showing `account` when one is chosen already. */
-export function accountPicker(account: string | null): InputElement {
+/** The account picker of a modal, showing `initial` (an account option, see choices.ts) when one is chosen already. */
+export function accountPicker(initial: PlainTextOption | null): InputElement {
   return {
     type: 'external_select',
     action_id: ACCOUNT_ACTION,
     min_query_length: 1,
     placeholder: { type: 'plain_text', text: 'Type part of the name' },
-    ...(account ? { initial_option: option(account, account) } : {}),
+    ...(initial ? { initial_option: initial } : {}),
   };
 }
 

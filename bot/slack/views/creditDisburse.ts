@@ -13,11 +13,12 @@ type Disburse = CommandOf<'credit.disburse'>;
  */
 export async function checkDisburse(command: Disburse, deps: SlackDeps): Promise<FieldErrors | null> {
   try {
-    const { credit, invoices } = await deps.services.billing.disbursementTargets(command.credit);
+    // Only the chosen invoice is read, wherever it stands among the invoicer's unpaid ones.
+    const { credit, invoices } = await deps.services.billing.disbursementTargets(command.credit, { invoice: command.invoice, limit: 1 });
     if (credit.status !== 'issued') return null; // billing's own sentence follows
     const left = Money.exact(credit.amountLeft, credit.currency);
     if (left.isZero()) return { amount: `${credit.id} has nothing left to disburse.` };
-    const target = invoices.find((i) => i.number.toLowerCase() === command.invoice.toLowerCase());
+    const target = invoices[0];
     if (!command.amount || !target) return null;
     const amount = parseAmount(command.amount, credit.currency);
     const most = Money.exact(target.most, credit.currency);

@@ -135,8 +135,10 @@ describe('Slack listeners with fakes', () => {
     const deps = testDeps(t.db);
     const ack = jest.fn(async () => undefined);
     await accountOptions(deps)({ ack, options: { type: 'block_suggestion', value: 'chi', user: userOf(ADMIN) } as any, logger: deps.logger });
+    // The value is the account's id (it used to be the name).
+    const child = await t.db('accounts').where({ name: 'Child Co' }).first('id');
     expect(ack).toHaveBeenCalledWith({
-      options: [{ text: { type: 'plain_text', text: 'Child Co', emoji: true }, value: 'Child Co', description: { type: 'plain_text', text: 'USD', emoji: true } }],
+      options: [{ text: { type: 'plain_text', text: 'Child Co', emoji: true }, value: `a:${child.id}`, description: { type: 'plain_text', text: 'USD', emoji: true } }],
     });
   });
 

@@ -84,9 +84,20 @@ describe('Slack modals', () => {
     return { loading: opened.args.view, view: updated.args.view, id: updated.args.view_id as string };
   }
 
+  /** Menus carry ids: an account or configuration named in the answers is chosen by its id (an unknown name stays as typed). */
+  async function byId(answers: Answers): Promise<Answers> {
+    const out = { ...answers };
+    for (const [field, table, prefix] of [['account', 'accounts', 'a:'], ['configuration', 'bill_run_configurations', 'c:']] as const) {
+      const row = typeof out[field] === 'string' ? await t.db(table).where({ name: out[field] }).first('id') : null;
+      if (row) out[field] = `${prefix}${row.id}`;
+    }
+    return out;
+  }
+
   async function submit(form: { view: any; id: string }, answers: Answers, user = ADMIN) {
     slack.clear();
-    const payload = viewSubmission({ id: form.id, callback_id: form.view.callback_id, private_metadata: form.view.private_metadata }, stateFor(form.view, answers), user);
+    const state = stateFor(form.view, await byId(answers));
+    const payload = viewSubmission({ id: form.id, callback_id: form.view.callback_id, private_metadata: form.view.private_metadata }, state, user);
     const response = await postSigned(port, interactionBody(payload));
     expect(response.status).toBe(200);
     await settle(app.deps);
@@ -103,8 +114,10 @@ describe('Slack modals', () => {
       expect(JSON.parse(form.view.private_metadata)).toEqual({ channel: CHANNEL, modal: { kind: 'bill.modal', account: null }, version: 0 });
       const blocks = Object.fromEntries(form.view.blocks.map((b: any) => [b.block_id, b]));
       expect(blocks.account.element).toMatchObject({ type: 'external_select', action_id: 'account', min_query_length: 1 });
-      expect(blocks.configuration.element.options.map((o: any) => o.value)).toEqual(['Monthly Billing']);
-      expect(blocks.configuration.element.initial_option.value).toBe('Monthly Billing');
+      // Menus carry ids, never names (changed with the menus: they used to carry names).
+      const monthly = await t.db('bill_run_configurations').where({ name: 'Monthly Billing' }).first('id');
+      expect(blocks.configuration.element.options.map((o: any) => [o.text.text, o.value])).toEqual([['Monthly Billing', `c:${monthly.id}`]]);
+      expect(blocks.configuration.element.initial_option.value).toBe(`c:${monthly.id}`);
       // Monthly Billing bills the current month; today is 2026-10-02.
       expect(blocks['from.0'].element).toMatchObject({ type: 'datepicker', initial_date: '2026-10-01' });
       expect(blocks['to.0'].element).toMatchObject({ type: 'datepicker', initial_date: '2026-10-31' });
@@ -126,7 +139,12 @@ describe('Slack modals', () => {
         container: { type: 'view', view_id: 'V0VIEW1' },
       });
       const found = await postSigned(port, interactionBody(suggestion(VIEWER)));
-      expect(found.json.options.map((o: any) => o.value)).toEqual(['Child Co', 'Parent Co']);
+      // The value is the account's id (it used to be the name).
+      const ids = Object.fromEntries((await t.db('accounts').select('name', 'id')).map((a: any) => [a.name, `a:${a.id}`]));
+      expect(found.json.options.map((o: any) => [o.text.text, o.value])).toEqual([
+        ['Child Co', ids['Child Co']],
+        ['Parent Co', ids['Parent Co']],
+      ]);
       const refused = await postSigned(port, interactionBody(suggestion('U0STRANGER')));
       expect(refused.json).toEqual({ options: [] });
     });
@@ -196,13 +214,13 @@ describe('Slack modals', () => {
         container: { type: 'view', view_id: form.id },
         trigger_id: '1.2.3',
         team: { id: 'T0TEST', domain: 'billbot-test' },
-        view: { id: form.id, hash: 'h-1', callback_id: 'bill_account', private_metadata: form.view.private_metadata, state: { values: stateFor(form.view, { account: 'Child Co' }) } },
+        view: { id: form.id, hash: 'h-1', callback_id: 'bill_account', private_metadata: form.view.private_metadata, state: { values: stateFor(form.view, await byId({ account: 'Child Co' })) } },
         actions: [
           {
             type: 'static_select',
             action_id: 'bill_configuration',
             block_id: 'configuration',
-            selected_option: { text: { type: 'plain_text', text: 'Last Month' }, value: 'Last Month' },
+            selected_option: { text: { type: 'plain_text', text: 'Last Month' }, value: (await byId({ configuration: 'Last Month' })).configuration },
             action_ts: '1.0',
           },
         ],
@@ -214,7 +232,7 @@ describe('Slack modals', () => {
       const blocks = Object.fromEntries(update.args.view.blocks.map((b: any) => [b.block_id, b]));
       expect(blocks['from.1'].element.initial_date).toBe('2026-09-01');
       expect(blocks['to.1'].element.initial_date).toBe('2026-09-30');
-      expect(blocks.account.element.initial_option.value).toBe('Child Co');
+      expect(blocks.account.element.initial_option).toMatchObject({ text: { text: 'Child Co' }, value: (await byId({ account: 'Child Co' })).account });
       expect(JSON.parse(update.args.view.private_metadata).version).toBe(1);
     });
   });
@@ -270,7 +288,7 @@ describe('Slack modals', () => {
 
       // Slack delivering the same submission again, even with a retry header: nothing new.
       slack.clear();
-      const payload = viewSubmission({ id: form.id, callback_id: 'bill_account', private_metadata: form.view.private_metadata }, stateFor(form.view, september));
+      const payload = viewSubmission({ id: form.id, callback_id: 'bill_account', private_metadata: form.view.private_metadata }, stateFor(form.view, await byId(september)));
       const again = await postSigned(port, interactionBody(payload), { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
       expect(again.status).toBe(200);
       await settle(app.deps);
