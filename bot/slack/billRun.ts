@@ -2,7 +2,7 @@ import type { RespondFn } from '@slack/bolt';
 import type { Logger } from '../log';
 import { BillingError } from '../../billing/errors';
 import type { RunCommand } from '../commands/types';
-import { renderBlocks } from '../render';
+import { escapeMrkdwn, renderBlocks } from '../render';
 import type { SlackDeps, WebClient } from './deps';
 import { describeFailure, errorSummary } from './errors';
 import { announce, Message, RichMessage, Where } from './reply';
@@ -91,7 +91,7 @@ export async function runBill(deps: SlackDeps, client: WebClient, command: RunCo
     await requester.tell(`This request already started bill run #${runId}, so it is not run again. \`/bill status ${runId}\` shows it.`);
     return;
   }
-  const what = 'account' in command ? command.account : `the bill groups of ${command.configuration}`;
+  const what = escapeMrkdwn('account' in command ? command.account : `the bill groups of ${command.configuration}`);
   await requester.tell(`Bill run #${runId} scheduled: billing ${what}. The result will be posted in this channel.`);
 
   const progress = new ProgressNotice(client, deps.logger, requester, deps.progressIntervalMs, requester.fallback);
