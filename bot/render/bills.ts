@@ -130,7 +130,7 @@ export function billRunRepeated(runId: number): string {
 
 /** To the requester: the run is recorded (`what`: the account, or the bill groups of a configuration). */
 export function billRunScheduled(runId: number, what: string): string {
-  return `Bill run #${runId} scheduled: billing ${what}. The result will be posted in this channel.`;
+  return `Bill run #${runId} scheduled: billing ${escapeMrkdwn(what)}. The result will be posted in this channel.`;
 }
 
 /** The channel's progress line while a long run bills its batches. */

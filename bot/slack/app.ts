@@ -12,7 +12,8 @@ import { describeFailure } from './errors';
 import { healthRoute } from './health';
 import { register as registerOptions } from './options';
 import { guardRequests } from './requestGuard';
-import { RecentRequests } from './requestKeys';
+import { directMessage } from './reply';
+import { onceEachDelivery, RecentRequests } from './requestKeys';
 import { BackgroundWork } from './tasks';
 import type { UploadSettings } from './uploadSettings';
 import { register as registerViews } from './views';
@@ -81,25 +82,26 @@ function httpReceiver(options: SlackAppOptions, access: Access, customRoutes: Re
 
 /**
  * Bolt's extended error handler (extendedErrorHandler: true also gives it the request body):
- * the person is told something went wrong (through the request's response_url, else in a
- * direct message) instead of being left with silence.
+ * the person is told something went wrong (through the request's response_url, else, or when
+ * it expired, in a direct message) instead of being left with silence.
  */
 function tellOfFailure(app: App) {
   return async ({ error, logger, body }: { error: CodedError; logger: Logger; body: unknown }): Promise<void> => {
     const original = (error as { original?: unknown }).original ?? error;
     const text = `:warning: ${describeFailure(original, logger, 'a Slack request')}`;
     const b = (body ?? {}) as { response_url?: unknown; user_id?: unknown; user?: { id?: unknown } };
+    const user = typeof b.user_id === 'string' ? b.user_id : typeof b.user?.id === 'string' ? b.user.id : null;
     try {
       if (typeof b.response_url === 'string') {
-        await fetch(b.response_url, {
+        const answered = await fetch(b.response_url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
-        });
-      } else {
-        const user = typeof b.user_id === 'string' ? b.user_id : typeof b.user?.id === 'string' ? b.user.id : null;
-        if (user) await app.client.chat.postMessage({ channel: user, text });
+        }).then((r) => r.ok, () => false);
+        if (answered) return;
       }
+      // No response_url, or it expired (30 minutes) or was used up (5 times): a direct message.
+      if (user) await directMessage(app.client, user, text);
     } catch {
       // Slack cannot be reached: the failure is logged above.
     }
@@ -142,6 +144,7 @@ export function createSlackApp(services: SlackServices, options: SlackAppOptions
     uploads: options.uploads,
   };
 
+  app.use(onceEachDelivery(deps.recent, app.logger) as Parameters<App['use']>[0]);
   registerCommands(app, deps);
   registerViews(app, deps);
   registerActions(app, deps);

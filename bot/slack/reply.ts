@@ -32,6 +32,25 @@ export interface Where {
 }
 
 /**
+ * The app's direct message with a person (conversations.open, scope im:write): its channel id.
+ * A channel id given (a D... channel: the command was typed in that direct message) is used as is.
+ */
+export async function directMessageChannel(client: WebClient, user: string, typedIn?: string | null): Promise<string> {
+  if (typedIn && typedIn.startsWith('D')) return typedIn;
+  const opened = await client.conversations.open({ users: user });
+  const id = opened.channel?.id;
+  if (!id) throw new Error('conversations.open answered without a channel id');
+  return id;
+}
+
+/** Posts a message to the person in their direct message with the app. */
+export async function directMessage(client: WebClient, user: string, m: Message): Promise<{ channel: string; ts: string } | null> {
+  const channel = await directMessageChannel(client, user);
+  const posted = await client.chat.postMessage({ channel, ...parts(m) });
+  return posted.channel && posted.ts ? { channel: posted.channel, ts: posted.ts } : null;
+}
+
+/**
  * Tells one person something only they see, in the channel they asked in; when that is not
  * possible (no channel, the bot is not in it) in a direct message from the app.
  */
@@ -45,13 +64,14 @@ export async function tellUser(client: WebClient, logger: Logger, where: Where, 
       logger.warn(`billbot: could not post an ephemeral reply in ${where.channel}; sending a direct message instead (${errorSummary(error).split('\n')[0]})`);
     }
   }
-  await client.chat.postMessage({ channel: where.user, ...message });
+  await directMessage(client, where.user, message);
 }
 
 /**
  * Posts a notice everyone in the channel sees and returns where it is (to update it later).
- * When the bot cannot post in the channel: `fallback` (a slash command's response_url), else a
- * direct message to the user.
+ * When the bot cannot post in the channel (not_in_channel, channel_not_found...): `fallback` (a
+ * slash command's response_url); when that fails too (expired after 30 minutes or used 5 times)
+ * or there is none, a direct message to the user. A notice is never left only in the log.
  */
 export async function announce(
   client: WebClient,
@@ -69,11 +89,14 @@ export async function announce(
     } catch (error) {
       logger.warn(`billbot: could not post in ${where.channel} (${errorSummary(error).split('\n')[0]}); replying another way`);
       if (fallback) {
-        await fallback(inChannel(m));
-        return null;
+        try {
+          await fallback(inChannel(m));
+          return null;
+        } catch (failed) {
+          logger.warn(`billbot: the response_url did not take the notice either (${errorSummary(failed).split('\n')[0]}); sending it by direct message`);
+        }
       }
     }
   }
-  const posted = await client.chat.postMessage({ channel: where.user, ...message });
-  return posted.channel && posted.ts ? { channel: posted.channel, ts: posted.ts } : null;
+  return directMessage(client, where.user, message);
 }

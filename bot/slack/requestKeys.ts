@@ -69,3 +69,28 @@ export class RecentRequests {
     return this.seen.has(key);
   }
 }
+
+/** The envelope's id of an Events API delivery (a retry repeats it). */
+function deliveryId(body: unknown): string | null {
+  const b = (body ?? {}) as { type?: unknown; event_id?: unknown };
+  return b.type === 'event_callback' && typeof b.event_id === 'string' && b.event_id ? b.event_id : null;
+}
+
+/**
+ * Bolt global middleware: an event Slack delivers again (a retry, header X-Slack-Retry-Num,
+ * Bolt's `context.retryNum`, after a slow or lost acknowledgement) or that this process has
+ * already taken is acknowledged (Bolt acknowledges events before any middleware) and not
+ * processed again. Slash commands and interactions are not retried by Slack; their request keys
+ * (above) keep a double delivery from acting twice. Forged and stale requests never get here:
+ * the request guard refuses them first.
+ */
+export function onceEachDelivery(recent: RecentRequests, logger: { info(...m: unknown[]): void }) {
+  return async ({ body, context, next }: { body: unknown; context: { retryNum?: number }; next: () => Promise<void> }): Promise<void> => {
+    const id = deliveryId(body);
+    if (id && !recent.claim(`slack:delivery:${id}`)) {
+      logger.info(`billbot: event ${id} was delivered again${context.retryNum ? ` (retry ${context.retryNum})` : ''}; already handled`);
+      return;
+    }
+    await next();
+  };
+}

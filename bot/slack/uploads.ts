@@ -5,7 +5,7 @@ import { WorkbookTooLargeError, type SetupImportResult } from '../../sheets';
 import { megabytes } from '../../sheets/limits';
 import { validateCommand } from '../commands';
 import { importWorkbook, workbookBytes } from '../commands/workbooks';
-import { importIsReady, renderBlocks, withImportDecision } from '../render';
+import { escapeMrkdwn, importIsReady, renderBlocks, withImportDecision } from '../render';
 import { authorize } from './access';
 import { buttonValueReader } from './buttons';
 import type { SlackDeps, WebClient } from './deps';
@@ -184,18 +184,18 @@ export async function receiveSharedFile(deps: SlackDeps, client: WebClient, toke
     if (kind !== 'xlsx') {
       await tell(
         kind === 'xls'
-          ? `${file.name} is a legacy Excel 97-2003 workbook (.xls); save it as an Excel Workbook (.xlsx) and send it again.`
-          : `${file.name} is not an Excel workbook: send billbot a setup workbook (.xlsx) to import it. \`/billing template\` gives an empty one.`,
+          ? `${escapeMrkdwn(file.name)} is a legacy Excel 97-2003 workbook (.xls); save it as an Excel Workbook (.xlsx) and send it again.`
+          : `${escapeMrkdwn(file.name)} is not an Excel workbook: send billbot a setup workbook (.xlsx) to import it. \`/billing template\` gives an empty one.`,
       );
       return;
     }
     const settings = uploadSettings(deps);
     if (typeof file.size === 'number' && file.size > settings.maxBytes) {
-      await tell(`${file.name} is ${megabytes(file.size)}; a workbook can be at most ${megabytes(settings.maxBytes)}, so it was not downloaded. Split it into several workbooks.`);
+      await tell(`${escapeMrkdwn(file.name)} is ${megabytes(file.size)}; a workbook can be at most ${megabytes(settings.maxBytes)}, so it was not downloaded. Split it into several workbooks.`);
       return;
     }
     const address = file.url_private_download ?? file.url_private;
-    if (!address) throw new SlackRequestError(`Slack gave no download address for ${file.name}; send it again.`);
+    if (!address) throw new SlackRequestError(`Slack gave no download address for ${escapeMrkdwn(file.name)}; send it again.`);
     if (!token) throw new SlackRequestError('billbot has no bot token to download files with; ask whoever runs it.');
     const bytes = workbookBytes(file.name, await downloadSlackFile(address, token, settings));
     const { billing } = deps.services;

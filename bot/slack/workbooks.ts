@@ -1,19 +1,20 @@
 import type { RespondFn } from '@slack/bolt';
 import type { Logger } from '../log';
 import { workbookFileName, workbookToBuffer, type WorkbookCommand } from '../commands/workbooks';
-import { workbookUpload } from '../render';
+import { escapeMrkdwn, workbookUpload } from '../render';
 import type { SlackDeps, WebClient } from './deps';
 import { errorSummary } from './errors';
-import { ephemeral } from './reply';
+import { directMessageChannel, ephemeral } from './reply';
 
 /**
  * `/billing template` and `/billing export accounts|invoices|credits [...]`: the workbook is
- * written (in memory: the Web API client holds an upload in memory anyway) and uploaded to
- * the channel the command came from, with a comment saying who asked and what it holds.
- * Needs the files:write scope, and the bot in the channel (or the command typed in the bot's
- * direct messages).
+ * written (in memory: the Web API client holds an upload in memory anyway) and uploaded to the
+ * person who asked, in their direct message with the app (conversations.open, scope im:write),
+ * with a comment saying what it holds: an export is for the person whose role allowed it, never
+ * for everyone in the channel where the command was typed. The command grammar has no channel
+ * word; to share an export, the person forwards the file. Needs files:write and im:write.
  */
-const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'access_denied']);
+const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'access_denied', 'cannot_dm_bot', 'user_not_found', 'user_disabled']);
 
 function platformError(error: unknown): string | null {
   const data = (error as { data?: { error?: unknown } }).data;
@@ -34,16 +35,16 @@ export async function postWorkbook(
   const { workbook, rows, data } = await workbookToBuffer(deps.services.billing, command);
   const filename = workbookFileName(command, new Date().toISOString().slice(0, 10));
   const { title, comment } = workbookUpload(workbook, filename, where.user, rows);
+  const inDirectMessage = !!where.channel?.startsWith('D');
   try {
-    await client.filesUploadV2({ channel_id: where.channel ?? where.user, file: data, filename, title, initial_comment: comment });
+    const channel = await directMessageChannel(client, where.user, where.channel);
+    await client.filesUploadV2({ channel_id: channel, file: data, filename, title, initial_comment: comment });
   } catch (error) {
     const code = platformError(error);
     if (!code || !CANNOT_POST.has(code)) throw error;
-    logger.warn(`billbot: could not upload ${filename} to ${where.channel} (${errorSummary(error).split('\n')[0]})`);
-    await respond(
-      ephemeral(
-        "I can't post files in this channel. Invite me with `/invite @billbot`, or ask me in a direct message with billbot.",
-      ),
-    );
+    logger.warn(`billbot: could not send ${filename} to ${where.user} (${errorSummary(error).split('\n')[0]})`);
+    await respond(ephemeral("I can't send you files in a direct message. Open billbot's Messages tab (or ask whoever runs billbot to add it to your workspace) and ask again."));
+    return;
   }
+  if (!inDirectMessage) await respond(ephemeral(`:inbox_tray: Sent to you in a direct message with billbot: ${escapeMrkdwn(filename)}.`));
 }

@@ -47,6 +47,11 @@ function refused(method: string, args: Record<string, any>): void {
   if (refusal) throw Object.assign(new Error(`An API error occurred: ${refusal.error}`), { code: 'slack_webapi_platform_error', data: { ok: false, error: refusal.error } });
 }
 
+/** The id of a person's direct message with the app, as the fakes' conversations.open answers it. */
+export function dmOf(user: string): string {
+  return `D${user.replace(/^U/, '')}`;
+}
+
 /**
  * A Web API client for listeners called directly: posts, updates and modals succeed and are
  * recorded, unless they break Slack's limits (then they fail as Slack fails them).
@@ -57,6 +62,9 @@ export function fakeClient() {
       postMessage: jest.fn(async (a: { channel: string }) => (refused('chat.postMessage', a), { ok: true, channel: a.channel, ts: '1790000000.000001' })),
       postEphemeral: jest.fn(async (a: Record<string, any>) => (refused('chat.postEphemeral', a), { ok: true, message_ts: '1790000000.000002' })),
       update: jest.fn(async (a: { channel: string; ts: string }) => (refused('chat.update', a), { ok: true, channel: a.channel, ts: a.ts })),
+    },
+    conversations: {
+      open: jest.fn(async (a: { users: string }) => ({ ok: true, channel: { id: dmOf(a.users) } })),
     },
     views: {
       open: jest.fn(async (a: Record<string, any>) => (refused('views.open', a), { ok: true, view: { id: 'V0FAKE', hash: 'h0' } })),
@@ -154,6 +162,8 @@ export function fakeSlack() {
           return [200, { ok: true, view: { id: `V0VIEW${views}`, hash: `hash-${views}-0`, ...args.view } }];
         case 'views.update':
           return [200, { ok: true, view: { id: args.view_id, hash: `${args.view_id}-updated`, ...args.view } }];
+        case 'conversations.open':
+          return [200, { ok: true, channel: { id: dmOf(String(args.users)) } }];
         default:
           return [200, { ok: false, error: 'unknown_method' }];
       }

@@ -12,6 +12,7 @@ import {
   buttonClick,
   CHANNEL,
   CLOCK,
+  dmOf,
   fakeSlack,
   FakeSlack,
   interactionBody,
@@ -404,16 +405,18 @@ describe('workbooks in Slack', () => {
     expect(refused.text).toContain('this needs the *admin* role');
   });
 
-  it('posts the empty setup workbook for /billing template', async () => {
+  it('sends the empty setup workbook for /billing template to the person, in a direct message', async () => {
     const replies = await command('template', VIEWER);
-    expect(replies).toEqual([]);
+    expect(replies).toEqual([expect.objectContaining({ response_type: 'ephemeral', text: expect.stringContaining('Sent to you in a direct message') })]);
+    expect(slack.of('conversations.open').map((c) => c.args.users)).toEqual([VIEWER]);
     expect(files.uploads).toHaveLength(1);
     expect(files.uploads[0].filename).toBe('billbot-setup-template.xlsx');
     const wb = await readWorkbook(files.uploads[0].data);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Accounts', 'Packages', 'Account Packages', 'Bill Runs', 'Read Me']);
     expect(rowsOf(wb.getWorksheet('Accounts')!)[0]).toEqual(ACCOUNT_HEADERS);
     expect(files.completed).toHaveLength(1);
-    expect(files.completed[0]).toMatchObject({ channel_id: CHANNEL, files: [{ id: 'F0UP1' }] });
+    // Changed behaviour: the file went to the channel the command was typed in; now to the person's direct message.
+    expect(files.completed[0]).toMatchObject({ channel_id: dmOf(VIEWER), files: [{ id: 'F0UP1' }] });
     expect(files.completed[0].initial_comment).toMatch(new RegExp(`^<@${VIEWER}> asked for this\\. The empty setup workbook:`));
   });
 
@@ -438,6 +441,8 @@ describe('workbooks in Slack', () => {
       ['Child Co', 'Support', 40],
     ]);
     expect(files.completed[0].initial_comment).toBe(`<@${VIEWER}> asked for this. The invoices export: 1 invoice and 2 transactions.`);
+    expect(files.completed[0].channel_id).toBe(dmOf(VIEWER));
+    expect(files.completed.map((c) => c.channel_id)).not.toContain(CHANNEL);
 
     const [unknown] = await command('export credits Nobody Ltd', VIEWER);
     expect(unknown.text).toContain('Preparing');
@@ -449,11 +454,21 @@ describe('workbooks in Slack', () => {
     expect(files.uploads).toEqual([]);
   });
 
-  it('tells the person when the bot cannot post the file in the channel', async () => {
+  it('typed in the direct message with the bot, the workbook goes there without conversations.open', async () => {
+    const { body, responsePath } = slashBody('/billing', 'template', { channel: ADMIN_DM });
+    expect((await postSigned(port, body)).status).toBe(200);
+    await settle(app.deps);
+    expect(slack.responsesTo(responsePath)).toEqual([]);
+    expect(slack.of('conversations.open')).toEqual([]);
+    expect(files.completed.map((c) => c.channel_id)).toEqual([ADMIN_DM]);
+  });
+
+  it('tells the person when the bot cannot send them the file', async () => {
     // The last test of the file: files.getUploadURLExternal goes to fakeSlack's catch-all from now on, which fails it.
     nock.removeInterceptor({ hostname: 'slack.com', path: '/api/files.getUploadURLExternal', method: 'POST', proto: 'https' });
     slack.fail('files.getUploadURLExternal', 'not_in_channel');
     const replies = await command('template');
-    expect(replies.at(-1)!.text).toBe("I can't post files in this channel. Invite me with `/invite @billbot`, or ask me in a direct message with billbot.");
+    // Changed wording: the file goes to a direct message now, not to the channel.
+    expect(replies.at(-1)!.text).toBe("I can't send you files in a direct message. Open billbot's Messages tab (or ask whoever runs billbot to add it to your workspace) and ask again.");
   });
 });
