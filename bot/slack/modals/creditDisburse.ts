@@ -1,5 +1,6 @@
 import { type Billing, type DisbursementTarget, type DisbursementTargets, Money } from '../../../billing';
 import { buildForm } from '../../commands/forms';
+import { escapeMrkdwn as esc } from '../../render';
 import { formView } from './formView';
 import { InputElement, messageView, ModalMetadata, ModalView, option, plain, PlainTextOption, section } from './kit';
 
@@ -44,7 +45,7 @@ export async function creditDisburseView(billing: Billing, meta: ModalMetadata):
   if (credit.status === 'unissued') {
     return messageView(
       'Disburse credit',
-      `${credit.id} is not issued yet; it is issued onto the next invoice when ${credit.account} is billed, and can be disbursed after that.`,
+      `${credit.id} is not issued yet; it is issued onto the next invoice when ${esc(credit.account)} is billed, and can be disbursed after that.`,
     );
   }
   if (credit.status !== 'issued') return messageView('Disburse credit', `${credit.id} is ${credit.status} and cannot be disbursed.`);
@@ -52,7 +53,7 @@ export async function creditDisburseView(billing: Billing, meta: ModalMetadata):
     return messageView('Disburse credit', `${credit.id} has nothing left to disburse (${fmt(credit.amount)} already disbursed).`);
   }
   if (!invoicer || invoices.length === 0) {
-    return messageView('Disburse credit', `${invoicer ?? credit.account} has no unpaid invoice, so there is nothing to disburse ${credit.id} to.`);
+    return messageView('Disburse credit', `${esc(invoicer ?? credit.account)} has no unpaid invoice, so there is nothing to disburse ${credit.id} to.`);
   }
   const first = invoices[0];
   const prefilled = { ...form, fields: form.fields.map((f) => (f.name === 'amount' ? { ...f, initial: first.most } : f)) };
@@ -62,8 +63,8 @@ export async function creditDisburseView(billing: Billing, meta: ModalMetadata):
     hidden: ['credit'],
     intro: [
       section(
-        `*${credit.id}* for *${credit.account}* (${credit.detail}): *${fmt(credit.amountLeft)}* left to disburse of ${fmt(credit.amount)}, ` +
-          `issued to ${credit.issuedInvoice}.\nUnpaid invoices of *${invoicer}* (${count.toLocaleString('en-US')}):\n` +
+        `*${credit.id}* for *${esc(credit.account)}* (${esc(credit.detail)}): *${fmt(credit.amountLeft)}* left to disburse of ${fmt(credit.amount)}, ` +
+          `issued to ${credit.issuedInvoice}.\nUnpaid invoices of *${esc(invoicer)}* (${count.toLocaleString('en-US')}):\n` +
           invoices
             .slice(0, 20)
             .map((i) => `• ${i.number} (${i.invoiceDate}): total ${fmt(i.total)}, balance *${fmt(i.balance)}*, at most *${fmt(i.most)}* from this credit`)
