@@ -14,7 +14,7 @@ describe('the app manifest', () => {
     expect(commands.find((c) => c.command === '/billing')?.should_escape).toBe(true);
   });
 
-  it('asks for exactly the scopes the app uses, with interactivity and the upload events', () => {
+  it('asks for exactly the scopes the app uses, with interactivity, the upload events and the Home tab\'s', () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
       'channels:history',
       'chat:write',
@@ -28,6 +28,17 @@ describe('the app manifest', () => {
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
     expect(manifest.settings.interactivity.message_menu_options_url).toMatch(/\/slack\/events$/);
-    expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual(['file_shared', 'message.channels', 'message.groups', 'message.im']);
+    expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual([
+      'app_home_opened',
+      'file_shared',
+      'message.channels',
+      'message.groups',
+      'message.im',
+    ]);
+  });
+
+  it('has a Home tab, published when someone opens it', () => {
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toContain('app_home_opened');
   });
 });
