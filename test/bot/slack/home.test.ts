@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
 import { createBilling, Money } from '../../../billing';
 import type { SlackApp } from '../../../bot/slack/app';
-import { blocksToText, HOME_BILL_ACTION, HOME_CREDIT_ACTION, HOME_EXPORT_ACTION, mrkdwnToText } from '../../../bot/render';
-import { slackTime } from '../../../bot/render/time';
+import { blocksToText, HOME_BILL_ACTION, HOME_CREDIT_ACTION, HOME_EXPORT_ACTION, mrkdwnToText, slackTime } from '../../../bot/render';
 import { useTestDatabase } from '../../helpers/db';
 import { ADMIN, CLOCK, fakeSlack, FakeSlack, interactionBody, messageText, postSigned, settle, slashBody, startTestApp, userOf } from './helpers';
 
