@@ -54,11 +54,11 @@ function creditBlocks(s: HomeSummary): KnownBlock[] {
   const n = totals.reduce((sum, t) => sum + t.count, 0);
   if (n === 0) return [section('*Credits waiting to be disbursed*\nNone: every issued credit is disbursed.')];
   const lines = first.map((c) => `${c.credit} · ${bold(c.account)} · ${money(c.amountLeft, c.currency)} left · credited ${c.creditDate}`);
-  const more = n > first.length ? [`…and ${count(n - first.length)} more`] : [];
+  const more = n > first.length ? [`…and ${count(n - first.length)} more.`] : [];
   return [
     section(`*Credits waiting to be disbursed:* ${plural(n, 'credit', 'credits', count)}, ${amounts(totals)} left`),
-    ...list('Oldest first', [...lines, ...more], lines.length + more.length),
-    context('`/credit disburse CR-n` disburses one to an open invoice.'),
+    ...list('Oldest first', lines, lines.length),
+    context(...more, '`/credit disburse CR-n` disburses one to an open invoice.'),
   ];
 }
 

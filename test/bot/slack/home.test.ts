@@ -205,7 +205,7 @@ describe('the Home tab', () => {
     expect(view.blocks.length).toBeLessThanOrEqual(100);
     const shown = messageText(view);
     expect(shown).toContain('*Credits waiting to be disbursed:* 10,001 credits, €125,000.00, $125,050.00 left');
-    expect(shown).toContain('…and 9,996 more');
+    expect(shown).toContain('…and 9,996 more.');
     expect(shown).toContain('USD: 75,001 open invoices');
     expect(shown).not.toContain('EUR: '); // every EUR invoice of the seed is paid
     expect(shown).toContain('#2 completed · *Home Scheduled 001* · 2026-09-01 to 2026-09-30 · 100,000 invoices, €700,000.00, $13,300,000.00');
