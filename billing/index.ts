@@ -25,6 +25,7 @@ import * as configurations from './configurations';
 import * as credits from './credits';
 import type * as database from './db';
 import * as exportsRows from './exports';
+import * as home from './home';
 import * as invoices from './invoices';
 import * as lookups from './lookups';
 import type * as migrate from './migrate';
@@ -58,6 +59,7 @@ export { formatCreditId, parseInvoiceNumber } from './invoices';
 export type { BillRunConfiguration, ConfigurationInput } from './configurations';
 export { periodFor } from './configurations';
 export type { PackageDue, DisbursementTarget, DisbursementTargets, ConfigurationChoice, TargetQuery } from './lookups';
+export type { HomeSummary, HomeRun, HomeNextRun, HomeCredit, CurrencyTotal, HomeLimits } from './home';
 export { ROLES, roleSchema, roleIncludes, AccessChangeError, createAccess } from './access';
 export type { Role, Grant, AuditEntry, AuditEntryInput, Access } from './access';
 export { PendingImportError, undecidable } from './pendingImports';
@@ -168,6 +170,8 @@ function operations(db: Knex, clock: Clock) {
     configurationNameById: (id: number) => lookups.nameById(db, 'bill_run_configurations', id),
     packagesDue: (account: string, period: { start: string; end: string }) => lookups.packagesDue(db, account, period),
     disbursementTargets: (credit: string, query?: lookups.TargetQuery) => lookups.disbursementTargets(db, credit, query),
+    /** The Home tab's figures now: last runs, next scheduled runs, credits waiting, open invoice totals. */
+    home: (limits?: home.HomeLimits) => home.homeSummary(db, clock.now(), limits),
     // the database itself
     databaseAnswers: () => databaseAnswers(db),
     migrateLatest: () => migrateLatest(db),

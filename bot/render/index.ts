@@ -32,4 +32,6 @@ export {
 export type { RunInterrupted, RunNotStarted, RunView } from './runReports';
 export { blocksToText } from './text';
 export { escapeMrkdwn, mrkdwnToText } from './mrkdwn';
-export { formatDuration, formatLocalTime } from './time';
+export { formatDuration, formatLocalTime, slackTime } from './time';
+export { HOME_BILL_ACTION, HOME_CREDIT_ACTION, HOME_EXPORT_ACTION, HOME_EXPORT_HELP, homeView, homeWithoutRole } from './home';
+export type { HomeActions, HomeTab } from './home';

@@ -1,5 +1,5 @@
 import type { BillRunReport } from '../../billing';
-import { formatDuration, formatLocalTime } from './time';
+import { formatDuration, slackTime } from './time';
 import { escapeMrkdwn } from './mrkdwn';
 import { money, plural, type Rendered } from './kit';
 
@@ -54,7 +54,7 @@ function contextLines(run: RunView): string[] {
   const r = run.report.run;
   const lines = [`Billing period ${r.periodStart} to ${r.periodEnd}.`];
   if (run.scheduledFor) {
-    const when = `${formatLocalTime(run.scheduledFor, run.timeZone)} (${run.timeZone})`;
+    const when = slackTime(run.scheduledFor, run.timeZone);
     if (run.late) {
       const lateBy = formatDuration(run.startedAt.getTime() - run.scheduledFor.getTime());
       lines.push(`:warning: Ran late: scheduled for ${when}, started ${lateBy} later (the bot was not running then).`);
@@ -156,7 +156,7 @@ export function runInterruptedMessage(interruption: RunInterrupted): Rendered {
 }
 
 export function runNotStartedMessage(failure: RunNotStarted): Rendered {
-  const when = `${formatLocalTime(failure.scheduledFor, failure.timeZone)} (${failure.timeZone})`;
+  const when = slackTime(failure.scheduledFor, failure.timeZone);
   return message(`:x: The scheduled bill run of *${escapeMrkdwn(failure.configuration)}* could not start: ${escapeMrkdwn(failure.error)}`, [
     `Scheduled for ${when}${failure.late ? ', run late' : ''}. Nothing was billed.`,
   ]);

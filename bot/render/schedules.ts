@@ -1,8 +1,11 @@
-import { formatLocalTime } from './time';
+import { slackTime } from './time';
 import { bold, escapeMrkdwn } from './mrkdwn';
-import { channelRef, context, header, list, plural, section, when, type Rendered } from './kit';
+import { channelRef, context, header, list, plural, section, type Rendered } from './kit';
 
-/** Schedules: the scheduled configurations, one paused or resumed. */
+/**
+ * Schedules: the scheduled configurations, one paused or resumed. Times are Slack date tokens
+ * (each reader sees their own time zone; the fallback names the schedule's).
+ */
 
 /** One scheduled configuration as `/billing schedules` shows it (the scheduler builds it). */
 export interface ScheduleView {
@@ -28,7 +31,7 @@ export interface ScheduleView {
 function lastRunText(s: ScheduleView): string | null {
   const last = s.lastRun;
   if (!last) return null;
-  const scheduled = `scheduled for ${when(last.scheduledFor, s.timeZone)}${last.late ? ', ran late' : ''}`;
+  const scheduled = `scheduled for ${slackTime(last.scheduledFor, s.timeZone)}${last.late ? ', ran late' : ''}`;
   if (last.runId === null) {
     return last.error ? `last run could not start (${scheduled}): ${escapeMrkdwn(last.error)}` : `last run not started (${scheduled})`;
   }
@@ -39,7 +42,7 @@ function scheduleLine(s: ScheduleView): string {
   const parts = [`${bold(s.configuration)} — \`${escapeMrkdwn(s.schedule)}\` in ${escapeMrkdwn(s.timeZone)}`];
   if (s.problem) parts.push(`:warning: not scheduled: ${escapeMrkdwn(s.problem)}`);
   else if (s.paused) parts.push('*paused*');
-  else parts.push(s.nextRunAt ? `next run ${formatLocalTime(s.nextRunAt, s.timeZone)}` : 'no next run');
+  else parts.push(s.nextRunAt ? `next run ${slackTime(s.nextRunAt, s.timeZone, false)}` : 'no next run');
   parts.push(s.reportChannel ? `reported in ${channelRef(s.reportChannel)}` : 'no report channel');
   const last = lastRunText(s);
   parts.push(last ?? 'not run yet');
@@ -73,7 +76,7 @@ export function renderScheduleChanged(action: 'pause' | 'resume', changed: boole
       ? `The schedule of ${name} is paused: it does not run until it is resumed (\`/billing schedule resume ${escapeMrkdwn(s.configuration)}\`).`
       : `The schedule of ${name} was already paused; nothing changed.`;
   } else {
-    const next = s.nextRunAt ? ` Next run: ${when(s.nextRunAt, s.timeZone)}.` : '';
+    const next = s.nextRunAt ? ` Next run: ${slackTime(s.nextRunAt, s.timeZone)}.` : '';
     text = changed
       ? `The schedule of ${name} is resumed; the runs missed while it was paused are not caught up.${next}`
       : `The schedule of ${name} was not paused; nothing changed.${next}`;

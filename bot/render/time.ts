@@ -15,6 +15,20 @@ export function formatLocalTime(at: Date, timeZone: string): string {
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
 }
 
+/**
+ * A time as Slack shows it to each reader in their own time zone:
+ * `<!date^UNIX^{date_short} {time}|fallback>`. The fallback (what a client that cannot read the
+ * token shows, and what the terminal renderer prints) is the time in `timeZone`, named
+ * ("2026-10-01 00:05 (Europe/Paris)") unless the text names the zone already (`named: false`).
+ * A time zone is an IANA name (no `|`, `<`, `>` or `&`).
+ */
+export function slackTime(at: Date, timeZone: string, named = true): string {
+  const unix = Math.floor(at.getTime() / 1000);
+  const local = formatLocalTime(at, timeZone);
+  const fallback = (named ? `${local} (${timeZone})` : local).replace(/[|<>&]/g, '');
+  return `<!date^${unix}^{date_short} {time}|${fallback}>`;
+}
+
 /** "3 h 10 min", "2 d 4 h", "45 s". */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { BillRunReport, CreditView } from '../../billing';
 import type { Outcome } from '../../bot/commands';
-import { blocksToText, escapeMrkdwn, LIST_LIMIT, mrkdwnToText, renderBlocks } from '../../bot/render';
+import { blocksToText, escapeMrkdwn, LIST_LIMIT, mrkdwnToText, renderBlocks, slackTime } from '../../bot/render';
 
 function report(overrides: Partial<BillRunReport> = {}): BillRunReport {
   return {
@@ -244,5 +244,12 @@ describe('blocksToText', () => {
   it('reads mentions and specials the way Slack shows them', () => {
     expect(mrkdwnToText('<!here> <#C1|general> <@U1> <mailto:a@b.example|a@b.example>')).toBe('@here #general @U1 a@b.example');
     expect(mrkdwnToText(escapeMrkdwn('<!channel> & co'))).toBe('<!channel> & co');
+  });
+
+  it('reads a Slack date token as its fallback (the time in the named zone), never the token', () => {
+    const token = slackTime(new Date('2026-11-01T05:00:00Z'), 'Europe/Paris');
+    expect(token).toBe('<!date^1793509200^{date_short} {time}|2026-11-01 06:00 (Europe/Paris)>');
+    expect(mrkdwnToText(`Next run: ${token}.`)).toBe('Next run: 2026-11-01 06:00 (Europe/Paris).');
+    expect(mrkdwnToText(slackTime(new Date('2026-11-01T05:00:00Z'), 'UTC', false))).toBe('2026-11-01 05:00');
   });
 });

@@ -151,7 +151,7 @@ describe('missed fire times', () => {
     const posts = slack.of('chat.postMessage');
     expect(posts).toHaveLength(1);
     expect(posts[0].body.channel).toBe('#billing');
-    expect(posts[0].body.text).toContain('Ran late: scheduled for 2026-10-01 05:00 (UTC), started 20 min later');
+    expect(posts[0].body.text).toContain('Ran late: scheduled for <!date^1790830800^{date_short} {time}|2026-10-01 05:00 (UTC)>, started 20 min later');
     const end = slack.of('chat.update').at(-1);
     expect(end?.body.text).toContain('Completed bill run #');
     expect(end?.body.text).toContain('Ran late');
@@ -171,7 +171,7 @@ describe('missed fire times', () => {
     await clock.advanceTo('2026-10-01T06:00:00Z');
     await again.idle();
     expect((await firesOf(t.db, 'Hourly Billing'))[1]).toEqual(['2026-10-01T06:00:00.000Z', false, 'completed']);
-    expect(slack.of('chat.postMessage').at(-1)?.body.text).toContain('Scheduled for 2026-10-01 06:00 (UTC).');
+    expect(slack.of('chat.postMessage').at(-1)?.body.text).toContain('Scheduled for <!date^1790834400^{date_short} {time}|2026-10-01 06:00 (UTC)>.');
     await again.stop();
   });
 

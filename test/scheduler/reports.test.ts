@@ -13,6 +13,9 @@ import {
   refuseChargesOf,
 } from './helpers';
 
+/** 2026-10-01 06:00 UTC as Slack shows it: in each reader's own time zone, the schedule's as the fallback. */
+const SCHEDULED_FOR = '<!date^1790834400^{date_short} {time}|2026-10-01 06:00 (UTC)>';
+
 describe('channel reports of bill runs', () => {
   const t = useTestDatabase();
   let slack: ReturnType<typeof fakeSlackApi>;
@@ -59,7 +62,7 @@ describe('channel reports of bill runs', () => {
       [
         `:hourglass_flowing_sand: Started bill run #${run.id} of *October &lt;Run&gt;*.`,
         'Billing period 2026-10-01 to 2026-10-31.',
-        'Scheduled for 2026-10-01 06:00 (UTC).',
+        `Scheduled for ${SCHEDULED_FOR}.`,
         'Progress: 0 of 1 batch done · 0 accounts billed so far.',
       ].join('\n'),
     );
@@ -73,7 +76,7 @@ describe('channel reports of bill runs', () => {
       [
         `:white_check_mark: Completed bill run #${run.id} of *October &lt;Run&gt;*.`,
         'Billing period 2026-10-01 to 2026-10-31.',
-        'Scheduled for 2026-10-01 06:00 (UTC).',
+        `Scheduled for ${SCHEDULED_FOR}.`,
         'Accounts billed: 2 · packages billed: 2 · charges: 4',
         'Invoices created: 2 · amount invoiced: ¥14,000 JPY, $190.00 USD',
         'Credits issued: 1 · credits disbursed: 1 · reversals applied: 1',

@@ -110,7 +110,7 @@ describe('two bot processes on one database', () => {
     expect(posts[0].body.channel).toBe('#billing');
     expect(posts[0].body.text).toBe(
       ':x: The scheduled bill run of *Nobody* could not start: Configuration "Nobody" targets no bill group; name an account to bill.\n' +
-        'Scheduled for 2026-10-02 03:00 (UTC). Nothing was billed.',
+        'Scheduled for <!date^1790910000^{date_short} {time}|2026-10-02 03:00 (UTC)>. Nothing was billed.',
     );
     expect((await a.listSchedules()).find((v) => v.configuration === 'Nobody')?.lastRun).toMatchObject({
       runId: null,

@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import { HOME_BILL_ACTION, HOME_CREDIT_ACTION, HOME_EXPORT_ACTION } from '../../render';
 import { DELETE_ACTION, REVERSE_ACTION } from '../confirm';
 import type { SlackDeps } from '../deps';
 import { CONFIGURATION_ACTION } from '../modals/billAccount';
@@ -7,6 +8,8 @@ import { creditDeleteAction } from './creditDelete';
 import { creditReverseAction } from './creditReverse';
 import { RESUME_ACTION, resumeRunAction } from '../runStatus';
 import { CANCEL_IMPORT_ACTION, CONFIRM_IMPORT_ACTION } from '../uploads';
+import { homeExportAction } from './homeExport';
+import { homeAddCreditAction, homeBillAccountAction } from './homeForm';
 import { importCancelAction, importConfirmAction } from './importDecision';
 
 /** One listener per interactive element (block_actions, by action id). */
@@ -17,4 +20,7 @@ export function register(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: RESUME_ACTION }, resumeRunAction(deps));
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: CONFIRM_IMPORT_ACTION }, importConfirmAction(deps));
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: CANCEL_IMPORT_ACTION }, importCancelAction(deps));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: HOME_BILL_ACTION }, homeBillAccountAction(deps));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: HOME_CREDIT_ACTION }, homeAddCreditAction(deps));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: HOME_EXPORT_ACTION }, homeExportAction(deps));
 }

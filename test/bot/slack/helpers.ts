@@ -69,6 +69,7 @@ export function fakeClient() {
     views: {
       open: jest.fn(async (a: Record<string, any>) => (refused('views.open', a), { ok: true, view: { id: 'V0FAKE', hash: 'h0' } })),
       update: jest.fn(async (a: Record<string, any>) => (refused('views.update', a), { ok: true })),
+      publish: jest.fn(async (a: Record<string, any>) => (refused('views.publish', a), { ok: true })),
     },
   };
 }
@@ -164,6 +165,8 @@ export function fakeSlack() {
           return [200, { ok: true, view: { id: args.view_id, hash: `${args.view_id}-updated`, ...args.view } }];
         case 'conversations.open':
           return [200, { ok: true, channel: { id: dmOf(String(args.users)) } }];
+        case 'views.publish':
+          return [200, { ok: true, view: { id: `V0HOME-${args.user_id}`, hash: 'home-hash', ...args.view } }];
         default:
           return [200, { ok: false, error: 'unknown_method' }];
       }

@@ -190,7 +190,10 @@ describe('schedules and bill run status in Slack', () => {
 
     const listed = await reply('schedules', VIEWER);
     expect(listed.response_type).toBe('ephemeral');
-    expect(messageText(listed)).toContain('*Fragile Run* — `0 6 1 * *` in UTC · next run 2026-11-01 06:00 · reported in <#C0FRAGILE>');
+    // Slack shows the time in each reader's own time zone; the fallback is the schedule's.
+    expect(messageText(listed)).toContain(
+      '*Fragile Run* — `0 6 1 * *` in UTC · next run <!date^1793512800^{date_short} {time}|2026-11-01 06:00> · reported in <#C0FRAGILE>',
+    );
     expect((await reply('schedules', STRANGER)).text).toContain('this needs the *viewer* role');
 
     for (const text of ['schedule pause Fragile Run', 'run Fragile Run']) {
