@@ -42,30 +42,17 @@ function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.output<T> {
   return result.data;
 }
 
-function toAccount(row: any): Account {
-  return {
-    id: row.id,
-    name: row.name,
-    displayName: row.display_name,
-    currency: row.currency,
-    status: row.status,
-    billGroup: row.bill_group,
-    billDay: row.bill_day,
-    parentId: row.parent_id,
-    invoicerId: row.invoicer_id,
-  };
-}
-
+/** An account row read with these columns is an Account as it is (camelCase aliases). */
 const accountColumns = [
   'a.id',
   'a.name',
-  'a.display_name',
+  'a.display_name as displayName',
   'a.currency',
   'a.status',
-  'g.name as bill_group',
-  'a.bill_day',
-  'a.parent_id',
-  'a.invoicer_id',
+  'g.name as billGroup',
+  'a.bill_day as billDay',
+  'a.parent_id as parentId',
+  'a.invoicer_id as invoicerId',
 ];
 
 /** Finds an account by its name (case-insensitive); an unknown name names close matches. */
@@ -75,14 +62,14 @@ export async function findAccount(db: Db, name: string): Promise<Account> {
     .join('bill_groups as g', 'g.id', 'a.bill_group_id')
     .whereRaw('lower(a.name) = lower(?)', [clean])
     .first(accountColumns);
-  if (row) return toAccount(row);
+  if (row) return row as Account;
   throw new UnknownAccountError(clean, await similarAccountNames(db, clean));
 }
 
 export async function findAccountById(db: Db, id: number): Promise<Account> {
   const row = await db('accounts as a').join('bill_groups as g', 'g.id', 'a.bill_group_id').where('a.id', id).first(accountColumns);
   if (!row) throw new UnknownAccountError(`#${id}`);
-  return toAccount(row);
+  return row as Account;
 }
 
 async function similarAccountNames(db: Db, name: string): Promise<string[]> {

@@ -65,38 +65,16 @@ function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.output<T> {
   return result.data;
 }
 
-interface Row {
-  id: string;
-  source: string;
-  sha256: string;
-  file_name: string;
-  actor: string;
-  status: PendingImportStatus;
-  summary: unknown;
-  created_at: Date;
-  expires_at: Date;
-  expired: boolean;
-  decided_by: string | null;
-  decided_at: Date | null;
-}
+/** A pending import read with these columns is a PendingImport as it is (camelCase aliases). */
+const COLUMNS =
+  'id, source, sha256, file_name AS "fileName", actor, status, summary, created_at AS "createdAt", expires_at AS "expiresAt", ' +
+  'expires_at <= now() AS expired, decided_by AS "decidedBy", decided_at AS "decidedAt"';
 
-const COLUMNS = 'id, source, sha256, file_name, actor, status, summary, created_at, expires_at, expires_at <= now() AS expired, decided_by, decided_at';
+type Row = PendingImport;
 
-function view(row: Row): PendingImport {
-  return {
-    id: row.id,
-    source: row.source,
-    sha256: row.sha256,
-    fileName: row.file_name,
-    actor: row.actor,
-    status: row.status,
-    summary: row.summary,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    expired: row.expired,
-    decidedBy: row.decided_by,
-    decidedAt: row.decided_at,
-  };
+function view(row: Row & { content?: unknown }): PendingImport {
+  const { content: _content, ...pending } = row;
+  return pending;
 }
 
 /**
