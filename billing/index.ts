@@ -34,6 +34,7 @@ import * as runReports from './runReports';
 import * as schedules from './schedules';
 import * as setup from './setup';
 import { loadDemo } from './demo';
+export { MANAGED_NETWORK } from './demo';
 import type { Clock } from './billRuns';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { createBilling, type Billing } from '../../billing';
+import { createBilling, MANAGED_NETWORK, type Billing } from '../../billing';
 import { useTestDatabase } from '../helpers/db';
 
 /** Shared set-up for the billing tests: fresh databases, a fixed clock, the usual packages. */
@@ -32,15 +32,7 @@ export function useFreshDatabase(): { readonly db: Knex; readonly url: string; r
  * Default bill group.
  */
 export async function createCatalogue(billing: Billing): Promise<void> {
-  await billing.createPackage({
-    name: 'Managed Network',
-    currency: 'USD',
-    frequency: 'monthly',
-    services: [
-      { name: 'Network Monitoring', price: '100.00' },
-      { name: 'Support', price: '40.00' },
-    ],
-  });
+  await billing.createPackage(MANAGED_NETWORK);
   await billing.createPackage({ name: 'Quarterly Backup', currency: 'USD', frequency: 'quarterly', services: [{ name: 'Backup', price: '300.00' }] });
   await billing.createPackage({ name: 'Semiannual Audit', currency: 'USD', frequency: 'semiannual', services: [{ name: 'Audit', price: '600.00' }] });
   await billing.createPackage({ name: 'Annual Licence', currency: 'USD', frequency: 'annual', services: [{ name: 'Licence', price: '1200.00' }] });
