@@ -42,8 +42,11 @@ function billingWhat(run: BillRunReport['run']): string {
 /** The one-line summary (a message's `text`): run, configuration, period, invoices, total, failures. */
 export function reportSummary(report: BillRunReport): string {
   const { run, totals } = report;
+  // A small run names its invoices (at most 3): "2 invoices (INV-000018, INV-000019)".
+  const named =
+    totals.invoicesCreated <= 3 && report.invoices.length === totals.invoicesCreated ? ` (${report.invoices.map((i) => i.number).join(', ')})` : '';
   const invoices = totals.invoicesCreated
-    ? `${plural(totals.invoicesCreated, 'invoice', 'invoices', grouped)}, total ${invoicedTotal(totals.invoicedByCurrency)}`
+    ? `${plural(totals.invoicesCreated, 'invoice', 'invoices', grouped)}${named}, total ${invoicedTotal(totals.invoicedByCurrency)}`
     : 'no invoice';
   const counts = `${invoices}, ${plural(totals.accountsBilled, 'account', 'accounts', grouped)} billed, ${grouped(totals.packagesSkipped)} skipped`;
   if (report.preview) return `Preview (nothing was written) of billing ${billingWhat(run)} for ${run.periodStart} to ${run.periodEnd}: ${counts}.`;

@@ -1,4 +1,5 @@
 import type { BillRunReport } from '../../billing';
+import { escapeMrkdwn } from './mrkdwn';
 import { billedLine, invoiceLine, packagesIn, skippedLine } from './bills';
 import { grouped, MAX_SECTION, plural, section, type KnownBlock, type Rendered } from './kit';
 
@@ -15,9 +16,17 @@ export const THREAD_MESSAGE_TEXT = 8_500;
 const THREAD_MESSAGE_BLOCKS = 40;
 /** Room kept in the last message for each list's "…and N more" line and the pointer. */
 const RESERVE = 1_200;
+/**
+ * Lines per list for each message the thread may take: the invoices first, but the packages
+ * skipped (what someone must act on) and billed keep their share even when long names fill
+ * the messages fast.
+ */
+const PER_MESSAGE = { invoices: 12, skipped: 8, billed: 6 } as const;
 
 interface ThreadList {
   title: string;
+  /** Lines of this list the thread shows at most. */
+  cap: number;
   lines: string[];
   /** How many the whole list has in the run (its totals, not the rows fetched). */
   total: number;
@@ -68,25 +77,27 @@ class Packer {
 
 export function reportThread(report: BillRunReport, options: { messages: number; rest: string }): Rendered[] {
   const { totals } = report;
+  const most = Math.max(1, options.messages);
   const verb = report.preview ? 'it would create' : 'created';
   const lists: ThreadList[] = [
-    { title: `Invoices ${verb}`, lines: report.invoices.map(invoiceLine), total: totals.invoicesCreated, noun: ['invoice', 'invoices'] },
-    { title: 'Packages skipped', lines: report.skipped.map(skippedLine), total: totals.packagesSkipped, noun: ['package', 'packages'] },
+    { title: `Invoices ${verb}`, cap: PER_MESSAGE.invoices * most, lines: report.invoices.map(invoiceLine), total: totals.invoicesCreated, noun: ['invoice', 'invoices'] },
+    { title: 'Packages skipped', cap: PER_MESSAGE.skipped * most, lines: report.skipped.map(skippedLine), total: totals.packagesSkipped, noun: ['package', 'packages'] },
     {
       title: 'Packages billed',
+      cap: PER_MESSAGE.billed * most,
       lines: report.billed.map(billedLine),
       total: totals.packagesBilled,
       counted: (shown) => packagesIn(report.billed.slice(0, shown)),
       noun: ['package', 'packages'],
     },
   ];
-  const packer = new Packer(Math.max(1, options.messages));
+  const packer = new Packer(most);
   let leftOut = false;
   for (const l of lists) {
     if (l.total === 0 && l.lines.length === 0) continue;
     packer.add(`*${l.title} (${grouped(Math.max(l.total, l.lines.length))})*`, true);
     let shown = 0;
-    while (shown < l.lines.length && packer.add(`• ${l.lines[shown]}`)) shown += 1;
+    while (shown < Math.min(l.cap, l.lines.length) && packer.add(`• ${l.lines[shown]}`)) shown += 1;
     const more = Math.max(0, l.total - (l.counted ? l.counted(shown) : shown), l.lines.length - shown);
     if (more > 0) {
       packer.add(`…and ${plural(more, `more ${l.noun[0]}`, `more ${l.noun[1]}`, grouped)}`, true);
@@ -107,7 +118,7 @@ export function reportThread(report: BillRunReport, options: { messages: number;
 /** Where the rest of a run's lists is: its invoices workbook (a preview writes nothing, so it has none). */
 export function restOfLists(report: BillRunReport, workbookInThread: boolean): string {
   if (report.preview) {
-    return 'A preview writes nothing, so it has no workbook: bill the run to get every invoice in its invoices workbook, or preview one account (`/bill <account> preview`).';
+    return `A preview writes nothing, so it has no workbook: bill the run to get every invoice in its invoices workbook, or preview one account (\`${escapeMrkdwn('/bill <account> preview')}\`).`;
   }
   const where = workbookInThread ? "the run's invoices workbook in this thread, or " : '';
   return `Every invoice is in ${where}\`/billing export invoices run ${report.run.id}\`; the run's totals are complete.`;

@@ -87,7 +87,7 @@ function totalsLines(run: RunView): string[] {
     lines.push(`Packages skipped: ${t.packagesSkipped.toLocaleString('en-US')} (${reasons})`);
     const shown = run.report.skipped.slice(0, 5);
     for (const s of shown) lines.push(clip(`• ${escapeMrkdwn(s.account)} – ${escapeMrkdwn(s.package)}: ${escapeMrkdwn(s.message)}`, 400));
-    if (t.packagesSkipped > shown.length) lines.push(`• … and ${plural(t.packagesSkipped - shown.length, 'more', 'mores', grouped)} in the workbook and the run's report.`);
+    if (t.packagesSkipped > shown.length) lines.push(`• … and ${grouped(t.packagesSkipped - shown.length)} more, counted by reason above.`);
   }
   return lines;
 }

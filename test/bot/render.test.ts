@@ -107,7 +107,7 @@ describe('renderBlocks: bill run report', () => {
     expect(text).toContain('Managed Network: 2026-09-15 to 2026-10-14, $140.00; next bill date 2026-10-15');
     expect(text).toContain('Backup: next bill date 2026-11-03 is after the period end 2026-09-30; a period from 2026-11-01 to 2026-11-30 would include it');
     expect(text).not.toContain('nothing was written');
-    expect(rendered.text).toBe('Bill run #4 completed: Child Co using Monthly Billing, 2026-09-01 to 2026-09-30: 1 invoice, total $140.00, 1 account billed, 1 skipped.');
+    expect(rendered.text).toBe('Bill run #4 completed: Child Co using Monthly Billing, 2026-09-01 to 2026-09-30: 1 invoice (INV-000018), total $140.00, 1 account billed, 1 skipped.');
     expect(rendered.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Bill run #4 completed', emoji: false } });
   });
 

@@ -155,6 +155,6 @@ describe('big runs and long names through Slack', () => {
     expect(checkMessage(ended)).toBeNull();
     expect(ended.text).toContain(`Accounts billed: ${grouped(totals.accountsBilled)}`);
     expect(ended.text).toContain(`Invoices created: ${grouped(totals.invoicesCreated)}`);
-    expect(ended.text).toContain(`… and ${grouped(totals.packagesSkipped - 5)} more in the workbook`);
+    expect(ended.text).toContain(`… and ${grouped(totals.packagesSkipped - 5)} more, counted by reason above.`);
   }, 600_000);
 });
