@@ -131,6 +131,9 @@ function reportDetails(report: BillRunReport): KnownBlock[] {
       ].join(' · '),
     ),
   );
+  if (!report.preview && listsGoBeyondNotice(report)) {
+    blocks.push(context(`_The first few of each list, the rest counted from the run; every invoice is in \`/billing export invoices run ${run.id}\`._`));
+  }
   return blocks;
 }
 

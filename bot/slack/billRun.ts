@@ -118,19 +118,18 @@ export const THREAD_REPLIES = 5;
 
 /**
  * A big run's lists, beyond the few its notice shows, as replies in the notice's thread; the
- * rest is counted and found in the run's invoices workbook. A failure is logged: the notice
- * stands on its own.
+ * rest is counted, and every invoice is in the run's invoices export. A failure is logged: the
+ * notice stands on its own.
  */
 export async function postListsInThread(
   client: WebClient,
   logger: Logger,
   notice: { channel: string; ts: string },
   report: BillRunReport,
-  workbookInThread = false,
 ): Promise<void> {
   if (!listsGoBeyondNotice(report)) return;
   try {
-    for (const m of reportThread(report, { messages: THREAD_REPLIES, rest: restOfLists(report, workbookInThread) })) {
+    for (const m of reportThread(report, { messages: THREAD_REPLIES, rest: restOfLists(report, false) })) {
       await client.chat.postMessage({ channel: notice.channel, thread_ts: notice.ts, text: m.text, blocks: m.blocks });
     }
   } catch (error) {
