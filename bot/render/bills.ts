@@ -3,12 +3,70 @@ import type { BillRunReport } from '../../billing';
 import type { Outcome } from '../commands/execute';
 import { formatLocalTime } from './time';
 import { bold, escapeMrkdwn } from './mrkdwn';
-import { capBlocks, channelRef, context, fields, header, list, money, plural, section, type KnownBlock, type Rendered } from './kit';
+import { errorForPeople } from './runReports';
+import { capBlocks, channelRef, clip, context, fields, grouped, header, list, money, plural, section, type KnownBlock, type Rendered } from './kit';
 
 /** Bill runs: a run's report (or preview), a run started or resuming, a run's status. */
 
-export function renderReport(report: BillRunReport): Rendered {
+/**
+ * How many of each list a run's notice shows, whatever the run's size; the rest are counted
+ * from the run's totals, and listed in the message's thread (reportThread.ts).
+ */
+export const NOTICE_SHOWN = { invoices: 10, billed: 5, skipped: 5 } as const;
+/** One line of a list at most (a 200-character account, its package and a skip's reason fit). */
+export const LINE_MAX = 400;
+
+export const invoiceLine = (i: BillRunReport['invoices'][number]): string =>
+  clip(`*${i.number}* to ${bold(i.invoicer)}: total ${money(i.total, i.currency)}, balance ${money(i.balance, i.currency)} (${i.status})`, LINE_MAX);
+export const billedLine = (b: BillRunReport['billed'][number]): string =>
+  clip(`${bold(b.account)} — ${escapeMrkdwn(b.package)}: ${b.periodStart} to ${b.periodEnd}, ${money(b.amount, b.currency)}; next bill date ${b.nextBillDate}`, LINE_MAX);
+export const skippedLine = (s: BillRunReport['skipped'][number]): string =>
+  clip(`${bold(s.account)} — ${escapeMrkdwn(s.package)}: ${escapeMrkdwn(s.message)}`, LINE_MAX);
+
+/** Packages the billed rows show ((account, package) pairs; a package billed for two periods has two rows). */
+export function packagesIn(billed: BillRunReport['billed']): number {
+  return new Set(billed.map((b) => `${b.account}\u0000${b.package}`)).size;
+}
+
+/** The amount invoiced, each currency formatted: "$1,234.50 + ¥14,000", or "nothing". */
+export function invoicedTotal(byCurrency: Record<string, string>): string {
+  const entries = Object.entries(byCurrency).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length ? entries.map(([cur, amount]) => money(amount, cur)).join(' + ') : 'nothing';
+}
+
+/** What was billed, as people name it: an account (using its configuration) or a configuration's bill groups. */
+function billingWhat(run: BillRunReport['run']): string {
+  return run.account ? `${escapeMrkdwn(run.account)} using ${escapeMrkdwn(run.configuration)}` : escapeMrkdwn(run.configuration);
+}
+
+/** The one-line summary (a message's `text`): run, configuration, period, invoices, total, failures. */
+export function reportSummary(report: BillRunReport): string {
   const { run, totals } = report;
+  // A small run names its invoices (at most 3): "2 invoices (INV-000018, INV-000019)".
+  const named =
+    totals.invoicesCreated <= 3 && report.invoices.length === totals.invoicesCreated ? ` (${report.invoices.map((i) => i.number).join(', ')})` : '';
+  const invoices = totals.invoicesCreated
+    ? `${plural(totals.invoicesCreated, 'invoice', 'invoices', grouped)}${named}, total ${invoicedTotal(totals.invoicedByCurrency)}`
+    : 'no invoice';
+  const counts = `${invoices}, ${plural(totals.accountsBilled, 'account', 'accounts', grouped)} billed, ${grouped(totals.packagesSkipped)} skipped`;
+  if (report.preview) return `Preview (nothing was written) of billing ${billingWhat(run)} for ${run.periodStart} to ${run.periodEnd}: ${counts}.`;
+  const failure = run.status === 'failed' ? `; it failed: ${clip(escapeMrkdwn(errorForPeople(run.error)), 300)}` : '';
+  return `Bill run #${run.id} ${run.status}: ${billingWhat(run)}, ${run.periodStart} to ${run.periodEnd}: ${counts}${failure}.`;
+}
+
+/** True when the run's notice cannot show all of its lists: the rest go in its thread. */
+export function listsGoBeyondNotice(report: BillRunReport): boolean {
+  const t = report.totals;
+  return (
+    Math.max(t.invoicesCreated, report.invoices.length) > NOTICE_SHOWN.invoices ||
+    Math.max(t.packagesSkipped, report.skipped.length) > NOTICE_SHOWN.skipped ||
+    report.billed.length > NOTICE_SHOWN.billed ||
+    t.packagesBilled > packagesIn(report.billed.slice(0, NOTICE_SHOWN.billed))
+  );
+}
+
+export function renderReport(report: BillRunReport): Rendered {
+  const { run } = report;
   const who = run.account ? bold(run.account) : `the bill groups of ${bold(run.configuration)}`;
   const title = report.preview
     ? `Preview: billing ${run.account ?? `the bill groups of ${run.configuration}`}`
@@ -25,79 +83,57 @@ export function renderReport(report: BillRunReport): Rendered {
     ['Started by', escapeMrkdwn(run.startedBy)],
   ];
   if (!report.preview) pairs.unshift(['Run', `#${run.id}, ${run.status}`]);
-  if (run.status === 'running' || run.status === 'scheduled') pairs.push(['Progress', `${run.batchesDone} of ${run.batchesTotal} batches billed`]);
+  if (run.status === 'running' || run.status === 'scheduled') pairs.push(['Progress', `${grouped(run.batchesDone)} of ${grouped(run.batchesTotal)} batches billed`]);
   blocks.push(...fields(pairs));
-  if (run.error) blocks.push(section(`*The run failed:* ${escapeMrkdwn(run.error)}\nRunning it again resumes with what is not billed yet.`));
+  if (run.error) blocks.push(section(`*The run failed:* ${escapeMrkdwn(errorForPeople(run.error))}\nRunning it again resumes with what is not billed yet.`));
   blocks.push(...reportDetails(report));
-
-  const invoiceText = report.invoices.length
-    ? report.invoices.map((i) => `${i.number} ${escapeMrkdwn(i.invoicer)} ${money(i.total, i.currency)}`).join(', ')
-    : 'no invoice';
-  const text = report.preview
-    ? `Preview (nothing was written) of billing ${escapeMrkdwn(run.account ?? run.configuration)} for ${run.periodStart} to ${run.periodEnd}: ${invoiceText}, ${totals.packagesSkipped} skipped.`
-    : `Bill run #${run.id} ${run.status}: ${invoiceText}, ${plural(totals.packagesBilled, 'package')} billed, ${totals.packagesSkipped} skipped.`;
-  return { text, blocks };
+  return { text: reportSummary(report), blocks };
 }
 
-/** A report's lists (invoices, packages billed and skipped) and its totals. */
+/** A report's first few list items (invoices, packages billed and skipped), with the rest counted from its totals, and its totals. */
 function reportDetails(report: BillRunReport): KnownBlock[] {
   const { run, totals } = report;
   const blocks: KnownBlock[] = [];
   const invoiceTitle = report.preview ? 'Invoices it would create' : 'Invoices created';
   if (report.invoices.length) {
-    blocks.push(
-      ...list(
-        `${invoiceTitle} (${totals.invoicesCreated})`,
-        report.invoices.map(
-          (i) =>
-            `*${i.number}* to ${bold(i.invoicer)}: total ${money(i.total, i.currency)}, balance ${money(i.balance, i.currency)} (${i.status})`,
-        ),
-      ),
-    );
+    blocks.push(...list(`${invoiceTitle} (${grouped(totals.invoicesCreated)})`, report.invoices.map(invoiceLine), NOTICE_SHOWN.invoices, Math.max(totals.invoicesCreated, report.invoices.length)));
   } else if (run.status === 'completed' || report.preview) {
     blocks.push(section(`*${invoiceTitle}:* none`));
   }
 
   if (report.billed.length) {
     const accounts = new Set(report.billed.map((b) => b.account)).size;
-    blocks.push(
-      ...list(
-        `Billed (${plural(totals.packagesBilled, 'package')} of ${plural(Math.max(totals.accountsBilled, accounts), 'account')})`,
-        report.billed.map(
-          (b) =>
-            `${bold(b.account)} — ${escapeMrkdwn(b.package)}: ${b.periodStart} to ${b.periodEnd}, ${money(b.amount, b.currency)}; next bill date ${b.nextBillDate}`,
-        ),
-      ),
-    );
+    const shown = report.billed.slice(0, NOTICE_SHOWN.billed);
+    const title = `Billed (${plural(totals.packagesBilled, 'package', 'packages', grouped)} of ${plural(Math.max(totals.accountsBilled, accounts), 'account', 'accounts', grouped)})`;
+    // Rows are (account, package, period): the rest is counted in packages, from the run's totals.
+    blocks.push(...list(title, shown.map(billedLine), shown.length, shown.length + Math.max(0, totals.packagesBilled - packagesIn(shown))));
   }
   if (report.skipped.length) {
-    blocks.push(
-      ...list(
-        `Skipped (${totals.packagesSkipped})`,
-        report.skipped.map((s) => `${bold(s.account)} — ${escapeMrkdwn(s.package)}: ${escapeMrkdwn(s.message)}`),
-      ),
-    );
+    blocks.push(...list(`Skipped (${grouped(totals.packagesSkipped)})`, report.skipped.map(skippedLine), NOTICE_SHOWN.skipped, Math.max(totals.packagesSkipped, report.skipped.length)));
   }
   if (!report.billed.length && !report.skipped.length && (run.status === 'completed' || report.preview)) {
     blocks.push(section('No package was due in this period.'));
   }
 
   const invoiced = Object.entries(totals.invoicedByCurrency).map(([cur, amount]) => money(amount, cur));
+  const count = (n: number, one: string, many = `${one}s`) => plural(n, one, many, grouped);
   blocks.push(
     context(
       [
-        plural(totals.accountsBilled, 'account') + ' billed',
-        plural(totals.packagesBilled, 'package') + ' billed',
-        `${totals.packagesSkipped} skipped`,
-        plural(totals.charges, 'charge'),
-        plural(totals.creditsIssued, 'credit') + ' issued',
-        `${totals.creditsDisbursed} disbursed automatically`,
-        plural(totals.reversalsApplied, 'reversal') + ' applied',
+        count(totals.accountsBilled, 'account') + ' billed',
+        count(totals.packagesBilled, 'package') + ' billed',
+        `${grouped(totals.packagesSkipped)} skipped`,
+        count(totals.charges, 'charge'),
+        count(totals.creditsIssued, 'credit') + ' issued',
+        `${grouped(totals.creditsDisbursed)} disbursed automatically`,
+        count(totals.reversalsApplied, 'reversal') + ' applied',
         ...(invoiced.length ? [`invoiced ${invoiced.join(' + ')}`] : []),
       ].join(' · '),
     ),
   );
-  if (report.truncated) blocks.push(context('_The lists are cut; the totals are complete._'));
+  if (!report.preview && listsGoBeyondNotice(report)) {
+    blocks.push(context(`_The first few of each list, the rest counted from the run; every invoice is in \`/billing export invoices run ${run.id}\`._`));
+  }
   return blocks;
 }
 

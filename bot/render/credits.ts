@@ -65,21 +65,26 @@ export function renderCreditDisbursed(outcome: Extract<Outcome, { kind: 'credit.
   return { text, blocks: [section(text), context(creditSummary(c))] };
 }
 
+/** What each change does, in the message and (shorter) in the dialog. */
+const EFFECT = {
+  reverse:
+    'Reversing puts what was disbursed back onto the next invoice as a reversed credit; the part not disbursed is no longer available. The invoice it was issued to does not change.',
+  delete: 'Deleting is possible only while the credit is not issued; its record is kept with the status deleted.',
+} as const;
+
 /**
  * The question before `/credit reverse` or `/credit delete`: what the credit is and what the
  * change does, with a button behind a confirmation dialog (`button`: its Slack action id and value).
+ * The credit's details (an account name of 200 characters, a detail of 500) are in the message;
+ * the dialog is short fixed wording (Slack: title 100 characters, text 300, buttons 30).
  */
 export function renderCreditConfirmation(credit: CreditView, action: 'reverse' | 'delete', button: { actionId: string; value: string }): Rendered {
   const amount = (value: string) => money(value, credit.currency);
-  const reverse = action === 'reverse';
-  const verb = reverse ? 'Reverse' : 'Delete';
+  const verb = action === 'reverse' ? 'Reverse' : 'Delete';
   const about =
-    `*${credit.id}*: ${amount(credit.amount)} on *${escapeMrkdwn(credit.account)}* (“${escapeMrkdwn(credit.detail)}”), ${credit.status}` +
+    `*${credit.id}*: ${amount(credit.amount)} on ${bold(credit.account)} (“${escapeMrkdwn(credit.detail)}”), ${credit.status}` +
     (credit.issuedInvoice ? `, issued to ${credit.issuedInvoice}, ${amount(credit.amountLeft)} left to disburse` : '') +
     '.';
-  const effect = reverse
-    ? 'Reversing puts what was disbursed back onto the next invoice as a reversed credit; the part not disbursed is no longer available. The invoice it was issued to does not change.'
-    : 'Deleting is possible only while the credit is not issued; its record is kept with the status deleted.';
   const confirmButton: types.Button = {
     type: 'button',
     action_id: button.actionId,
@@ -88,7 +93,10 @@ export function renderCreditConfirmation(credit: CreditView, action: 'reverse' |
     value: button.value,
     confirm: {
       title: { type: 'plain_text', text: `${verb} ${credit.id}?` },
-      text: { type: 'mrkdwn', text: `${about}\n${effect}` },
+      text: {
+        type: 'mrkdwn',
+        text: `${verb} credit ${credit.id} of ${amount(credit.amount)}, as described in the message? ${action === 'reverse' ? 'What was disbursed goes onto the next invoice as a reversed credit.' : 'Its record is kept with the status deleted.'}`,
+      },
       confirm: { type: 'plain_text', text: verb },
       deny: { type: 'plain_text', text: 'Cancel' },
       style: 'danger',
@@ -96,9 +104,6 @@ export function renderCreditConfirmation(credit: CreditView, action: 'reverse' |
   };
   return {
     text: `${verb} ${credit.id}? Press the button to confirm.`,
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${verb} ${about}\n${effect}` } },
-      { type: 'actions', elements: [confirmButton] },
-    ],
+    blocks: [section(`${verb} ${about}\n${EFFECT[action]}`), { type: 'actions', elements: [confirmButton] }],
   };
 }

@@ -6,7 +6,8 @@
 export { renderBlocks } from './blocks';
 export { LIST_LIMIT, plural } from './kit';
 export type { KnownBlock, Rendered } from './kit';
-export { billRunProgress, billRunRepeated, billRunScheduled, renderRunFailed, RESUME_BLOCK_ID, withResumeButton } from './bills';
+export { billRunProgress, billRunRepeated, billRunScheduled, listsGoBeyondNotice, NOTICE_SHOWN, renderRunFailed, reportSummary, RESUME_BLOCK_ID, withResumeButton } from './bills';
+export { reportThread, restOfLists } from './reportThread';
 export { renderCreditConfirmation } from './credits';
 export type { ScheduleView } from './schedules';
 export {

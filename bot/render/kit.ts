@@ -60,13 +60,18 @@ export function context(...texts: string[]): types.ContextBlock {
   return { type: 'context', elements: texts.slice(0, 10).map((t) => ({ type: 'mrkdwn', text: clip(t, MAX_SECTION) })) };
 }
 
+/** Counts people read: thousands grouped ("100,000"). */
+export const grouped = (n: number): string => n.toLocaleString('en-US');
+
 /**
  * A titled bullet list, packed into as few sections as fit, cut to `limit` lines with a
- * count of the rest.
+ * count of the rest: `total` is how many the whole list has (a report's totals, when
+ * `lines` are only the rows fetched), by default the lines given.
  */
-export function list(title: string, lines: string[], limit = LIST_LIMIT): types.SectionBlock[] {
+export function list(title: string, lines: string[], limit = LIST_LIMIT, total = lines.length): types.SectionBlock[] {
   const shown = lines.slice(0, limit).map((l) => `• ${l}`);
-  if (lines.length > limit) shown.push(`…and ${lines.length - limit} more`);
+  const rest = total - shown.length;
+  if (rest > 0) shown.push(`…and ${grouped(rest)} more`);
   const blocks: types.SectionBlock[] = [];
   let current = `*${title}*`;
   for (const line of shown) {

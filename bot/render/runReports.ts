@@ -1,7 +1,7 @@
 import type { BillRunReport } from '../../billing';
 import { formatDuration, slackTime } from './time';
 import { escapeMrkdwn } from './mrkdwn';
-import { money, plural, type Rendered } from './kit';
+import { clip, MAX_SECTION, money, plural, section, type Rendered } from './kit';
 
 /**
  * A bill run's report in its channel: the message posted when it starts, updated with its
@@ -86,8 +86,8 @@ function totalsLines(run: RunView): string[] {
     const reasons = run.skipReasons.map((s) => `${escapeMrkdwn(s.reason)} ${s.count.toLocaleString('en-US')}`).join(', ');
     lines.push(`Packages skipped: ${t.packagesSkipped.toLocaleString('en-US')} (${reasons})`);
     const shown = run.report.skipped.slice(0, 5);
-    for (const s of shown) lines.push(`• ${escapeMrkdwn(s.account)} – ${escapeMrkdwn(s.package)}: ${escapeMrkdwn(s.message)}`);
-    if (t.packagesSkipped > shown.length) lines.push(`• … and ${plural(t.packagesSkipped - shown.length, 'more', 'mores', grouped)} in the workbook and the run's report.`);
+    for (const s of shown) lines.push(clip(`• ${escapeMrkdwn(s.account)} – ${escapeMrkdwn(s.package)}: ${escapeMrkdwn(s.message)}`, 400));
+    if (t.packagesSkipped > shown.length) lines.push(`• … and ${grouped(t.packagesSkipped - shown.length)} more, counted by reason above.`);
   }
   return lines;
 }
@@ -109,14 +109,21 @@ export function errorForPeople(error: string | null): string {
   return text.length > 500 ? `${text.slice(0, 499)}…` : text;
 }
 
+/**
+ * A report: the headline, then its lines packed into sections at line ends (a run's report is
+ * a few lines whatever its size: totals, 5 skipped packages and a count of the rest).
+ */
 function message(headline: string, lines: string[]): Rendered {
   const body = lines.join('\n');
+  const sections: string[] = [];
+  for (const line of lines) {
+    const last = sections.length - 1;
+    if (last >= 0 && sections[last].length + 1 + line.length <= MAX_SECTION) sections[last] += `\n${line}`;
+    else sections.push(line);
+  }
   return {
-    text: `${headline}\n${body}`,
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: headline } },
-      { type: 'section', text: { type: 'mrkdwn', text: body.slice(0, 3000) } },
-    ],
+    text: clip(`${headline}\n${body}`, 4000),
+    blocks: [section(headline), ...sections.map((s) => section(s))],
   };
 }
 

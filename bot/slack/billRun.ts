@@ -2,7 +2,8 @@ import type { RespondFn } from '@slack/bolt';
 import type { Logger } from '../log';
 import { BillingError } from '../../billing';
 import type { RunCommand } from '../commands/types';
-import { billRunProgress, billRunRepeated, billRunScheduled, renderBlocks, renderRunFailed } from '../render';
+import type { BillRunReport } from '../../billing';
+import { billRunProgress, billRunRepeated, billRunScheduled, listsGoBeyondNotice, renderBlocks, renderRunFailed, reportThread, restOfLists } from '../render';
 import type { SlackDeps, WebClient } from './deps';
 import { describeFailure, errorSummary } from './errors';
 import { announce, Message, RichMessage, Where } from './reply';
@@ -53,17 +54,17 @@ export class ProgressNotice {
     }
   }
 
-  /** Replaces the progress message by the notice, or posts the notice. */
-  async finish(m: RichMessage): Promise<void> {
+  /** Replaces the progress message by the notice, or posts the notice; returns where it is (null: through a response_url). */
+  async finish(m: RichMessage): Promise<{ channel: string; ts: string } | null> {
     if (this.posted) {
       try {
         await this.client.chat.update({ channel: this.posted.channel, ts: this.posted.ts, text: m.text, blocks: m.blocks ?? [] });
-        return;
+        return this.posted;
       } catch (error) {
         this.logger.warn(`billbot: could not update the progress message (${errorSummary(error).split('\n')[0]}); posting the notice`);
       }
     }
-    await announce(this.client, this.logger, this.where, m, this.fallback);
+    return announce(this.client, this.logger, this.where, m, this.fallback);
   }
 }
 
@@ -106,5 +107,30 @@ export async function runBill(deps: SlackDeps, client: WebClient, command: RunCo
     await progress.finish(renderRunFailed(runId, sentence, failed));
     return;
   }
-  await progress.finish(renderBlocks({ kind: 'bill.report', report }));
+  const notice = await progress.finish(renderBlocks({ kind: 'bill.report', report }));
+  if (notice) await postListsInThread(client, deps.logger, notice, report);
+}
+
+/** How many replies a run's lists may take in its notice's thread. */
+export const THREAD_REPLIES = 5;
+
+/**
+ * A big run's lists, beyond the few its notice shows, as replies in the notice's thread; the
+ * rest is counted, and every invoice is in the run's invoices export. A failure is logged: the
+ * notice stands on its own.
+ */
+export async function postListsInThread(
+  client: WebClient,
+  logger: Logger,
+  notice: { channel: string; ts: string },
+  report: BillRunReport,
+): Promise<void> {
+  if (!listsGoBeyondNotice(report)) return;
+  try {
+    for (const m of reportThread(report, { messages: THREAD_REPLIES, rest: restOfLists(report, false) })) {
+      await client.chat.postMessage({ channel: notice.channel, thread_ts: notice.ts, text: m.text, blocks: m.blocks });
+    }
+  } catch (error) {
+    logger.warn(`billbot: could not post the lists of bill run #${report.run.id} in its thread (${errorSummary(error).split('\n')[0]})`);
+  }
 }

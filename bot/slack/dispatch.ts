@@ -12,7 +12,7 @@ import { openModal } from './modals/open';
 import { ephemeral, inChannel } from './reply';
 import { commandRequestKey } from './requestKeys';
 import { postWorkbook } from './workbooks';
-import { renderForSlack } from './runStatus';
+import { followUpsFor, renderForSlack } from './runStatus';
 
 /** What a slash command listener uses (a subset of Bolt's arguments, so tests can pass fakes). */
 export interface SlashArgs {
@@ -106,5 +106,7 @@ async function perform(deps: SlackDeps, args: SlashArgs): Promise<void> {
   }
   const services = { ...executorServices(deps), face: slackFace(deps, args, requestKey) };
   const reply = await performCommand(services, command, { actor: slash.user_id, channel: slash.channel_id, requestKey });
-  if (reply !== ANSWERED) await respond(replyFor(command, reply));
+  if (reply === ANSWERED) return;
+  await respond(replyFor(command, reply));
+  for (const more of followUpsFor(reply)) await respond(ephemeral(more));
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { validateCommand, type Outcome } from '../commands';
 import { runIdSchema } from '../commands/schema';
-import { renderBlocks, withResumeButton, type Rendered } from '../render';
+import { listsGoBeyondNotice, renderBlocks, reportThread, restOfLists, withResumeButton, type Rendered } from '../render';
 import { ButtonArgs, buttonValueReader, handleCommandClick } from './buttons';
 import type { SlackDeps } from './deps';
 import { ephemeral } from './reply';
@@ -26,6 +26,19 @@ export function renderForSlack(outcome: Outcome): Rendered {
   const runId = outcome.report.run.id;
   const value: ResumeValue = { run: runId, request: newRequestId() };
   return withResumeButton(rendered, runId, { actionId: RESUME_ACTION, value: JSON.stringify(value) });
+}
+
+/** How many follow-ups a preview's lists may take (a response_url takes 5 uses; the preview is one). */
+export const PREVIEW_FOLLOW_UPS = 3;
+
+/**
+ * What follows a reply only its requester sees: a preview's lists beyond the few it shows, as
+ * ephemeral follow-ups (an ephemeral message has no thread), within the limits, saying how
+ * many more there are (a preview writes nothing, so it has no workbook).
+ */
+export function followUpsFor(outcome: Outcome): Rendered[] {
+  if (outcome.kind !== 'bill.report' || !outcome.report.preview || !listsGoBeyondNotice(outcome.report)) return [];
+  return reportThread(outcome.report, { messages: PREVIEW_FOLLOW_UPS, rest: restOfLists(outcome.report, false) });
 }
 
 /**

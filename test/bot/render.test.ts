@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { BillRunReport, CreditView } from '../../billing';
 import type { Outcome } from '../../bot/commands';
-import { blocksToText, escapeMrkdwn, LIST_LIMIT, mrkdwnToText, renderBlocks, slackTime } from '../../bot/render';
+import { blocksToText, escapeMrkdwn, LIST_LIMIT, mrkdwnToText, NOTICE_SHOWN, renderBlocks, slackTime } from '../../bot/render';
 
 function report(overrides: Partial<BillRunReport> = {}): BillRunReport {
   return {
@@ -107,7 +107,7 @@ describe('renderBlocks: bill run report', () => {
     expect(text).toContain('Managed Network: 2026-09-15 to 2026-10-14, $140.00; next bill date 2026-10-15');
     expect(text).toContain('Backup: next bill date 2026-11-03 is after the period end 2026-09-30; a period from 2026-11-01 to 2026-11-30 would include it');
     expect(text).not.toContain('nothing was written');
-    expect(rendered.text).toContain('Bill run #4 completed: INV-000018 Parent Co $140.00');
+    expect(rendered.text).toBe('Bill run #4 completed: Child Co using Monthly Billing, 2026-09-01 to 2026-09-30: 1 invoice (INV-000018), total $140.00, 1 account billed, 1 skipped.');
     expect(rendered.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Bill run #4 completed', emoji: false } });
   });
 
@@ -118,12 +118,14 @@ describe('renderBlocks: bill run report', () => {
     expect(blocksToText(rendered.blocks)).toContain('Invoices it would create (1)');
   });
 
-  it('cuts long lists to fit a Slack message and counts the rest', () => {
-    const billed = Array.from({ length: 300 }, (_, i) => ({ ...report().billed[0], account: `Account ${i}` }));
-    const rendered = renderBlocks({ kind: 'bill.report', report: report({ billed }) });
+  it('cuts long lists to fit a Slack message and counts the rest from the run, not from the rows fetched', () => {
+    // A report holds the first 200 rows of each list; the run billed 300 packages.
+    const billed = Array.from({ length: 200 }, (_, i) => ({ ...report().billed[0], account: `Account ${i}` }));
+    const totals = { ...report().totals, accountsBilled: 300, packagesBilled: 300 };
+    const rendered = renderBlocks({ kind: 'bill.report', report: report({ billed, totals }) });
     expect(rendered.blocks.length).toBeLessThanOrEqual(50);
     for (const s of mrkdwnStrings(rendered)) expect(s.length).toBeLessThanOrEqual(3000);
-    expect(blocksToText(rendered.blocks)).toContain(`…and ${300 - LIST_LIMIT} more`);
+    expect(blocksToText(rendered.blocks)).toContain(`…and ${300 - NOTICE_SHOWN.billed} more`);
   });
 
   it('shows a failed run with its error', () => {

@@ -72,7 +72,7 @@ describe('Slack slash commands', () => {
       expect(reply).toMatchObject({ response_type: 'ephemeral', text: 'Parent Co has no credits.' });
       [reply] = await command('/bill', 'Child Co from 2026-09-01 to 2026-09-30 preview', VIEWER);
       expect(reply.response_type).toBe('ephemeral');
-      expect(reply.text).toBe('Preview (nothing was written) of billing Child Co for 2026-09-01 to 2026-09-30: INV-000018 Parent Co $140.00, 0 skipped.');
+      expect(reply.text).toBe('Preview (nothing was written) of billing Child Co using Monthly Billing for 2026-09-01 to 2026-09-30: 1 invoice (INV-000018), total $140.00, 1 account billed, 0 skipped.');
       [reply] = await command('/bill', 'Child Co from 2026-09-01 to 2026-09-30', VIEWER);
       expect(reply.text).toMatch(new RegExp(`^Sorry <@${VIEWER}>, this needs the \\*operator\\* role .* You have the viewer role, which does not include that\\.`));
       expect(await t.db('bill_runs').count('* as n').first()).toEqual({ n: 0 });
@@ -158,7 +158,7 @@ describe('Slack slash commands', () => {
       const replies = await command('/bill', 'Child Co from 2026-09-01 to 2026-09-30', OPS);
       expect(replies).toHaveLength(2);
       expect(replies[0]).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^Bill run #\d+ scheduled/) });
-      expect(replies[1]).toMatchObject({ response_type: 'in_channel', text: expect.stringMatching(/^Bill run #\d+ completed: INV-000019 Parent Co \$140\.00/) });
+      expect(replies[1]).toMatchObject({ response_type: 'in_channel', text: expect.stringMatching(/^Bill run #\d+ completed: Child Co using Monthly Billing, 2026-09-01 to 2026-09-30: 1 invoice \(INV-000019\), total \$140\.00,/) });
     });
   });
 });
@@ -204,7 +204,7 @@ describe('a long bill run in Slack', () => {
     expect(updates.map((u) => u.args.ts)).toEqual(['1790000000.000001', '1790000000.000001']);
     expect(updates[0].args.text).toBe(':hourglass_flowing_sand: Bill run #1: 2 of 3 batches billed so far…');
     const final = updates[1].args;
-    expect(final.text).toBe('Bill run #1 completed: INV-000018 Parent Co $140.00, INV-000019 Solo Ltd $25.00, 2 packages billed, 1 skipped.');
+    expect(final.text).toBe('Bill run #1 completed: Monthly Billing, 2026-09-01 to 2026-09-30: 2 invoices (INV-000018, INV-000019), total $165.00, 2 accounts billed, 1 skipped.');
     const text = messageText(final);
     expect(text).toContain('Billed (2 packages of 2 accounts)');
     expect(text).toContain('*Solo Ltd* — Basic: 2026-09-10 to 2026-10-09, $25.00; next bill date 2026-10-10');

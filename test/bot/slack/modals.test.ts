@@ -191,7 +191,7 @@ describe('Slack modals', () => {
       const [preview] = slack.of('chat.postEphemeral');
       expect(preview.args).toMatchObject({ channel: CHANNEL, user: VIEWER });
       expect(preview.args.text).toBe(
-        'Preview (nothing was written) of billing Child Co for 2026-09-01 to 2026-09-30: INV-000018 Parent Co $140.00, 0 skipped.',
+        'Preview (nothing was written) of billing Child Co using Monthly Billing for 2026-09-01 to 2026-09-30: 1 invoice (INV-000018), total $140.00, 1 account billed, 0 skipped.',
       );
       expect(slack.of('chat.postMessage')).toEqual([]);
       expect(await t.db('invoices').count('* as n').first()).toEqual({ n: 0 });
@@ -283,7 +283,7 @@ describe('Slack modals', () => {
       expect(scheduled.args.text).toMatch(/^Bill run #\d+ scheduled: billing Child Co\./);
       const [notice] = slack.of('chat.postMessage');
       expect(notice.args.channel).toBe(CHANNEL);
-      expect(notice.args.text).toMatch(/^Bill run #\d+ completed: INV-000018 Parent Co \$140\.00, 1 package billed, 0 skipped\.$/);
+      expect(notice.args.text).toMatch(/^Bill run #\d+ completed: Child Co using Monthly Billing, 2026-09-01 to 2026-09-30: 1 invoice \(INV-000018\), total \$140\.00, 1 account billed, 0 skipped\.$/);
       expect(messageText(notice.args)).toContain('next bill date 2026-10-15');
 
       // Slack delivering the same submission again, even with a retry header: nothing new.

@@ -71,7 +71,7 @@ describe('the worked example through Slack', () => {
     expect(notices()).toHaveLength(1);
     const september = notices()[0];
     expect(september.channel).toBe(CHANNEL);
-    expect(september.text).toBe('Bill run #1 completed: INV-000018 Parent Co $140.00, 1 package billed, 0 skipped.');
+    expect(september.text).toBe('Bill run #1 completed: Child Co using Monthly Billing, 2026-09-01 to 2026-09-30: 1 invoice (INV-000018), total $140.00, 1 account billed, 0 skipped.');
     const septemberText = messageText(september);
     expect(septemberText).toContain('*INV-000018* to *Parent Co*: total $140.00, balance $140.00 (open)');
     expect(septemberText).toContain('*Child Co* — Managed Network: 2026-09-15 to 2026-10-14, $140.00; next bill date 2026-10-15');
@@ -87,7 +87,7 @@ describe('the worked example through Slack', () => {
     r = await command('/bill', 'Child Co using Monthly Billing from 2026-09-01 to 2026-09-30');
     expect(r.replies[0].text).toMatch(/^Bill run #2 scheduled/);
     const again = notices()[0];
-    expect(again.text).toBe('Bill run #2 completed: no invoice, 0 packages billed, 1 skipped.');
+    expect(again.text).toBe('Bill run #2 completed: Child Co using Monthly Billing, 2026-09-01 to 2026-09-30: no invoice, 0 accounts billed, 1 skipped.');
     expect(messageText(again)).toContain('*Child Co* — Managed Network: already billed for 2026-09-15 to 2026-10-14 on INV-000018; next bill date is 2026-10-15');
     expect(await t.db('invoices').count('* as n').first()).toEqual({ n: 1 });
 
@@ -124,7 +124,7 @@ describe('the worked example through Slack', () => {
     r = await command('/bill', 'Child Co using Monthly Billing from 2026-10-01 to 2026-10-31');
     expect(r.replies[0].text).toMatch(/^Bill run #3 scheduled/);
     const october = notices()[0];
-    expect(october.text).toBe('Bill run #3 completed: INV-000019 Parent Co $190.00, 1 package billed, 0 skipped.');
+    expect(october.text).toBe('Bill run #3 completed: Child Co using Monthly Billing, 2026-10-01 to 2026-10-31: 1 invoice (INV-000019), total $190.00, 1 account billed, 0 skipped.');
     expect(messageText(october)).toContain('*INV-000019* to *Parent Co*: total $190.00, balance $190.00 (open)');
     expect(messageText(october)).toContain('1 reversal applied');
     r = await command('/credit', 'list Parent Co');
