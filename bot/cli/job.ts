@@ -17,12 +17,17 @@ function osUser(): string {
   }
 }
 
+/** A job that moves few rows: the embedded server starts with PostgreSQL's default shared buffers, in half the time. */
+function isBrief(job: Job): boolean {
+  return job.kind !== 'command' || entryOf(job.command).bulk !== true;
+}
+
 /** Runs a job whose arguments were checked; resolves to the exit code. */
 export async function runJob(job: Job, asJson: boolean, io: CliIo): Promise<number> {
   let services: Services;
   try {
     const config = loadConfig(io.env);
-    services = await openServices(io.env, { config });
+    services = await openServices(io.env, { config, brief: isBrief(job) });
   } catch (e) {
     io.stderr(e instanceof ConfigError ? `${sentence(e.message)}\n` : `Could not open the database: ${sentence((e as Error).message)}\n`);
     return EXIT_REFUSED;

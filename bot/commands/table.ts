@@ -45,6 +45,8 @@ export interface CommandEntry<K extends CommandKind> {
   announce?: true;
   /** The CLI: the command failed when the bill run it waited for failed. */
   failsWithRun?: true;
+  /** It moves many rows (a configuration's run, an import, an export): the CLI's embedded server gets its full shared buffers. */
+  bulk?: true;
   /** A modal kind: the form it opens (Slack's modal, the shell's questions). */
   form?: (billing: Billing, modal: CommandOf<K>) => Promise<Form>;
   run: (command: CommandOf<K>, ctx: CommandContext, services: ExecutorServices, perform: Perform) => Promise<Reply>;
@@ -117,12 +119,14 @@ export const COMMANDS: { [K in CommandKind]: CommandEntry<K> } = {
     unavailable: notHere('Resuming bill runs is not available here.'),
     gives: ['bill.resuming', 'bill.status'],
     failsWithRun: true,
+    bulk: true,
     run: (c, ctx, s) => resumeRun(scheduling(s), c, ctx),
   }),
   'billing.run': entry('billing.run', {
     role: previewOrOperator,
     gives: ['bill.report', 'bill.started'],
     failsWithRun: true,
+    bulk: true,
     // With a scheduler, a configuration's run goes through it (reported in its channel).
     run: (c, ctx, s) =>
       hasScheduler(s)
@@ -175,13 +179,14 @@ export const COMMANDS: { [K in CommandKind]: CommandEntry<K> } = {
     run: (c, ctx, s) => s.face!.access!(c, ctx),
   }),
   'billing.template': entry('billing.template', workbookOut('Workbook templates are not available here.')),
-  'billing.export': entry('billing.export', workbookOut('Exports are not available here.')),
+  'billing.export': entry('billing.export', { ...workbookOut('Exports are not available here.'), bulk: true }),
   // A setup workbook changes accounts, packages and configurations at once: admins only.
   'billing.import': entry('billing.import', {
     role: 'admin',
     unavailable: notHere('Imports are not available here.'),
     ready: (s) => !!(s.face?.importWorkbook || s.handlers?.workbooks),
     gives: ['workbook.import'],
+    bulk: true,
     run: async (c, ctx, s) => (s.face?.importWorkbook ? s.face.importWorkbook(c, ctx) : (await workbooks()).importWorkbookFile(folder(s), c, ctx)),
   }),
   'billing.schedules': entry('billing.schedules', {
