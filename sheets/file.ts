@@ -66,7 +66,8 @@ async function readStream(input: Readable, limits: WorkbookLimits): Promise<Buff
     if (e instanceof WorkbookTooLargeError) throw e;
     throw new NotAWorkbookError(`The workbook could not be received (${(e as Error).message}).`);
   }
-  return Buffer.concat(chunks, total);
+  // A buffer handed over whole (Readable.from(buffer) gives it as one chunk) is not copied.
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }
 
 const ZIP_LOCAL = Buffer.from([0x50, 0x4b, 0x03, 0x04]);

@@ -7,7 +7,7 @@ export { writeTemplate, readSetupWorkbook, importSetupWorkbook } from './setup';
 export type { SheetRef, WorkbookProblem, WorkbookWarning, ReadOptions, ImportOptions, SetupReadResult, SetupImportResult } from './setup';
 export { exportAccounts, exportInvoices, exportCredits } from './exports';
 export type { AccountsExportCounts, InvoicesExportCounts, CreditsExportCounts } from './exports';
-export { DEFAULT_LIMITS } from './limits';
+export { DEFAULT_LIMITS, FILE_MAX_BYTES, UPLOAD_MAX_BYTES } from './limits';
 export type { WorkbookLimits } from './limits';
 export * from './errors';
 export { SETUP_SHEETS } from './layout';

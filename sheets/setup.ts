@@ -120,20 +120,19 @@ async function readOpenWorkbook(file: WorkbookFile, limits: WorkbookLimits): Pro
     seen.set(layout.key, sheet.name);
 
     let columns: { column: SetupColumn; index: number }[] | null = null;
-    let count = 0;
     const checkRow = check[layout.key];
     let rows = 0;
     for await (const batch of sheet.batches()) {
       for (const row of batch) {
-        if (++count > limits.maxRowsPerSheet) {
-          throw new TooManyRowsError(
-            `Sheet "${sheet.name}" has more than ${limits.maxRowsPerSheet.toLocaleString('en-US')} rows; split it over several workbooks.`,
-          );
-        }
         if (row.cells.every((c) => c === null || (typeof c === 'string' && c.trim() === ''))) continue;
         if (!columns) {
           columns = headerColumns(layout, sheet.name, row.number, row.cells, result);
           continue;
+        }
+        if (rows >= limits.maxRowsPerSheet) {
+          throw new TooManyRowsError(
+            `Sheet "${sheet.name}" has more than ${limits.maxRowsPerSheet.toLocaleString('en-US')} rows below its header; split it over several workbooks.`,
+          );
         }
         const values: Record<string, unknown> = {};
         for (const { column, index } of columns) values[column.field] = readCell(row.cells[index] ?? null, column.read);

@@ -4,6 +4,7 @@ import ExcelJS from 'exceljs';
 import { currency as currencyInfo } from '../billing';
 import { CorruptWorkbookError, ExportFailedError } from './errors';
 import type { WorkbookFile } from './file';
+import { EXPORT_SHEETS } from './limits';
 
 /**
  * The one module that knows exceljs (its streaming reader and writer only), so that it
@@ -212,6 +213,19 @@ function isoToDate(text: string): Date {
   return date;
 }
 
+/** A value as the cell exceljs writes for a column of that kind, and the cell's style. */
+function cellOf(v: OutValue, kind: ColumnKind): [unknown, Partial<ExcelJS.Style>] {
+  if (v === null || v === undefined || v === '') return [null, TEXT_STYLE];
+  if (typeof v === 'string' && kind === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return [isoToDate(v), DATE_STYLE];
+  if (typeof v === 'string') return [toCellText(v), TEXT_STYLE];
+  if (v instanceof Date) return [v, kind === 'datetime' ? DATETIME_STYLE : DATE_STYLE];
+  if (typeof v === 'number') return [v, kind === 'integer' ? INTEGER_STYLE : TEXT_STYLE];
+  if (typeof v === 'boolean') return [kind === 'yesno' ? (v ? 'yes' : 'no') : v, TEXT_STYLE];
+  // A spreadsheet holds amounts as binary floating point: the exact decimal is
+  // converted here, for display only, and shown with the currency's decimals.
+  return [Number(v.amount), moneyStyle(v.currency)];
+}
+
 export interface SheetWriter {
   addRow(values: OutValue[]): void;
   /**
@@ -220,7 +234,7 @@ export interface SheetWriter {
    * backpressure, so a fast producer would otherwise pile the whole sheet up in memory.
    */
   settle(): Promise<void>;
-  /** Rows written so far, not counting the header. */
+  /** Rows written so far, over all the sheets it continued on, not counting their headers. */
   readonly rows: number;
   commit(): void;
 }
@@ -248,17 +262,24 @@ export class WorkbookWriter {
     } as unknown as Partial<ExcelJS.stream.xlsx.WorkbookStreamWriterOptions>);
   }
 
-  /** Starts a sheet with a bold, frozen header row, an autofilter and the columns' widths and formats. */
+  /**
+   * Starts a sheet with a bold, frozen header row, an autofilter and the columns' widths and
+   * formats. A sheet holds at most EXPORT_SHEETS.maxDataRows rows below its header (Excel's
+   * 1,048,575): more continue on further sheets, "<name> 2", "<name> 3", ..., each alike.
+   */
   addSheet(name: string, columns: ColumnSpec[]): SheetWriter {
     if (this.open) this.open.commit();
-    const ws = this.workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
-    ws.columns = columns.map((c) => ({ width: c.width }));
-    const header = ws.addRow(columns.map((c) => c.header));
-    for (let i = 1; i <= columns.length; i++) header.getCell(i).style = HEADER_STYLE;
-    header.commit();
+    const maxDataRows = EXPORT_SHEETS.maxDataRows;
+    let ws = this.startWorksheet(name, columns);
+    let part = 1;
     let rows = 0;
+    let sheetRows = 0;
     let committed = false;
     const kinds = columns.map((c) => c.kind);
+    const finishWorksheet = () => {
+      ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: sheetRows + 1, column: columns.length } };
+      ws.commit();
+    };
     const self = this;
     const writer: SheetWriter = {
       get rows() {
@@ -266,40 +287,19 @@ export class WorkbookWriter {
       },
       addRow(values: OutValue[]) {
         self.throwIfFailed();
+        if (sheetRows >= maxDataRows) {
+          finishWorksheet();
+          ws = self.startWorksheet(`${name} ${++part}`, columns);
+          sheetRows = 0;
+        }
         const cells: unknown[] = new Array(kinds.length);
         const styles: Partial<ExcelJS.Style>[] = new Array(kinds.length);
-        for (let i = 0; i < kinds.length; i++) {
-          const v = values[i];
-          let out: unknown = null;
-          let style = TEXT_STYLE;
-          if (v === null || v === undefined || v === '') {
-            out = null;
-          } else if (typeof v === 'string' && kinds[i] === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
-            out = isoToDate(v);
-            style = DATE_STYLE;
-          } else if (typeof v === 'string') {
-            out = toCellText(v);
-          } else if (v instanceof Date) {
-            out = v;
-            style = kinds[i] === 'datetime' ? DATETIME_STYLE : DATE_STYLE;
-          } else if (typeof v === 'number') {
-            out = v;
-            style = kinds[i] === 'integer' ? INTEGER_STYLE : TEXT_STYLE;
-          } else if (typeof v === 'boolean') {
-            out = kinds[i] === 'yesno' ? (v ? 'yes' : 'no') : v;
-          } else {
-            // A spreadsheet holds amounts as binary floating point: the exact decimal is
-            // converted here, for display only, and shown with the currency's decimals.
-            out = Number(v.amount);
-            style = moneyStyle(v.currency);
-          }
-          cells[i] = out;
-          styles[i] = style;
-        }
+        for (let i = 0; i < kinds.length; i++) [cells[i], styles[i]] = cellOf(values[i], kinds[i]);
         const row = ws.addRow(cells);
         for (let i = 0; i < kinds.length; i++) row.getCell(i + 1).style = styles[i];
         row.commit();
         rows++;
+        sheetRows++;
       },
       async settle() {
         // What waits in the worksheet's buffer (an exceljs StreamBuf) and in the stream it is
@@ -320,13 +320,22 @@ export class WorkbookWriter {
       commit() {
         if (committed) return;
         committed = true;
-        ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: rows + 1, column: columns.length } };
-        ws.commit();
+        finishWorksheet();
         if (self.open === writer) self.open = null;
       },
     };
     this.open = writer;
     return writer;
+  }
+
+  /** One worksheet with the columns' widths and the bold, frozen header row. */
+  private startWorksheet(name: string, columns: ColumnSpec[]): ExcelJS.Worksheet {
+    const ws = this.workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
+    ws.columns = columns.map((c) => ({ width: c.width }));
+    const header = ws.addRow(columns.map((c) => c.header));
+    for (let i = 1; i <= columns.length; i++) header.getCell(i).style = HEADER_STYLE;
+    header.commit();
+    return ws;
   }
 
   /** Finishes the workbook and waits until the output has it all. */

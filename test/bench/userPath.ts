@@ -16,7 +16,8 @@
  *      the tables are dropped afterwards.
  * A step that fails (a refused import, say) is reported with its sentence, and the rest of
  * that N is skipped. The run's invoices and charges and the export's invoices are checked
- * against what the workbook's construction says they must be.
+ * against what the workbook's construction says they must be. BENCH_USER_STEPS=import stops
+ * each N after step 2 (the import's time and peak memory only).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,8 @@ const BIN = path.join(ROOT, 'bin', 'billbot.js');
 const PRELOAD = path.join(__dirname, 'maxrss.cjs');
 
 export const USER_SIZES = userSizes(process.env.BENCH_USER_SIZES, process.env.BENCH_MILLION === '1');
+/** BENCH_USER_STEPS=import: the import alone (its time and peak memory), no run or export. */
+const IMPORT_ONLY = process.env.BENCH_USER_STEPS === 'import';
 
 function userSizes(text: string | undefined, million: boolean): number[] {
   const given = text ? text.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0) : [];
@@ -159,6 +162,7 @@ async function oneSize(n: number, fresh: () => Promise<{ url: string; db: Knex }
       figures.import = { seconds: imported.seconds, peakMb: imported.peakMb };
       log(`user path ${n}: import ${imported.seconds.toFixed(2)} s, ${imported.peakMb} MB, exit ${imported.code}`);
       if (imported.code !== 0) return fail('import', why(imported));
+      if (IMPORT_ONLY) return figures;
 
       const billed = await billbot(['bill', '--config', ALL_GROUPS_CONFIGURATION, '--from', SETUP_PERIOD.start, '--to', SETUP_PERIOD.end], url, folder);
       log(`user path ${n}: bill run ${billed.seconds.toFixed(2)} s, ${billed.peakMb} MB, exit ${billed.code}`);

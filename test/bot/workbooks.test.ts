@@ -168,8 +168,8 @@ describe('the workbook handlers (shell and CLI)', () => {
     await fs.writeFile(path.join(dir, 'notes.xlsx'), 'Name,Currency\nParent Co,USD\n');
     expect(await run('import notes.xlsx')).toMatchObject({ kind: 'error', code: 'not_a_workbook', message: expect.stringContaining('plain text') });
     const big = path.join(dir, 'big.xlsx');
-    await fs.writeFile(big, Buffer.alloc(21 * 1024 * 1024));
-    expect(await run('import big.xlsx')).toMatchObject({ kind: 'error', code: 'workbook_too_large', message: 'big.xlsx is 21 MB; a workbook can be at most 20 MB.' });
+    await fs.writeFile(big, Buffer.alloc(129 * 1024 * 1024));
+    expect(await run('import big.xlsx')).toMatchObject({ kind: 'error', code: 'workbook_too_large', message: 'big.xlsx is 129 MB; a workbook can be at most 128 MB.' });
   });
 
   it('exports invoices filtered by account and dates, and keeps an earlier file when an export is refused', async () => {

@@ -15,7 +15,7 @@ import {
   WorkbookTooLargeError,
 } from '../../sheets';
 import { useTestDatabase } from '../helpers/db';
-import { ACCOUNT_HEADERS, craftZip, sheetXml, tempPath, workbook, WORKBOOK_PARTS, workedExampleSheets } from './helpers';
+import { ACCOUNT_HEADERS, ACCOUNT_PACKAGE_HEADERS, craftZip, sheetXml, tempPath, workbook, WORKBOOK_PARTS, workedExampleSheets } from './helpers';
 
 const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 
@@ -76,7 +76,7 @@ describe('files that are not a good workbook', () => {
   });
 
   it('refuses a file over the size limit without reading it', async () => {
-    // The default limit is 20 MB; this workbook is small, so the limit is lowered below its size.
+    // The default limit is 128 MB for a file; this workbook is small, so the limit is lowered below its size.
     const file = await workbook(workedExampleSheets());
     await refused(file, WorkbookTooLargeError, /a workbook can be at most/, { maxBytes: file.length - 1 });
   });
@@ -99,9 +99,20 @@ describe('files that are not a good workbook', () => {
     await refused(liar, CorruptWorkbookError, /"xl\/worksheets\/sheet1\.xml" does not expand to the size it declares/);
   });
 
-  it('refuses a sheet with too many rows (a lowered limit stands in for 200,000)', async () => {
+  it('refuses a sheet with too many rows (a lowered limit stands in for 1,048,575)', async () => {
     const rows = Array.from({ length: 30 }, (_, i) => [`Account ${i}`, null, 'USD']);
     await refused(await workbook({ Accounts: [ACCOUNT_HEADERS, ...rows] }), TooManyRowsError, /Sheet "Accounts" has more than 20 rows/, { maxRowsPerSheet: 20 });
+  });
+
+  it('counts data rows only: the header row and blank rows are not counted, and the sheet over the limit is named', async () => {
+    const accounts = Array.from({ length: 20 }, (_, i) => [`Account ${i}`, null, 'USD']);
+    const full = await workbook({ Accounts: [ACCOUNT_HEADERS, [], ...accounts.slice(0, 10), [], ...accounts.slice(10)] });
+    const read = await readSetupWorkbook(Readable.from([full]), { limits: { maxRowsPerSheet: 20 } });
+    expect(read).toMatchObject({ problems: [], rows: { accounts: 20 } });
+
+    const packages = Array.from({ length: 21 }, (_, i) => [`Account ${i}`, 'Managed Network', 1, 'active', '2026-10-01']);
+    const over = await workbook({ Accounts: [ACCOUNT_HEADERS, ...accounts], 'Account Packages': [ACCOUNT_PACKAGE_HEADERS, ...packages] });
+    await refused(over, TooManyRowsError, /^Sheet "Account Packages" has more than 20 rows below its header; split it over several workbooks\.$/, { maxRowsPerSheet: 20 });
   });
 
   it('is unharmed afterwards: a good workbook still imports', async () => {

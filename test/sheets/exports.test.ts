@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { createBilling, InvalidInputError } from '../../billing';
 import { ExportFailedError, exportCredits, exportInvoices } from '../../sheets';
+import { EXPORT_SHEETS } from '../../sheets/limits';
 import { useTestDatabase } from '../helpers/db';
 import { readBack, rowsOf, tempPath, utcDate, zipEntryText } from './helpers';
 
@@ -153,5 +154,56 @@ describe('exporting invoices and the credit ledger', () => {
     expect(xml).not.toMatch(/<f[ >]/);
     expect(xml).toContain('<c r="J2" t="str"><v>&apos;=SUM(A1)</v></c>');
     expect(xml).toContain('<c r="J3" t="str"><v>&apos;+1</v></c>');
+  });
+
+  describe("past a sheet's rows (Excel's 1,048,575 below the header; lowered here)", () => {
+    const excel = EXPORT_SHEETS.maxDataRows;
+    afterEach(() => {
+      EXPORT_SHEETS.maxDataRows = excel;
+    });
+
+    it('continues on further sheets, each with the same header, formats, frozen header and filter', async () => {
+      EXPORT_SHEETS.maxDataRows = 2;
+      const out = await tempPath();
+      expect(await exportInvoices(createBilling(t.db), out)).toEqual({ invoices: 3, transactions: 6 });
+      const wb = await readBack(out);
+      expect(wb.worksheets.map((ws) => [ws.name, ws.rowCount])).toEqual([
+        ['Invoices', 3],
+        ['Invoices 2', 2],
+        ['Transactions', 3],
+        ['Transactions 2', 3],
+        ['Transactions 3', 3],
+      ]);
+      const sheets = ['Transactions', 'Transactions 2', 'Transactions 3'].map((name) => wb.getWorksheet(name)!);
+      for (const ws of sheets) {
+        expect(rowsOf(ws)[0]).toEqual(['Invoice', 'Account', 'Kind', 'Package', 'Service', 'Credit', 'Period Start', 'Period End', 'Quantity', 'Amount', 'Currency', 'Posting Date']);
+        expectFinanceFormat(ws, 12);
+        expect(ws.getCell('L2').numFmt).toBe('yyyy-mm-dd');
+        expect(ws.getCell('J2').type).toBe(ExcelJS.ValueType.Number);
+      }
+      // The rows in order, none lost or repeated.
+      expect(sheets.flatMap((ws) => rowsOf(ws).slice(1).map((r) => [r[0], r[4] ?? r[5]]))).toEqual([
+        ['INV-000018', 'Network Monitoring'],
+        ['INV-000018', 'Support'],
+        ['INV-000019', 'Network Monitoring'],
+        ['INV-000019', 'Support'],
+        ['INV-000019', 'CR-1'],
+        ['INV-000020', 'Hosting'],
+      ]);
+      expect(sheets[2].getCell('J3').numFmt).toBe('#,##0');
+      expectFinanceFormat(wb.getWorksheet('Invoices 2')!, 11);
+      expect(rowsOf(wb.getWorksheet('Invoices 2')!)[1][0]).toBe('INV-000020');
+    });
+
+    it('starts no further sheet for rows that exactly fill one', async () => {
+      EXPORT_SHEETS.maxDataRows = 3;
+      const out = await tempPath();
+      expect(await exportInvoices(createBilling(t.db), out)).toEqual({ invoices: 3, transactions: 6 });
+      expect((await readBack(out)).worksheets.map((ws) => [ws.name, ws.rowCount])).toEqual([
+        ['Invoices', 4],
+        ['Transactions', 4],
+        ['Transactions 2', 4],
+      ]);
+    });
   });
 });
