@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS } from '../../sheets';
+import { UPLOAD_MAX_BYTES } from '../../sheets';
 
 /** Limits for workbooks sent to the bot (the app's `uploads` setting; these are the defaults). */
 export interface UploadSettings {
@@ -11,7 +11,7 @@ export interface UploadSettings {
 }
 
 export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = {
-  maxBytes: DEFAULT_LIMITS.maxBytes,
+  maxBytes: UPLOAD_MAX_BYTES,
   ttlMs: 24 * 60 * 60 * 1000,
   downloadTimeoutMs: 60_000,
 };
