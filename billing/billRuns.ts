@@ -113,7 +113,8 @@ async function previewPart(
   try {
     await db.transaction(async (trx) => {
       // What the rollback discards need not be checked: the foreign keys of the rows the run
-      // writes are deferred to it (migration 062 explains why that cannot hide a failure).
+      // writes are deferred to it (migration 062 explains why that cannot hide a failure);
+      // most of its keys are checked once per statement anyway (migration 120).
       await trx.raw('SET CONSTRAINTS ALL DEFERRED');
       const { next_invoice_number: nextNumber } = await trx('settings').first('next_invoice_number');
       const { runId } = await recordBillRun(trx, req, clock, options, share);

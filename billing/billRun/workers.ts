@@ -4,7 +4,8 @@ import type { Db } from '../db';
 import { billBatch } from './batch';
 import { TAKE_NUMBERS, type InvoiceNumbering } from './numbering';
 import { loadRun, type RunOptions } from './plan';
-import { countTotals } from './report';
+import { countTotals, type BillRunReport } from './report';
+import { analyzeChanged } from './statistics';
 
 /**
  * Batches billed at once by default: two, one per core of the machine billbot was measured on
@@ -84,21 +85,34 @@ export async function billPendingBatches(db: Db, runId: number, options: RunOpti
       .catch(() => undefined);
     throw error;
   }
-  await completeRun(db, runId);
+  const totals = await completeRun(db, runId);
+  // Statistics of what the run wrote, after its last commit (its rows were committed batch by
+  // batch; a preview's are rolled back and need none): the export or the next run is planned
+  // on them. Only the worker that completed the run does it.
+  if (totals && !(db as Knex.Transaction).isTransaction) {
+    await analyzeChanged(db, {
+      transactions: totals.charges + totals.reversalsApplied,
+      invoices: totals.invoicesCreated,
+      account_packages: totals.packagesBilled,
+      bill_run_skips: totals.packagesSkipped,
+    });
+  }
 }
 
 /**
  * Completes a run whose batches are all done, with its totals counted in the same
- * transaction (the report of a completed run reads them from there).
+ * transaction (the report of a completed run reads them from there). Returns the totals when
+ * this call completed the run.
  */
-async function completeRun(db: Db, runId: number): Promise<void> {
-  await db.transaction(async (trx) => {
+async function completeRun(db: Db, runId: number): Promise<BillRunReport['totals'] | null> {
+  return db.transaction(async (trx) => {
     const pending = await trx('bill_run_batches').where({ bill_run_id: runId, done: false }).first('batch_no');
-    if (pending) return; // another process is still billing a batch; it completes the run
+    if (pending) return null; // another process is still billing a batch; it completes the run
     const locked = await trx('bill_runs').where({ id: runId, status: 'running' }).forUpdate().first('id');
-    if (!locked) return;
+    if (!locked) return null;
     const totals = await countTotals(trx, runId);
     await trx('bill_runs').where('id', runId).update({ status: 'completed', finished_at: trx.fn.now(), summary: JSON.stringify(totals) });
+    return totals;
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { analyzeChanged } from '../billRun/statistics';
 import { dayOf } from '../dates';
 import type { AccountsCheck } from './accountsSheet';
 import type { AccountPackagesCheck } from './accountPackagesSheet';
@@ -36,6 +37,12 @@ export async function writeSetup<R>(check: SetupCheck<R>, writes: SetupWrites<R>
     billGroupsCreated: outcome.billGroupsCreated,
   };
   await trx('setup_imports').insert({ actor, summary: JSON.stringify(summary) });
+  // Statistics of what was written, in this transaction: they commit with the rows, so that no
+  // statement (a bill run started right after) is planned on the numbers from before the import.
+  await analyzeChanged(trx, {
+    accounts: writes.accounts.inserts.length + writes.accounts.updates.length,
+    account_packages: writes.accountPackages.inserts.length + writes.accountPackages.updates.length,
+  });
   outcome.applied = true;
   return outcome;
 }

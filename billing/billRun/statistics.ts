@@ -1,0 +1,39 @@
+import type { Db } from '../db';
+
+/**
+ * Table statistics after a bulk write. The planner plans each statement on the statistics of
+ * the tables it reads (pg_statistic, pg_class.reltuples); a table written in bulk since its
+ * last ANALYZE is planned on the numbers from before (a table never analyzed: on a guess from
+ * its size), and autovacuum analyzes it only a while later. So the setup import (its write's
+ * transaction) and a bill run (once it completes) analyze the tables they changed much, and
+ * the next statement (the run after an import, the export after a run) is planned on true
+ * numbers. test/bench/RESULTS.md ("User path: after the fixes") has what it costs and buys.
+ */
+
+/** Fewer rows changed than this: no ANALYZE (what a few rows change, autovacuum catches up with). */
+export const ANALYZE_MIN_ROWS = 1000;
+
+/** A table is analyzed when the rows changed are at least this share of the rows it had (autovacuum's own default). */
+export const ANALYZE_SHARE = 0.1;
+
+/**
+ * Analyzes each table of `changed` (table name -> rows inserted or updated) whose change is
+ * at least ANALYZE_MIN_ROWS rows and ANALYZE_SHARE of the rows its statistics know of (a table
+ * never analyzed, always). Inside a transaction, ANALYZE counts the transaction's own rows and
+ * its statistics commit (or roll back) with them. Returns the tables analyzed.
+ */
+export async function analyzeChanged(db: Db, changed: Record<string, number>): Promise<string[]> {
+  const candidates = Object.keys(changed).filter((t) => changed[t] >= ANALYZE_MIN_ROWS);
+  if (candidates.length === 0) return [];
+  const { rows } = await db.raw(
+    `SELECT c.relname AS name, c.reltuples AS tuples FROM pg_class c
+     WHERE c.oid = ANY(SELECT to_regclass(t) FROM unnest(?::text[]) AS t)`,
+    [candidates],
+  );
+  const tables = (rows as { name: string; tuples: number }[])
+    .filter((r) => Number(r.tuples) < 0 || changed[r.name] >= ANALYZE_SHARE * Number(r.tuples))
+    .map((r) => r.name)
+    .sort();
+  if (tables.length) await db.raw(`ANALYZE ${tables.map(() => '??').join(', ')}`, tables);
+  return tables;
+}
