@@ -9,8 +9,7 @@ import { ColumnSpec, OutValue, WorkbookWriter } from './xlsx';
  * format, dates as dates, a bold frozen header row with an autofilter, sensible widths,
  * and no text that a spreadsheet could take for a formula. Every export reads one
  * consistent snapshot (billing's export reads), a page at a time, and streams the workbook
- * out. `billing`: the billing services (a database handle is still taken, for callers that
- * have not moved to the billing object).
+ * out. `billing`: the billing services.
  */
 
 async function writeWorkbook<T>(
@@ -34,6 +33,23 @@ async function writeWorkbook<T>(
   });
 }
 
+/** Writes one sheet: its header, then a row for each item of each page; the rows written. */
+async function copySheet<T>(
+  writer: WorkbookWriter,
+  name: string,
+  columns: ColumnSpec[],
+  pages: AsyncIterable<T[]> | Iterable<T[]>,
+  toRow: (item: T) => OutValue[],
+): Promise<number> {
+  const sheet = writer.addSheet(name, columns);
+  for await (const page of pages) {
+    for (const item of page) sheet.addRow(toRow(item));
+    await sheet.settle();
+  }
+  sheet.commit();
+  return sheet.rows;
+}
+
 const setupColumns = (key: SetupSheetKey): ColumnSpec[] =>
   SETUP_SHEETS.find((s) => s.key === key)!.columns.map((c) => ({ header: c.header, width: c.width, kind: c.write }));
 
@@ -47,32 +63,20 @@ export interface AccountsExportCounts {
 
 /** The setup workbook of what is stored: importing it again changes nothing. */
 export async function exportAccounts(billing: Billing, out: Writable | string): Promise<AccountsExportCounts> {
-  return writeWorkbook(billing, out, async (reads) => async (writer) => {
-    const accounts = writer.addSheet('Accounts', setupColumns('accounts'));
-    for await (const page of reads.accounts()) {
-      for (const a of page) accounts.addRow([a.name, a.displayName, a.currency, a.status, a.billGroup, a.billDay, a.parent, a.invoiceTo]);
-      await accounts.settle();
-    }
-    accounts.commit();
-    const packages = writer.addSheet('Packages', setupColumns('packages'));
-    for await (const page of reads.packageServices()) {
-      for (const p of page) packages.addRow([p.package, p.currency, p.frequency, p.service, { amount: p.price, currency: p.currency }]);
-      await packages.settle();
-    }
-    packages.commit();
-    const accountPackages = writer.addSheet('Account Packages', setupColumns('accountPackages'));
-    for await (const page of reads.accountPackages()) {
-      for (const ap of page) accountPackages.addRow([ap.account, ap.package, ap.quantity, ap.status, ap.effectiveDate, ap.nextBillDate]);
-      await accountPackages.settle();
-    }
-    accountPackages.commit();
-    const billRuns = writer.addSheet('Bill Runs', setupColumns('billRuns'));
-    for (const c of await reads.configurations()) {
-      billRuns.addRow([c.name, c.billPackages, c.generateInvoice, c.period, c.billGroups.join(', '), c.schedule, c.timeZone, c.reportChannel]);
-    }
-    billRuns.commit();
-    return { accounts: accounts.rows, packageServices: packages.rows, accountPackages: accountPackages.rows, billRuns: billRuns.rows };
-  });
+  return writeWorkbook(billing, out, async (reads) => async (writer) => ({
+    accounts: await copySheet(writer, 'Accounts', setupColumns('accounts'), reads.accounts(), (a) => [
+      a.name, a.displayName, a.currency, a.status, a.billGroup, a.billDay, a.parent, a.invoiceTo,
+    ]),
+    packageServices: await copySheet(writer, 'Packages', setupColumns('packages'), reads.packageServices(), (p) => [
+      p.package, p.currency, p.frequency, p.service, { amount: p.price, currency: p.currency },
+    ]),
+    accountPackages: await copySheet(writer, 'Account Packages', setupColumns('accountPackages'), reads.accountPackages(), (ap) => [
+      ap.account, ap.package, ap.quantity, ap.status, ap.effectiveDate, ap.nextBillDate,
+    ]),
+    billRuns: await copySheet(writer, 'Bill Runs', setupColumns('billRuns'), [await reads.configurations()], (c) => [
+      c.name, c.billPackages, c.generateInvoice, c.period, c.billGroups.join(', '), c.schedule, c.timeZone, c.reportChannel,
+    ]),
+  }));
 }
 
 const INVOICE_COLUMNS: ColumnSpec[] = [
@@ -117,51 +121,17 @@ export interface InvoicesExportCounts {
 export async function exportInvoices(billing: Billing, out: Writable | string, filter: InvoiceExportFilter = {}): Promise<InvoicesExportCounts> {
   return writeWorkbook(billing, out, async (reads) => {
     const f = await reads.invoiceFilter(filter);
-    return async (writer) => {
-      const invoices = writer.addSheet('Invoices', INVOICE_COLUMNS);
-      for await (const page of reads.invoices(f)) {
-        for (const i of page) {
-          const row: OutValue[] = [
-            i.number,
-            i.invoicer,
-            i.invoiceDate,
-            i.periodStart,
-            i.periodEnd,
-            i.currency,
-            { amount: i.total, currency: i.currency },
-            { amount: i.balance, currency: i.currency },
-            i.status,
-            i.postingDate,
-            i.billRunId,
-          ];
-          invoices.addRow(row);
-        }
-        await invoices.settle();
-      }
-      invoices.commit();
-      const transactions = writer.addSheet('Transactions', TRANSACTION_COLUMNS);
-      for await (const page of reads.transactions(f)) {
-        for (const t of page) {
-          transactions.addRow([
-            t.invoice,
-            t.account,
-            t.kind,
-            t.package,
-            t.service,
-            t.credit,
-            t.periodStart,
-            t.periodEnd,
-            t.quantity,
-            { amount: t.amount, currency: t.currency },
-            t.currency,
-            t.postingDate,
-          ]);
-        }
-        await transactions.settle();
-      }
-      transactions.commit();
-      return { invoices: invoices.rows, transactions: transactions.rows };
-    };
+    return async (writer) => ({
+      invoices: await copySheet(writer, 'Invoices', INVOICE_COLUMNS, reads.invoices(f), (i) => [
+        i.number, i.invoicer, i.invoiceDate, i.periodStart, i.periodEnd, i.currency,
+        { amount: i.total, currency: i.currency }, { amount: i.balance, currency: i.currency },
+        i.status, i.postingDate, i.billRunId,
+      ]),
+      transactions: await copySheet(writer, 'Transactions', TRANSACTION_COLUMNS, reads.transactions(f), (t) => [
+        t.invoice, t.account, t.kind, t.package, t.service, t.credit, t.periodStart, t.periodEnd, t.quantity,
+        { amount: t.amount, currency: t.currency }, t.currency, t.postingDate,
+      ]),
+    });
   });
 }
 
@@ -226,74 +196,23 @@ export interface CreditsExportCounts {
 export async function exportCredits(billing: Billing, out: Writable | string, filter: CreditExportFilter = {}): Promise<CreditsExportCounts> {
   return writeWorkbook(billing, out, async (reads) => {
     const f = await reads.creditFilter(filter);
-    return async (writer) => {
-      const credits = writer.addSheet('Credits', CREDIT_COLUMNS);
-      for await (const page of reads.credits(f)) {
-        for (const c of page) {
-          const m = (amount: string | null) => (amount === null ? null : { amount, currency: c.currency });
-          credits.addRow([
-            c.credit,
-            c.account,
-            c.currency,
-            m(c.unitAmount),
-            c.quantity,
-            m(c.amount),
-            m(c.amountLeft),
-            c.status,
-            c.date,
-            c.detail,
-            c.autoDisburse,
-            c.issuedInvoice,
-            m(c.reversedAmount),
-            c.reversalInvoice,
-            c.createdBy,
-            c.createdAt,
-          ]);
-        }
-        await credits.settle();
-      }
-      credits.commit();
-      const disbursements = writer.addSheet('Disbursements', DISBURSEMENT_COLUMNS);
-      for await (const page of reads.disbursements(f)) {
-        for (const d of page) {
-          disbursements.addRow([
-            d.id,
-            d.credit,
-            d.account,
-            d.invoice,
-            d.currency,
-            { amount: d.amount, currency: d.currency },
-            { amount: d.creditAmountLeft, currency: d.currency },
-            d.automatic,
-            d.by,
-            d.at,
-          ]);
-        }
-        await disbursements.settle();
-      }
-      disbursements.commit();
-      const reversals = writer.addSheet('Reversals', REVERSAL_COLUMNS);
-      for await (const page of reads.reversals(f)) {
-        for (const r of page) {
-          reversals.addRow([
-            r.credit,
-            r.account,
-            r.currency,
-            { amount: r.amount, currency: r.currency },
-            { amount: r.reversedAmount, currency: r.currency },
-            { amount: r.amountLeft, currency: r.currency },
-            r.status,
-            r.issuedInvoice,
-            r.reversalInvoice,
-            r.requestedBy,
-            r.requestedAt,
-            r.appliedAt,
-          ]);
-        }
-        await reversals.settle();
-      }
-      reversals.commit();
-      return { credits: credits.rows, disbursements: disbursements.rows, reversals: reversals.rows };
-    };
+    return async (writer) => ({
+      credits: await copySheet(writer, 'Credits', CREDIT_COLUMNS, reads.credits(f), (c) => {
+        const m = (amount: string | null) => (amount === null ? null : { amount, currency: c.currency });
+        return [
+          c.credit, c.account, c.currency, m(c.unitAmount), c.quantity, m(c.amount), m(c.amountLeft), c.status, c.date,
+          c.detail, c.autoDisburse, c.issuedInvoice, m(c.reversedAmount), c.reversalInvoice, c.createdBy, c.createdAt,
+        ];
+      }),
+      disbursements: await copySheet(writer, 'Disbursements', DISBURSEMENT_COLUMNS, reads.disbursements(f), (d) => [
+        d.id, d.credit, d.account, d.invoice, d.currency, { amount: d.amount, currency: d.currency },
+        { amount: d.creditAmountLeft, currency: d.currency }, d.automatic, d.by, d.at,
+      ]),
+      reversals: await copySheet(writer, 'Reversals', REVERSAL_COLUMNS, reads.reversals(f), (r) => [
+        r.credit, r.account, r.currency, { amount: r.amount, currency: r.currency },
+        { amount: r.reversedAmount, currency: r.currency }, { amount: r.amountLeft, currency: r.currency },
+        r.status, r.issuedInvoice, r.reversalInvoice, r.requestedBy, r.requestedAt, r.appliedAt,
+      ]),
+    });
   });
 }
