@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { BillRunReport } from '../../billing';
 import type { Outcome } from '../commands/execute';
-import { formatLocalTime } from './time';
+import { slackTime } from './time';
 import { bold, escapeMrkdwn } from './mrkdwn';
 import { errorForPeople } from './runReports';
 import { capBlocks, channelRef, clip, context, fields, grouped, header, list, money, plural, section, type KnownBlock, type Rendered } from './kit';
@@ -195,9 +195,9 @@ export function renderRunStatus(report: BillRunReport, remaining: { batches: num
     ['Posting date', run.postingDate],
     ['Batches', `${run.batchesDone} of ${run.batchesTotal} done`],
     ['Started by', escapeMrkdwn(run.startedBy)],
-    ['Started', `${formatLocalTime(new Date(run.createdAt), 'UTC')} UTC`],
+    ['Started', slackTime(new Date(run.createdAt), 'UTC')],
   ];
-  if (run.finishedAt) pairs.push(['Finished', `${formatLocalTime(new Date(run.finishedAt), 'UTC')} UTC`]);
+  if (run.finishedAt) pairs.push(['Finished', slackTime(new Date(run.finishedAt), 'UTC')]);
   const blocks: KnownBlock[] = [header(`Bill run #${run.id} ${run.status}`), ...fields(pairs)];
   if (run.status === 'failed') {
     blocks.push(section(`*The run failed:* ${escapeMrkdwn(run.error ?? 'unknown error')}`));
