@@ -1,6 +1,5 @@
 import type { types } from '@slack/bolt';
 import { Money } from '../../billing';
-import { formatLocalTime } from './time';
 import { escapeMrkdwn } from './mrkdwn';
 
 /**
@@ -96,6 +95,3 @@ export function channelRef(channel: string): string {
   return /^[CGD][A-Z0-9]{2,}$/.test(channel) ? `<#${channel}>` : escapeMrkdwn(channel);
 }
 
-export function when(at: Date, timeZone: string): string {
-  return `${formatLocalTime(at, timeZone)} (${escapeMrkdwn(timeZone)})`;
-}
