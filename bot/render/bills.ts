@@ -3,7 +3,10 @@ import type { BillRunReport } from '../../billing';
 import type { Outcome } from '../commands/execute';
 import { slackTime } from './time';
 import { bold, escapeMrkdwn } from './mrkdwn';
-import { errorForPeople } from './runReports';
+import { errorForPeople } from './runError';
+import { reportSummary } from './summary';
+
+export { invoicedTotal, reportSummary } from './summary';
 import { capBlocks, channelRef, clip, context, fields, grouped, header, list, money, plural, section, type KnownBlock, type Rendered } from './kit';
 
 /** Bill runs: a run's report (or preview), a run started or resuming, a run's status. */
@@ -26,32 +29,6 @@ export const skippedLine = (s: BillRunReport['skipped'][number]): string =>
 /** Packages the billed rows show ((account, package) pairs; a package billed for two periods has two rows). */
 export function packagesIn(billed: BillRunReport['billed']): number {
   return new Set(billed.map((b) => `${b.account}\u0000${b.package}`)).size;
-}
-
-/** The amount invoiced, each currency formatted: "$1,234.50 + ¥14,000", or "nothing". */
-export function invoicedTotal(byCurrency: Record<string, string>): string {
-  const entries = Object.entries(byCurrency).sort(([a], [b]) => a.localeCompare(b));
-  return entries.length ? entries.map(([cur, amount]) => money(amount, cur)).join(' + ') : 'nothing';
-}
-
-/** What was billed, as people name it: an account (using its configuration) or a configuration's bill groups. */
-function billingWhat(run: BillRunReport['run']): string {
-  return run.account ? `${escapeMrkdwn(run.account)} using ${escapeMrkdwn(run.configuration)}` : escapeMrkdwn(run.configuration);
-}
-
-/** The one-line summary (a message's `text`): run, configuration, period, invoices, total, failures. */
-export function reportSummary(report: BillRunReport): string {
-  const { run, totals } = report;
-  // A small run names its invoices (at most 3): "2 invoices (INV-000018, INV-000019)".
-  const named =
-    totals.invoicesCreated <= 3 && report.invoices.length === totals.invoicesCreated ? ` (${report.invoices.map((i) => i.number).join(', ')})` : '';
-  const invoices = totals.invoicesCreated
-    ? `${plural(totals.invoicesCreated, 'invoice', 'invoices', grouped)}${named}, total ${invoicedTotal(totals.invoicedByCurrency)}`
-    : 'no invoice';
-  const counts = `${invoices}, ${plural(totals.accountsBilled, 'account', 'accounts', grouped)} billed, ${grouped(totals.packagesSkipped)} skipped`;
-  if (report.preview) return `Preview (nothing was written) of billing ${billingWhat(run)} for ${run.periodStart} to ${run.periodEnd}: ${counts}.`;
-  const failure = run.status === 'failed' ? `; it failed: ${clip(escapeMrkdwn(errorForPeople(run.error)), 300)}` : '';
-  return `Bill run #${run.id} ${run.status}: ${billingWhat(run)}, ${run.periodStart} to ${run.periodEnd}: ${counts}${failure}.`;
 }
 
 /** True when the run's notice cannot show all of its lists: the rest go in its thread. */

@@ -2,11 +2,17 @@ import type { BillRunReport } from '../../billing';
 import { formatDuration, slackTime } from './time';
 import { escapeMrkdwn } from './mrkdwn';
 import { clip, MAX_SECTION, money, plural, section, type Rendered } from './kit';
+import { billingWhat, reportSummary } from './summary';
+import { errorForPeople } from './runError';
+
+export { errorForPeople };
 
 /**
  * A bill run's report in its channel: the message posted when it starts, updated with its
  * progress, and replaced by how it ended; a scheduled run that could not start; a run
- * stopped by the database. Slack posts them as they are; the shell prints their text.
+ * stopped by the database. Each message's `text` (the notification, and what Slack shows
+ * where blocks cannot be) is one line: run, configuration, period, invoices, total, failures;
+ * its blocks hold the details. Slack posts them as they are; the shell prints their blocks.
  */
 
 /** Everything a channel report shows about a bill run at one moment. */
@@ -98,23 +104,11 @@ function progressLine(run: RunView): string {
 }
 
 /**
- * A run's error as people should read it: the database's own sentence without the SQL that
- * knex puts in front of it, at most 500 characters.
+ * A report: `summary` as its one-line text; in its blocks the headline, then its lines packed
+ * into sections at line ends (a run's report is a few lines whatever its size: totals, 5
+ * skipped packages and a count of the rest).
  */
-export function errorForPeople(error: string | null): string {
-  if (!error) return 'unknown error';
-  // knex writes "<the SQL> - <the database's message>"; billing keeps the end of long ones ("…").
-  const sql = /^(?:…|\s*(?:with|select|insert|update|delete)\b)[\s\S]* - ([^\n]+)$/i.exec(error);
-  const text = (sql ? sql[1] : error).trim();
-  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
-}
-
-/**
- * A report: the headline, then its lines packed into sections at line ends (a run's report is
- * a few lines whatever its size: totals, 5 skipped packages and a count of the rest).
- */
-function message(headline: string, lines: string[]): Rendered {
-  const body = lines.join('\n');
+function message(headline: string, lines: string[], summary = headline): Rendered {
   const sections: string[] = [];
   for (const line of lines) {
     const last = sections.length - 1;
@@ -122,23 +116,30 @@ function message(headline: string, lines: string[]): Rendered {
     else sections.push(line);
   }
   return {
-    text: clip(`${headline}\n${body}`, 4000),
+    text: clip(summary.replace(/\s*\n\s*/g, ' '), 4000),
     blocks: [section(headline), ...sections.map((s) => section(s))],
   };
 }
 
+/** The one-line text of a run still going: "Bill run #12 started: Nightly, 2026-10-01 to 2026-10-31: 0 of 3 batches done, 0 accounts billed." */
+function runningSummary(run: RunView, state: 'started' | 'running'): string {
+  const r = run.report.run;
+  const done = `${grouped(r.batchesDone)} of ${plural(r.batchesTotal, 'batch', 'batches', grouped)} done`;
+  return `Bill run #${r.id} ${state}: ${billingWhat(r)}, ${r.periodStart} to ${r.periodEnd}: ${done}, ${plural(run.report.totals.accountsBilled, 'account', 'accounts', grouped)} billed so far.`;
+}
+
 export function runStartedMessage(run: RunView): Rendered {
-  return message(`:hourglass_flowing_sand: Started ${title(run)}.`, [...contextLines(run), progressLine(run)]);
+  return message(`:hourglass_flowing_sand: Started ${title(run)}.`, [...contextLines(run), progressLine(run)], runningSummary(run, 'started'));
 }
 
 export function runProgressMessage(run: RunView): Rendered {
-  return message(`:hourglass_flowing_sand: Running ${title(run)}.`, [...contextLines(run), progressLine(run)]);
+  return message(`:hourglass_flowing_sand: Running ${title(run)}.`, [...contextLines(run), progressLine(run)], runningSummary(run, 'running'));
 }
 
 export function runEndedMessage(run: RunView): Rendered {
   const r = run.report.run;
   if (r.status === 'completed') {
-    return message(`:white_check_mark: Completed ${title(run)}.`, [...contextLines(run), ...totalsLines(run)]);
+    return message(`:white_check_mark: Completed ${title(run)}.`, [...contextLines(run), ...totalsLines(run)], reportSummary(run.report));
   }
   const done = `Done: ${r.batchesDone.toLocaleString('en-US')} of ${plural(r.batchesTotal, 'batch', 'batches', grouped)}, with these results:`;
   const notDone =
@@ -150,7 +151,7 @@ export function runEndedMessage(run: RunView): Rendered {
     done,
     ...totalsLines(run),
     notDone,
-  ]);
+  ], reportSummary(run.report));
 }
 
 export function runInterruptedMessage(interruption: RunInterrupted): Rendered {
@@ -164,9 +165,9 @@ export function runInterruptedMessage(interruption: RunInterrupted): Rendered {
 
 export function runNotStartedMessage(failure: RunNotStarted): Rendered {
   const when = slackTime(failure.scheduledFor, failure.timeZone);
-  return message(`:x: The scheduled bill run of *${escapeMrkdwn(failure.configuration)}* could not start: ${escapeMrkdwn(failure.error)}`, [
-    `Scheduled for ${when}${failure.late ? ', run late' : ''}. Nothing was billed.`,
-  ]);
+  const headline = `:x: The scheduled bill run of *${escapeMrkdwn(failure.configuration)}* could not start: ${escapeMrkdwn(failure.error)}`;
+  const line = `Scheduled for ${when}${failure.late ? ', run late' : ''}. Nothing was billed.`;
+  return message(headline, [line], `${headline} ${line}`);
 }
 
 /** The title of a run's invoices workbook, attached under its report. */

@@ -1,9 +1,10 @@
 import {
-  mrkdwnToText,
+  blocksToText,
   runEndedMessage,
   runNotStartedMessage,
   runProgressMessage,
   runStartedMessage,
+  type Rendered,
   type RunNotStarted,
   type RunView,
 } from '../render';
@@ -17,14 +18,16 @@ const EMOJI: Record<string, string> = {
   ':warning:': '!',
 };
 
-function plain(mrkdwn: string): string {
-  return mrkdwnToText(mrkdwn).replace(/:[a-z_]+:/g, (code) => EMOJI[code] ?? code);
+/** A report's blocks as terminal lines (its `text` is only the one-line summary). */
+function plain(rendered: Rendered): string[] {
+  const text = blocksToText(rendered.blocks).replace(/:[a-z_]+:/g, (code) => EMOJI[code] ?? code);
+  return text.split('\n').filter((line) => line.trim() !== '');
 }
 
 /**
- * Reports bill runs as text lines (the local shell): the same messages Slack gets, each
- * headed by the channel it would be posted in ("[report]" for the shell itself). A progress
- * update prints only its progress line.
+ * Reports bill runs as text lines (the local shell): the blocks of the messages Slack gets,
+ * each headed by the channel it would be posted in ("[report]" for the shell itself). A
+ * progress update prints only its progress line.
  */
 export class TextRunReporter implements RunReporter {
   private posted = 0;
@@ -39,24 +42,24 @@ export class TextRunReporter implements RunReporter {
     return channel === this.here ? '[report]' : `[report in ${channel}]`;
   }
 
-  private print(channel: string, text: string): PostedMessage {
-    const [first, ...rest] = plain(text).split('\n');
+  private print(channel: string, rendered: Rendered): PostedMessage {
+    const [first, ...rest] = plain(rendered);
     this.write([`${this.label(channel)} ${first}`, ...rest.map((line) => `  ${line}`)].join('\n'));
     this.posted += 1;
     return { channelId: channel, ts: String(this.posted) };
   }
 
   async runStarted(channel: string, run: RunView): Promise<PostedMessage> {
-    return this.print(channel, runStartedMessage(run).text);
+    return this.print(channel, runStartedMessage(run));
   }
 
   async runProgress(message: PostedMessage, run: RunView): Promise<void> {
-    const lines = runProgressMessage(run).text.split('\n');
-    this.write(`${this.label(message.channelId)} Bill run #${run.report.run.id}: ${plain(lines[lines.length - 1])}`);
+    const lines = plain(runProgressMessage(run));
+    this.write(`${this.label(message.channelId)} Bill run #${run.report.run.id}: ${lines[lines.length - 1]}`);
   }
 
   async runEnded(channel: string, message: PostedMessage | null, run: RunView): Promise<PostedMessage> {
-    const printed = this.print(message?.channelId ?? channel, runEndedMessage(run).text);
+    const printed = this.print(message?.channelId ?? channel, runEndedMessage(run));
     return message ?? printed;
   }
 
@@ -65,6 +68,6 @@ export class TextRunReporter implements RunReporter {
   }
 
   async runNotStarted(channel: string, failure: RunNotStarted): Promise<void> {
-    this.print(channel, runNotStartedMessage(failure).text);
+    this.print(channel, runNotStartedMessage(failure));
   }
 }

@@ -6,7 +6,7 @@ import { createBilling } from '../../billing';
 import { todayIn } from '../../billing/dates';
 import { npmStartCommand } from '../helpers/start';
 import { useTestDatabase } from '../helpers/db';
-import { createFamilies, scheduleCountsFrom } from '../scheduler/helpers';
+import { createFamilies, reportBlocks, scheduleCountsFrom } from '../scheduler/helpers';
 import { checkCall } from '../helpers/slackLimits';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -123,8 +123,10 @@ describe('npm start with Slack settings', () => {
       await until(() => slack.calls.some((c) => c.method === 'files.completeUploadExternal'), 'the workbook to be attached');
       const first = slack.calls.find((c) => c.method === 'chat.postMessage');
       expect(first?.fields).toMatchObject({ channel: '#billing' });
-      expect(first?.fields.text).toMatch(/^:hourglass_flowing_sand: Started bill run #\d+ of \*Every Second\*\./);
-      expect(slack.calls.some((c) => c.method === 'chat.update' && /^:white_check_mark: Completed bill run #\d+ of \*Every Second\*/.test(c.fields.text))).toBe(true);
+      expect(first?.fields.text).toMatch(/^Bill run #\d+ started: Every Second, /);
+      expect(reportBlocks(first!.fields)).toMatch(/^:hourglass_flowing_sand: Started bill run #\d+ of \*Every Second\*\./);
+      const ends = slack.calls.filter((c) => c.method === 'chat.update' && /^Bill run #\d+ completed: Every Second, .*: 1 invoice /.test(c.fields.text));
+      expect(ends.some((c) => /^:white_check_mark: Completed bill run #\d+ of \*Every Second\*/.test(reportBlocks(c.fields)))).toBe(true);
       expect(slack.uploads.length).toBeGreaterThan(0);
     } finally {
       child.kill('SIGTERM');

@@ -4,7 +4,7 @@ import { SlackRunReporter } from '../../bot/slack/runReporter';
 import { createSlackApp, type SlackApp } from '../../bot/slack/app';
 import { useTestDatabase } from '../helpers/db';
 import { ADMIN, CHANNEL, CLOCK, memoryLogger as slackLogger, postSigned, settle, SIGNING_SECRET, slashBody } from '../bot/slack/helpers';
-import { createFamilies, memoryLogger, stopSchedulers, testScheduler } from '../scheduler/helpers';
+import { createFamilies, memoryLogger, reportBlocks, stopSchedulers, testScheduler } from '../scheduler/helpers';
 import { startSlackServer, type SlackServer } from './slackServer';
 
 // Slack's Web API answering 429 (with Retry-After), 500, or not answering at all: a notice is
@@ -68,7 +68,8 @@ describe('run reports when Slack is rate limited, failing or silent', () => {
     expect(slack.of('chat.update').map((r) => r.outcome)).toEqual(['server error', 'no answer', 'ok']);
     const messages = slack.channel();
     expect(messages).toHaveLength(1);
-    expect(messages[0].text).toContain(`Completed bill run #${runId} of *Nightly*`);
+    expect(messages[0].text).toMatch(new RegExp(`^Bill run #${runId} completed: Nightly, `));
+    expect(reportBlocks(messages[0])).toContain(`Completed bill run #${runId} of *Nightly*`);
   });
 
   it('keeps a notice Slack refused every time and posts it once at the next sweep', async () => {
@@ -87,7 +88,8 @@ describe('run reports when Slack is rate limited, failing or silent', () => {
     await s.idle();
     const messages = slack.channel();
     expect(messages).toHaveLength(1); // ... not lost
-    expect(messages[0].text).toContain(`Completed bill run #${runId} of *Nightly*`);
+    expect(messages[0].text).toMatch(new RegExp(`^Bill run #${runId} completed: Nightly, `));
+    expect(reportBlocks(messages[0])).toContain(`Completed bill run #${runId} of *Nightly*`);
 
     // Later sweeps find nothing more to say.
     await clock.advance(SWEEP_MS);

@@ -21,7 +21,7 @@ export interface SlackRequest {
  */
 export async function startSlackServer() {
   const requests: SlackRequest[] = [];
-  const messages: { channel: string; ts: string; text: string; updates: number }[] = [];
+  const messages: { channel: string; ts: string; text: string; blocks?: string; updates: number }[] = [];
   const faults = new Map<string, SlackFault[]>();
   const hanging = new Set<ServerResponse>();
   let uploads = 0;
@@ -59,7 +59,7 @@ export async function startSlackServer() {
       }
       if (method === 'chat.postMessage') {
         const ts = `1790000002.${String(messages.length + 1).padStart(6, '0')}`;
-        messages.push({ channel: body.channel, ts, text: body.text, updates: 0 });
+        messages.push({ channel: body.channel, ts, text: body.text, blocks: body.blocks, updates: 0 });
         res.end(JSON.stringify({ ok: true, channel: 'C0RELIABLE', ts }));
       } else if (method === 'chat.update') {
         const message = messages.find((m) => m.ts === body.ts);
@@ -68,6 +68,7 @@ export async function startSlackServer() {
           return;
         }
         message.text = body.text;
+        message.blocks = body.blocks;
         message.updates += 1;
         res.end(JSON.stringify({ ok: true, channel: body.channel, ts: body.ts }));
       } else if (method === 'files.getUploadURLExternal') {

@@ -12,6 +12,7 @@ import {
   createFamilies,
   fakeSlackApi,
   memoryLogger,
+  reportBlocks,
   scheduleCountsFrom,
   sheetRows,
   stopSchedulers,
@@ -143,8 +144,10 @@ describe('a scheduled run whose process is killed half way', () => {
     // may show the same count, and the accounts are counted a moment after the batches).
     const progress = local.calls.filter((c) => c.method === 'chat.update');
     expect(progress.every((c) => c.body.channel === 'C0DOOMED' && c.body.ts === '1790000001.000001')).toBe(true);
-    const shown = progress.map((c) => /Progress: (\d+) of 12 batches done · (\d+) accounts? billed so far/.exec(c.body.text)?.slice(1).map(Number));
+    const shown = progress.map((c) => /Progress: (\d+) of 12 batches done · (\d+) accounts? billed so far/.exec(reportBlocks(c.body))?.slice(1).map(Number));
     expect(shown).toHaveLength(11);
+    // The one-line text says the same.
+    expect(progress.map((c) => /: (\d+) of 12 batches done, (\d+) accounts? billed so far\.$/.exec(c.body.text)?.slice(1).map(Number))).toEqual(shown);
     const countsUp = (i: number) => i === 0 || (shown[i]![0] >= shown[i - 1]![0] && shown[i]![1] >= shown[i - 1]![1]);
     expect(shown.every((p, i) => p !== undefined && p[1] >= p[0] && countsUp(i))).toBe(true);
     expect(shown.at(-1)).toEqual([11, 11]);
@@ -181,9 +184,10 @@ describe('a scheduled run whose process is killed half way', () => {
       expect(local.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
       const end = slack.of('chat.update').at(-1)!;
       expect(end.body).toMatchObject({ channel: 'C0DOOMED', ts: '1790000001.000001' });
-      expect(end.body.text).toContain(`Completed bill run #${run.id} of *Nightly*`);
-      expect(end.body.text).toContain('Accounts billed: 12 ·');
-      expect(end.body.text).toContain('Invoices created: 12 · amount invoiced: $1,680.00 USD');
+      expect(end.body.text).toMatch(new RegExp(`^Bill run #${run.id} completed: Nightly, .*: 12 invoices, total \\$1,680\\.00, 12 accounts billed, 0 skipped\\.$`));
+      expect(reportBlocks(end.body)).toContain(`Completed bill run #${run.id} of *Nightly*`);
+      expect(reportBlocks(end.body)).toContain('Accounts billed: 12 ·');
+      expect(reportBlocks(end.body)).toContain('Invoices created: 12 · amount invoiced: $1,680.00 USD');
       expect(slack.of('files.completeUploadExternal').map((c) => c.body.thread_ts)).toEqual(['1790000001.000001']);
       expect((await sheetRows(uploadedFile(slack.uploads[0]), 'Invoices')).length).toBe(1 + 12);
       expect(slack.unmatched).toEqual([]);

@@ -202,3 +202,12 @@ export async function chargeCounts(db: Knex): Promise<{ account: string; period_
   );
   return rows;
 }
+
+/** A run report's blocks as its lines, headline first: the details its one-line `text` leaves out. */
+export function reportBlocks(message: { blocks?: unknown }): string {
+  const blocks: { text?: { text?: string } }[] = typeof message.blocks === 'string' ? JSON.parse(message.blocks) : ((message.blocks as []) ?? []);
+  return blocks
+    .map((b) => b.text?.text ?? '')
+    .filter(Boolean)
+    .join('\n');
+}

@@ -2,7 +2,7 @@ import { createBilling, UnknownConfigurationError } from '../../billing';
 import { NoScheduleError } from '../../billing/schedules';
 import { ManualClock } from '../../bot/scheduler';
 import { useTestDatabase } from '../helpers/db';
-import { createFamilies, fakeSlackApi, memoryLogger, scheduleCountsFrom, stopSchedulers, testScheduler } from './helpers';
+import { createFamilies, fakeSlackApi, memoryLogger, reportBlocks, scheduleCountsFrom, stopSchedulers, testScheduler } from './helpers';
 
 async function firesOf(db: import('knex').Knex, configuration: string) {
   const rows = await db('scheduled_fires as f')
@@ -151,10 +151,12 @@ describe('missed fire times', () => {
     const posts = slack.of('chat.postMessage');
     expect(posts).toHaveLength(1);
     expect(posts[0].body.channel).toBe('#billing');
-    expect(posts[0].body.text).toContain('Ran late: scheduled for <!date^1790830800^{date_short} {time}|2026-10-01 05:00 (UTC)>, started 20 min later');
-    const end = slack.of('chat.update').at(-1);
-    expect(end?.body.text).toContain('Completed bill run #');
-    expect(end?.body.text).toContain('Ran late');
+    expect(posts[0].body.text).toMatch(/^Bill run #\d+ started: Hourly Billing, 2026-10-01 to 2026-10-31: /);
+    expect(reportBlocks(posts[0].body)).toContain('Ran late: scheduled for <!date^1790830800^{date_short} {time}|2026-10-01 05:00 (UTC)>, started 20 min later');
+    const end = slack.of('chat.update').at(-1)!;
+    expect(end.body.text).toMatch(/^Bill run #\d+ completed: Hourly Billing, 2026-10-01 to 2026-10-31: 2 invoices/);
+    expect(reportBlocks(end.body)).toContain('Completed bill run #');
+    expect(reportBlocks(end.body)).toContain('Ran late');
     expect(await scheduler.listSchedules()).toEqual([
       expect.objectContaining({ lastRun: expect.objectContaining({ late: true, status: 'completed' }) }),
     ]);
@@ -171,7 +173,7 @@ describe('missed fire times', () => {
     await clock.advanceTo('2026-10-01T06:00:00Z');
     await again.idle();
     expect((await firesOf(t.db, 'Hourly Billing'))[1]).toEqual(['2026-10-01T06:00:00.000Z', false, 'completed']);
-    expect(slack.of('chat.postMessage').at(-1)?.body.text).toContain('Scheduled for <!date^1790834400^{date_short} {time}|2026-10-01 06:00 (UTC)>.');
+    expect(reportBlocks(slack.of('chat.postMessage').at(-1)!.body)).toContain('Scheduled for <!date^1790834400^{date_short} {time}|2026-10-01 06:00 (UTC)>.');
     await again.stop();
   });
 
@@ -186,6 +188,6 @@ describe('missed fire times', () => {
       ['2026-10-01T06:00:00.000Z', false],
       ['2026-10-01T09:00:00.000Z', true],
     ]);
-    expect(slack.of('chat.postMessage').map((p) => p.body.text.includes('Ran late'))).toEqual([true]);
+    expect(slack.of('chat.postMessage').map((p) => reportBlocks(p.body).includes('Ran late'))).toEqual([true]);
   });
 });

@@ -11,6 +11,7 @@ import {
   testScheduler,
   uploadedFile,
   refuseChargesOf,
+  reportBlocks,
 } from './helpers';
 
 /** 2026-10-01 06:00 UTC as Slack shows it: in each reader's own time zone, the schedule's as the fallback. */
@@ -58,7 +59,9 @@ describe('channel reports of bill runs', () => {
     const posts = slack.of('chat.postMessage');
     expect(posts).toHaveLength(1);
     expect(posts[0].body.channel).toBe('#billing');
-    expect(posts[0].body.text).toBe(
+    // The text is the one-line summary; the blocks hold the details.
+    expect(posts[0].body.text).toBe(`Bill run #${run.id} started: October &lt;Run&gt;, 2026-10-01 to 2026-10-31: 0 of 1 batch done, 0 accounts billed so far.`);
+    expect(reportBlocks(posts[0].body)).toBe(
       [
         `:hourglass_flowing_sand: Started bill run #${run.id} of *October &lt;Run&gt;*.`,
         'Billing period 2026-10-01 to 2026-10-31.',
@@ -73,6 +76,9 @@ describe('channel reports of bill runs', () => {
     const end = updates.at(-1)!;
     expect(end.body).toMatchObject({ channel: SLACK_CHANNEL_ID, ts: '1790000000.000001' });
     expect(end.body.text).toBe(
+      `Bill run #${run.id} completed: October &lt;Run&gt;, 2026-10-01 to 2026-10-31: 2 invoices (INV-000019, INV-000020), total ¥14,000 + $190.00, 2 accounts billed, 1 skipped.`,
+    );
+    expect(reportBlocks(end.body)).toBe(
       [
         `:white_check_mark: Completed bill run #${run.id} of *October &lt;Run&gt;*.`,
         'Billing period 2026-10-01 to 2026-10-31.',
@@ -132,15 +138,19 @@ describe('channel reports of bill runs', () => {
 
     const [post] = slack.of('chat.postMessage');
     expect(post.body.channel).toBe('C0FRAGILE');
-    expect(post.body.text).toContain('Started by U_FIN.');
+    expect(post.body.text).toMatch(new RegExp(`^Bill run #${started.runId} started: Fragile Run, [\\d-]+ to [\\d-]+: 0 of 3 batches done, 0 accounts billed so far\\.$`));
+    expect(reportBlocks(post.body)).toContain('Started by U_FIN.');
     const failure = slack.of('chat.update').at(-1)!;
-    expect(failure.body.text.split('\n')[0]).toBe(
+    expect(failure.body.text).toMatch(
+      new RegExp(`^Bill run #${started.runId} failed: Fragile Run, [\\d-]+ to [\\d-]+: 1 invoice \\(INV-\\d+\\), total \\$140\\.00, 1 account billed, 0 skipped; it failed: the ledger refused the charge\\.$`),
+    );
+    expect(reportBlocks(failure.body).split('\n')[0]).toBe(
       `:x: Failed bill run #${started.runId} of *Fragile Run*: the ledger refused the charge`,
     );
-    expect(failure.body.text).toContain('Done: 1 of 3 batches, with these results:');
-    expect(failure.body.text).toContain('Accounts billed: 1 ·');
-    expect(failure.body.text).toContain('Invoices created: 1 · amount invoiced: $140.00 USD');
-    expect(failure.body.text).toContain(
+    expect(reportBlocks(failure.body)).toContain('Done: 1 of 3 batches, with these results:');
+    expect(reportBlocks(failure.body)).toContain('Accounts billed: 1 ·');
+    expect(reportBlocks(failure.body)).toContain('Invoices created: 1 · amount invoiced: $140.00 USD');
+    expect(reportBlocks(failure.body)).toContain(
       `Not done: 2 batches (4 accounts not billed yet). Resuming run #${started.runId} bills only those; nothing done is billed twice.`,
     );
     expect(slack.of('files.getUploadURLExternal')).toEqual([]); // no workbook for a failed run
@@ -152,9 +162,10 @@ describe('channel reports of bill runs', () => {
     expect(slack.of('chat.postMessage')).toHaveLength(1);
     const end = slack.of('chat.update').at(-1)!;
     expect(end.body).toMatchObject({ channel: SLACK_CHANNEL_ID, ts: '1790000000.000001' });
-    expect(end.body.text).toContain(`Completed bill run #${started.runId} of *Fragile Run*`);
-    expect(end.body.text).toContain('Accounts billed: 3 ·');
-    expect(end.body.text).toContain('Invoices created: 3 · amount invoiced: $420.00 USD');
+    expect(end.body.text).toMatch(new RegExp(`^Bill run #${started.runId} completed: Fragile Run, .*: 3 invoices \\(INV-\\d+, INV-\\d+, INV-\\d+\\), total \\$420\\.00, 3 accounts billed, 0 skipped\\.$`));
+    expect(reportBlocks(end.body)).toContain(`Completed bill run #${started.runId} of *Fragile Run*`);
+    expect(reportBlocks(end.body)).toContain('Accounts billed: 3 ·');
+    expect(reportBlocks(end.body)).toContain('Invoices created: 3 · amount invoiced: $420.00 USD');
     expect(slack.of('files.completeUploadExternal')).toHaveLength(1);
     await expect(scheduler.resumeRun(started.runId)).rejects.toThrow(`Bill run #${started.runId} has already completed.`);
   });
@@ -193,8 +204,12 @@ describe('channel reports of bill runs', () => {
     const scheduler = testScheduler(t.db, new ManualClock('2026-10-10T09:00:00Z'), { reporter: slack.reporter() });
     await scheduler.start();
     await scheduler.idle();
-    const posted = slack.of('chat.postMessage').map((p) => [p.body.channel, p.body.text.split('\n')[0]]);
-    expect(posted).toContainEqual(['C0QUIET', `:white_check_mark: Completed bill run #${inSlack.run.id} of *Quiet Run* for Quiet 02.`]);
+    const posted = slack.of('chat.postMessage').map((p) => [p.body.channel, reportBlocks(p.body).split('\n')[0], p.body.text]);
+    expect(posted).toContainEqual([
+      'C0QUIET',
+      `:white_check_mark: Completed bill run #${inSlack.run.id} of *Quiet Run* for Quiet 02.`,
+      expect.stringMatching(new RegExp(`^Bill run #${inSlack.run.id} completed: Quiet 02 using Quiet Run, 2026-10-01 to 2026-10-31: 1 invoice \\(INV-\\d+\\), total \\$140\\.00, 1 account billed, 0 skipped\\.$`)),
+    ]);
     expect(posted.filter(([channel]) => channel === 'shell')).toEqual([]);
     expect(await t.db('bill_run_reports').where('bill_run_id', inShell.run.id).first('final_status', 'message_id')).toEqual({
       final_status: null,

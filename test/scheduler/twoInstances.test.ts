@@ -3,7 +3,7 @@ import { createBilling } from '../../billing';
 import { createDb } from '../../billing/db';
 import { ManualClock } from '../../bot/scheduler';
 import { useTestDatabase } from '../helpers/db';
-import { chargeCounts, createFamilies, fakeSlackApi, memoryLogger, scheduleCountsFrom, stopSchedulers, testScheduler } from './helpers';
+import { chargeCounts, createFamilies, fakeSlackApi, memoryLogger, reportBlocks, scheduleCountsFrom, stopSchedulers, testScheduler } from './helpers';
 
 describe('two bot processes on one database', () => {
   const t = useTestDatabase();
@@ -67,9 +67,10 @@ describe('two bot processes on one database', () => {
 
     // One report: one message posted, its end shown once.
     expect(slack.of('chat.postMessage')).toHaveLength(1);
-    const ends = slack.of('chat.update').filter((c) => c.body.text.includes('Completed'));
+    const ends = slack.of('chat.update').filter((c) => reportBlocks(c.body).includes('Completed'));
     expect(ends).toHaveLength(1);
-    expect(ends[0].body.text).toContain('Invoices created: 12');
+    expect(ends[0].body.text).toMatch(/^Bill run #\d+ completed: Nightly, .*: 12 invoices, total \$1,680\.00, 12 accounts billed, 0 skipped\.$/);
+    expect(reportBlocks(ends[0].body)).toContain('Invoices created: 12');
     expect(slack.unmatched).toEqual([]);
 
     // The next night, again once.
@@ -108,10 +109,12 @@ describe('two bot processes on one database', () => {
     const posts = slack.of('chat.postMessage');
     expect(posts).toHaveLength(1);
     expect(posts[0].body.channel).toBe('#billing');
-    expect(posts[0].body.text).toBe(
-      ':x: The scheduled bill run of *Nobody* could not start: Configuration "Nobody" targets no bill group; name an account to bill.\n' +
-        'Scheduled for <!date^1790910000^{date_short} {time}|2026-10-02 03:00 (UTC)>. Nothing was billed.',
-    );
+    const [couldNot, scheduledFor] = [
+      ':x: The scheduled bill run of *Nobody* could not start: Configuration "Nobody" targets no bill group; name an account to bill.',
+      'Scheduled for <!date^1790910000^{date_short} {time}|2026-10-02 03:00 (UTC)>. Nothing was billed.',
+    ];
+    expect(posts[0].body.text).toBe(`${couldNot} ${scheduledFor}`);
+    expect(reportBlocks(posts[0].body)).toBe(`${couldNot}\n${scheduledFor}`);
     expect((await a.listSchedules()).find((v) => v.configuration === 'Nobody')?.lastRun).toMatchObject({
       runId: null,
       error: 'Configuration "Nobody" targets no bill group; name an account to bill.',

@@ -4,6 +4,7 @@ import type { SlackApp } from '../../../bot/slack/app';
 import { seedBillingData } from '../../bench/data';
 import { useTestDatabase } from '../../helpers/db';
 import { checkMessage } from '../../helpers/slackLimits';
+import { reportBlocks } from '../../scheduler/helpers';
 import { ADMIN, buttonClick, CLOCK, fakeSlack, FakeSlack, interactionBody, messageText, postSigned, settle, slashBody, startTestApp } from './helpers';
 
 /**
@@ -152,8 +153,14 @@ describe('big runs and long names through Slack', () => {
     };
     const ended = runEndedMessage(view);
     expect(checkMessage(ended)).toBeNull();
-    expect(ended.text).toContain(`Accounts billed: ${grouped(totals.accountsBilled)}`);
-    expect(ended.text).toContain(`Invoices created: ${grouped(totals.invoicesCreated)}`);
-    expect(ended.text).toContain(`… and ${grouped(totals.packagesSkipped - 5)} more, counted by reason above.`);
+    // Its text is one line: run, configuration, period, invoices, total, what was skipped; the blocks hold the details.
+    expect(ended.text).toMatch(
+      new RegExp(`^Bill run #${run.id} completed: ${data.configuration}, 2026-10-01 to 2026-10-31: ${grouped(totals.invoicesCreated)} invoices, total [^\\n]+, ${grouped(totals.accountsBilled)} accounts billed, ${grouped(totals.packagesSkipped)} skipped\\.$`),
+    );
+    expect(ended.text.length).toBeLessThan(300);
+    const details = reportBlocks(ended);
+    expect(details).toContain(`Accounts billed: ${grouped(totals.accountsBilled)}`);
+    expect(details).toContain(`Invoices created: ${grouped(totals.invoicesCreated)}`);
+    expect(details).toContain(`… and ${grouped(totals.packagesSkipped - 5)} more, counted by reason above.`);
   }, 600_000);
 });

@@ -10,7 +10,7 @@ import type { WebClient } from '../../../bot/slack/deps';
 import { RESUME_ACTION, resumeRunAction } from '../../../bot/slack/runStatus';
 import { parseCommand } from '../../../bot/commands';
 import { useTestDatabase } from '../../helpers/db';
-import { createFamilies, refuseChargesOf } from '../../scheduler/helpers';
+import { createFamilies, refuseChargesOf, reportBlocks } from '../../scheduler/helpers';
 import {
   ADMIN,
   BOT_TOKEN,
@@ -100,8 +100,11 @@ describe('schedules and bill run status in Slack', () => {
       await scheduling.scheduler.idle();
       const [started] = slack.of('chat.postMessage');
       expect(started.args).toMatchObject({ channel: 'C0FRAGILE' });
-      expect(started.args.text).toContain(`Started bill run #${runId} of *Fragile Run*.`);
-      expect(slack.of('chat.update').at(-1)?.args.text).toContain(`:x: Failed bill run #${runId} of *Fragile Run*: the ledger refused the charge`);
+      expect(started.args.text).toMatch(new RegExp(`^Bill run #${runId} started: Fragile Run, [\\d-]+ to [\\d-]+: 0 of 3 batches done, 0 accounts billed so far\\.$`));
+      expect(reportBlocks(started.args)).toContain(`Started bill run #${runId} of *Fragile Run*.`);
+      const failed = slack.of('chat.update').at(-1)!.args;
+      expect(failed.text).toMatch(new RegExp(`^Bill run #${runId} failed: Fragile Run, .*, 1 account billed, 0 skipped; it failed: the ledger refused the charge\\.$`));
+      expect(reportBlocks(failed)).toContain(`:x: Failed bill run #${runId} of *Fragile Run*: the ledger refused the charge`);
 
       // /bill status: the run, what it did not do, and a Resume button behind a confirmation.
       const status = slashBody('/bill', `status ${runId}`, { user: ADMIN });
@@ -136,8 +139,9 @@ describe('schedules and bill run status in Slack', () => {
       expect(slack.of('chat.postMessage')).toEqual([]); // the same report message is updated
       const end = slack.of('chat.update').at(-1)!.args;
       expect(end.channel).toBe('C0FRAGILE');
-      expect(end.text).toContain(`:white_check_mark: Completed bill run #${runId} of *Fragile Run*.`);
-      expect(end.text).toContain('Invoices created: 3 · amount invoiced: $420.00 USD');
+      expect(end.text).toMatch(new RegExp(`^Bill run #${runId} completed: Fragile Run, .*: 3 invoices \\(.*\\), total \\$420\\.00, 3 accounts billed, 0 skipped\\.$`));
+      expect(reportBlocks(end)).toContain(`:white_check_mark: Completed bill run #${runId} of *Fragile Run*.`);
+      expect(reportBlocks(end)).toContain('Invoices created: 3 · amount invoiced: $420.00 USD');
 
       // The same click delivered again does nothing more; each delivery is in the audit trail.
       await postSigned(port, interactionBody(buttonClick(RESUME_ACTION, section.accessory.value, status.responsePath, ADMIN)));
@@ -167,7 +171,9 @@ describe('schedules and bill run status in Slack', () => {
       await scheduling.scheduler.idle();
       const posted = slack.of('chat.postMessage');
       expect(posted.map((p) => p.args.channel)).toEqual([CHANNEL]);
-      expect(slack.of('chat.update').at(-1)?.args.text).toContain('Completed bill run');
+      const ended = slack.of('chat.update').at(-1)!.args;
+      expect(ended.text).toMatch(/^Bill run #\d+ completed: By Hand, /);
+      expect(reportBlocks(ended)).toContain('Completed bill run');
     } finally {
       await app.stop();
     }
