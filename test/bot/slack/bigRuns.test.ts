@@ -1,11 +1,10 @@
 import { createBilling } from '../../../billing';
 import { escapeMrkdwn, runEndedMessage, type RunView } from '../../../bot/render';
-import type { SlackApp } from '../../../bot/slack/app';
 import { seedBillingData } from '../../bench/data';
 import { useTestDatabase } from '../../helpers/db';
 import { checkMessage } from '../../helpers/slackLimits';
 import { reportBlocks } from '../../scheduler/helpers';
-import { ADMIN, buttonClick, CLOCK, fakeSlack, FakeSlack, interactionBody, messageText, postSigned, settle, slashBody, startTestApp } from './helpers';
+import { ADMIN, buttonClick, CLOCK, interactionBody, messageText, postSigned, settle, slashBody, useSlackApp } from './helpers';
 
 /**
  * Real sizes through the Slack app, every payload checked against Slack's limits (the fake
@@ -18,26 +17,17 @@ const PERIOD = 'from 2026-10-01 to 2026-10-31';
 
 describe('big runs and long names through Slack', () => {
   const t = useTestDatabase();
-  let slack: FakeSlack;
-  let app: SlackApp;
-  let port: number;
 
   beforeAll(async () => {
     await createBilling(t.db, CLOCK).loadDemo();
-    slack = fakeSlack();
-    ({ slack: app, port } = await startTestApp(t.db));
   }, 120_000);
-  afterAll(async () => {
-    await app?.stop();
-    slack?.done();
-  });
-  beforeEach(() => slack.clear());
+  const env = useSlackApp(t);
 
   async function command(name: string, text: string) {
     const { body, responsePath } = slashBody(name, text, { user: ADMIN });
-    expect((await postSigned(port, body)).status).toBe(200);
-    await settle(app.deps);
-    return { replies: slack.responsesTo(responsePath), responsePath };
+    expect((await postSigned(env.port, body)).status).toBe(200);
+    await settle(env.app.deps);
+    return { replies: env.slack.responsesTo(responsePath), responsePath };
   }
 
   it('reverses a credit with a 500-character detail on a 200-character account: the command, the confirm message and the click', async () => {
@@ -63,11 +53,11 @@ describe('big runs and long names through Slack', () => {
     expect(button.confirm.text.text.length).toBeLessThanOrEqual(300);
     expect(button.confirm.text.text).toContain('$50.00');
 
-    slack.clear();
-    const click = await postSigned(port, interactionBody(buttonClick('credit_reverse', button.value, r.responsePath)));
+    env.slack.clear();
+    const click = await postSigned(env.port, interactionBody(buttonClick('credit_reverse', button.value, r.responsePath)));
     expect(click.status).toBe(200);
-    await settle(app.deps);
-    const [done, notice] = slack.responsesTo(r.responsePath);
+    await settle(env.app.deps);
+    const [done, notice] = env.slack.responsesTo(r.responsePath);
     expect(done).toMatchObject({ replace_original: true });
     expect(notice.text).toBe(`Credit *${credit.id}* of $50.00 on *${escapeMrkdwn(account)}* is reversal pending.`);
     for (const m of [done, notice]) expect(checkMessage(m)).toBeNull();
@@ -98,10 +88,10 @@ describe('big runs and long names through Slack', () => {
     expect(listed).toContain('A preview writes nothing, so it has no workbook');
 
     // The run: the notice in the channel, its lists in the notice's thread.
-    slack.clear();
+    env.slack.clear();
     r = await command('/billing', `run ${data.configuration} ${PERIOD}`);
     expect(r.replies[0].text).toMatch(/^Bill run #\d+ scheduled/);
-    const [notice, ...thread] = slack.of('chat.postMessage').map((c) => c.args);
+    const [notice, ...thread] = env.slack.of('chat.postMessage').map((c) => c.args);
     const run = await t.db('bill_runs').orderBy('id', 'desc').first('id');
     const written = Number((await t.db('invoices').where('bill_run_id', run.id).count('* as n').first())!.n);
     expect(written).toBe(invoices);
@@ -128,9 +118,9 @@ describe('big runs and long names through Slack', () => {
     expect(Number(previewed[2].replace(/,/g, ''))).toBeGreaterThan(90_000);
     expect(messageText(preview)).toContain(`${previewed[2]} accounts billed`);
 
-    slack.clear();
+    env.slack.clear();
     r = await command('/billing', `run ${data.configuration} ${PERIOD}`);
-    const [notice, ...thread] = slack.of('chat.postMessage').map((c) => c.args);
+    const [notice, ...thread] = env.slack.of('chat.postMessage').map((c) => c.args);
     const run = await t.db('bill_runs').orderBy('id', 'desc').first('id', 'summary');
     const totals = run.summary;
     // The run bills what the preview showed, and its notice counts from the run itself.

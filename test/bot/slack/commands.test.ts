@@ -1,7 +1,6 @@
 import { createBilling } from '../../../billing';
-import type { SlackApp } from '../../../bot/slack/app';
 import { useTestDatabase } from '../../helpers/db';
-import { ADMIN, CHANNEL, CLOCK, fakeSlack, FakeSlack, messageText, postSigned, settle, slashBody, startTestApp } from './helpers';
+import { ADMIN, CHANNEL, CLOCK, FakeSlack, fakeSlack, messageText, postSigned, settle, slashBody, startTestApp, useSlackApp } from './helpers';
 
 const OPS = 'U0OPS';
 const VIEWER = 'U0VIEWER';
@@ -10,9 +9,6 @@ const STRANGER = 'U0STRANGER';
 // Slash commands on the real HTTP receiver: access, malformed text, repeats, long runs, failures.
 describe('Slack slash commands', () => {
   const t = useTestDatabase();
-  let slack: FakeSlack;
-  let app: SlackApp;
-  let port: number;
 
   beforeAll(async () => {
     const billing = createBilling(t.db, CLOCK);
@@ -21,21 +17,15 @@ describe('Slack slash commands', () => {
     await billing.createAccount({ name: 'Solo Ltd', currency: 'USD' });
     await billing.createPackage({ name: 'Basic', currency: 'USD', frequency: 'monthly', services: [{ name: 'Hosting', price: '25.00' }] });
     await billing.addAccountPackage({ account: 'Solo Ltd', package: 'Basic', effectiveDate: '2026-09-10', nextBillDate: '2026-09-10' });
-    slack = fakeSlack();
-    ({ slack: app, port } = await startTestApp(t.db));
   });
-  afterAll(async () => {
-    await app?.stop();
-    slack?.done();
-  });
-  beforeEach(() => slack.clear());
+  const env = useSlackApp(t);
 
   async function command(name: string, text: string, user: string, o: { triggerId?: string; headers?: Record<string, string> } = {}) {
     const { body, responsePath } = slashBody(name, text, { user, triggerId: o.triggerId });
-    const response = await postSigned(port, body, { headers: o.headers });
+    const response = await postSigned(env.port, body, { headers: o.headers });
     expect(response.status).toBe(200);
-    await settle(app.deps);
-    return slack.responsesTo(responsePath);
+    await settle(env.app.deps);
+    return env.slack.responsesTo(responsePath);
   }
 
   async function lastAudit(actor: string) {
@@ -143,10 +133,10 @@ describe('Slack slash commands', () => {
       const triggerId = '9002.2003.cafebabe';
       const [scheduled] = await command('/bill', 'Solo Ltd from 2026-09-01 to 2026-09-30', OPS, { triggerId });
       expect(scheduled.text).toMatch(/^Bill run #(\d+) scheduled: billing Solo Ltd\./);
-      expect(slack.of('chat.postMessage')).toHaveLength(1);
-      slack.clear();
+      expect(env.slack.of('chat.postMessage')).toHaveLength(1);
+      env.slack.clear();
       expect(await command('/bill', 'Solo Ltd from 2026-09-01 to 2026-09-30', OPS, { triggerId })).toEqual([]);
-      expect(slack.of('chat.postMessage')).toEqual([]);
+      expect(env.slack.of('chat.postMessage')).toEqual([]);
       expect(await t.db('bill_runs').count('* as n').first()).toEqual({ n: 1 });
       expect(await t.db('invoices').whereRaw('account_id = (SELECT id FROM accounts WHERE name = ?)', ['Solo Ltd']).count('* as n').first()).toEqual({ n: 1 });
     });
@@ -154,7 +144,7 @@ describe('Slack slash commands', () => {
 
   describe('where notices go', () => {
     it('replies in the channel through the response_url when the bot cannot post there', async () => {
-      slack.fail('chat.postMessage', 'not_in_channel');
+      env.slack.fail('chat.postMessage', 'not_in_channel');
       const replies = await command('/bill', 'Child Co from 2026-09-01 to 2026-09-30', OPS);
       expect(replies).toHaveLength(2);
       expect(replies[0]).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^Bill run #\d+ scheduled/) });

@@ -231,6 +231,29 @@ export async function startTestApp(
   return { slack, port, logger };
 }
 
+export type TestAppOptions = NonNullable<Parameters<typeof startTestApp>[1]>;
+
+/**
+ * A test file's Slack app: the strict fake Slack installed and the app started (on the file's
+ * database) before its tests, after the beforeAll hooks registered before it (seed data
+ * there); stopped after them; the fake's records cleared before each test. Read its fields
+ * inside tests and hooks.
+ */
+export function useSlackApp(t: { db: Knex }, options: TestAppOptions = {}) {
+  const env = {} as { slack: FakeSlack; app: SlackApp; port: number; logger: ReturnType<typeof memoryLogger> };
+  beforeAll(async () => {
+    env.slack = fakeSlack();
+    const started = await startTestApp(t.db, options);
+    Object.assign(env, { app: started.slack, port: started.port, logger: started.logger });
+  });
+  afterAll(async () => {
+    await env.app?.stop();
+    env.slack?.done();
+  });
+  beforeEach(() => env.slack.clear());
+  return env;
+}
+
 /** Listener dependencies without an app, for calling a listener with fake ack/respond/client. */
 export function testDeps(db: Knex, logger: Logger = memoryLogger()): SlackDeps {
   return {

@@ -1,9 +1,8 @@
 import type { Knex } from 'knex';
 import { createBilling, Money } from '../../../billing';
-import type { SlackApp } from '../../../bot/slack/app';
 import { blocksToText, HOME_BILL_ACTION, HOME_CREDIT_ACTION, HOME_EXPORT_ACTION, mrkdwnToText, slackTime } from '../../../bot/render';
 import { useTestDatabase } from '../../helpers/db';
-import { ADMIN, CLOCK, fakeSlack, FakeSlack, interactionBody, messageText, postSigned, settle, slashBody, startTestApp, userOf } from './helpers';
+import { ADMIN, CLOCK, interactionBody, messageText, postSigned, settle, slashBody, userOf, useSlackApp } from './helpers';
 
 const VIEWER = 'U0VIEWER';
 const STRANGER = 'U0STRANGER';
@@ -97,36 +96,27 @@ async function seedBigData(db: Knex, n: number): Promise<void> {
 // against Slack's limits, and its buttons opening the forms.
 describe('the Home tab', () => {
   const t = useTestDatabase();
-  let slack: FakeSlack;
-  let app: SlackApp;
-  let port: number;
 
   beforeAll(async () => {
     await createBilling(t.db, CLOCK).loadDemo();
     await t.db('access_grants').insert({ principal: VIEWER, role: 'viewer', granted_by: ADMIN });
     await t.db('bill_run_configurations').where('name', 'Monthly Billing').update({ schedule: '0 6 1 * *', time_zone: 'Europe/Paris' });
-    slack = fakeSlack();
-    ({ slack: app, port } = await startTestApp(t.db));
   });
-  afterAll(async () => {
-    await app?.stop();
-    slack?.done();
-  });
-  beforeEach(() => slack.clear());
+  const env = useSlackApp(t);
 
   async function command(name: string, text: string) {
     const { body } = slashBody(name, text, { user: ADMIN });
-    expect((await postSigned(port, body)).status).toBe(200);
-    await settle(app.deps);
+    expect((await postSigned(env.port, body)).status).toBe(200);
+    await settle(env.app.deps);
   }
 
   /** Opens the Home tab as `user`; returns the view published for them. */
   async function openHome(user: string): Promise<{ type: string; blocks: any[] }> {
-    slack.clear();
-    const response = await postSigned(port, homeOpened(user), { headers: { 'content-type': 'application/json' } });
+    env.slack.clear();
+    const response = await postSigned(env.port, homeOpened(user), { headers: { 'content-type': 'application/json' } });
     expect(response.status).toBe(200);
-    await settle(app.deps);
-    const published = slack.of('views.publish');
+    await settle(env.app.deps);
+    const published = env.slack.of('views.publish');
     expect(published).toHaveLength(1);
     expect(published[0].args.user_id).toBe(user);
     return published[0].args.view;
@@ -174,27 +164,27 @@ describe('the Home tab', () => {
 
   it('opens the Bill Account form from its button, on the click\'s trigger; refuses Add a credit to a viewer; explains exports', async () => {
     const triggerId = '1234.5678.home';
-    expect((await postSigned(port, interactionBody(homeClick(HOME_BILL_ACTION, ADMIN, triggerId)))).status).toBe(200);
-    await settle(app.deps);
-    const [opened] = slack.of('views.open');
+    expect((await postSigned(env.port, interactionBody(homeClick(HOME_BILL_ACTION, ADMIN, triggerId)))).status).toBe(200);
+    await settle(env.app.deps);
+    const [opened] = env.slack.of('views.open');
     expect(opened.args.trigger_id).toBe(triggerId);
-    const [form] = slack.of('views.update');
+    const [form] = env.slack.of('views.update');
     expect(form.args.view.callback_id).toBe('bill_account');
     expect(JSON.parse(form.args.view.private_metadata)).toMatchObject({ channel: null, modal: { kind: 'bill.modal' } });
 
-    slack.clear();
-    await postSigned(port, interactionBody(homeClick(HOME_CREDIT_ACTION, VIEWER, '2.2.refused')));
-    await settle(app.deps);
-    expect(slack.of('views.open')).toHaveLength(1);
-    expect(messageText(slack.of('views.open')[0].args.view)).toContain('this needs the *operator* role');
-    expect(slack.of('views.update')).toHaveLength(0);
+    env.slack.clear();
+    await postSigned(env.port, interactionBody(homeClick(HOME_CREDIT_ACTION, VIEWER, '2.2.refused')));
+    await settle(env.app.deps);
+    expect(env.slack.of('views.open')).toHaveLength(1);
+    expect(messageText(env.slack.of('views.open')[0].args.view)).toContain('this needs the *operator* role');
+    expect(env.slack.of('views.update')).toHaveLength(0);
     const audited = await t.db('audit_log').where({ actor: VIEWER, command: `button:${HOME_CREDIT_ACTION}` }).first();
     expect(audited).toMatchObject({ decision: 'refused' });
 
-    slack.clear();
-    await postSigned(port, interactionBody(homeClick(HOME_EXPORT_ACTION, VIEWER, '3.3.export')));
-    await settle(app.deps);
-    expect(messageText(slack.of('views.open')[0].args.view)).toContain('`/billing export invoices`');
+    env.slack.clear();
+    await postSigned(env.port, interactionBody(homeClick(HOME_EXPORT_ACTION, VIEWER, '3.3.export')));
+    await settle(env.app.deps);
+    expect(messageText(env.slack.of('views.open')[0].args.view)).toContain('`/billing export invoices`');
   });
 
   it('stays within Slack\'s limits with 100,000 accounts of 190-character names, their invoices, 10,000 credits waiting and 150 schedules', async () => {

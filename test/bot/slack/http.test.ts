@@ -2,29 +2,28 @@ import knexFactory from 'knex';
 import nock from 'nock';
 import { createBilling } from '../../../billing';
 import { startSlack } from '../../../bot/slack';
-import type { SlackApp } from '../../../bot/slack/app';
 import { useTestDatabase } from '../../helpers/db';
-import { ADMIN, BOT_TOKEN, CLOCK, fakeSlack, FakeSlack, postSigned, RESPONSE_HOST, settle, signature, slashBody, startTestApp, SIGNING_SECRET } from './helpers';
+import {
+  ADMIN,
+  BOT_TOKEN,
+  CLOCK,
+  postSigned,
+  RESPONSE_HOST,
+  settle,
+  signature,
+  SIGNING_SECRET,
+  slashBody,
+  startTestApp,
+  useSlackApp,
+} from './helpers';
 
 // The real HTTP receiver: signature checks, /healthz, and a command answered end to end.
 describe('the Slack app over HTTP', () => {
   const t = useTestDatabase();
-  let slack: FakeSlack;
-  let app: SlackApp;
-  let port: number;
-
-  beforeAll(async () => {
-    slack = fakeSlack();
-    ({ slack: app, port } = await startTestApp(t.db));
-  });
-  afterAll(async () => {
-    await app?.stop();
-    slack?.done();
-  });
-  beforeEach(() => slack.clear());
+  const env = useSlackApp(t);
 
   it('answers GET /healthz with 200 when the database answers', async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const response = await fetch(`http://127.0.0.1:${env.port}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('ok');
   });
@@ -46,10 +45,10 @@ describe('the Slack app over HTTP', () => {
 
   it('accepts a correctly signed command and acknowledges it at once', async () => {
     const { body, responsePath } = slashBody('/billing', 'help');
-    const response = await postSigned(port, body);
+    const response = await postSigned(env.port, body);
     expect(response.status).toBe(200);
-    await settle(app.deps);
-    const [reply] = slack.responsesTo(responsePath);
+    await settle(env.app.deps);
+    const [reply] = env.slack.responsesTo(responsePath);
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toContain('billbot commands');
   });
@@ -57,10 +56,10 @@ describe('the Slack app over HTTP', () => {
   it('rejects a request signed with the wrong secret (401) and does nothing but audit it', async () => {
     const audited = Number((await t.db('audit_log').count('* as n').first())!.n);
     const { body, responsePath } = slashBody('/billing', 'help');
-    const response = await postSigned(port, body, { secret: `${SIGNING_SECRET}-wrong` });
+    const response = await postSigned(env.port, body, { secret: `${SIGNING_SECRET}-wrong` });
     expect(response.status).toBe(401);
-    await settle(app.deps);
-    expect(slack.responsesTo(responsePath)).toEqual([]);
+    await settle(env.app.deps);
+    expect(env.slack.responsesTo(responsePath)).toEqual([]);
     // The refusal itself is in the audit trail (test/reliability/requests.test.ts covers every kind).
     expect(Number((await t.db('audit_log').count('* as n').first())!.n)).toBe(audited + 1);
     expect(await t.db('audit_log').orderBy('id', 'desc').first()).toMatchObject({ decision: 'refused', detail: 'bad signature' });
@@ -68,16 +67,16 @@ describe('the Slack app over HTTP', () => {
 
   it('rejects a correctly signed request with a stale timestamp (401)', async () => {
     const { body, responsePath } = slashBody('/billing', 'help');
-    const response = await postSigned(port, body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const response = await postSigned(env.port, body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(response.status).toBe(401);
-    await settle(app.deps);
-    expect(slack.responsesTo(responsePath)).toEqual([]);
+    await settle(env.app.deps);
+    expect(env.slack.responsesTo(responsePath)).toEqual([]);
   });
 
   it('rejects a request whose body was changed after signing (401)', async () => {
     const { body } = slashBody('/billing', 'help');
     const timestamp = Math.floor(Date.now() / 1000);
-    const response = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+    const response = await fetch(`http://127.0.0.1:${env.port}/slack/events`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
@@ -92,9 +91,9 @@ describe('the Slack app over HTTP', () => {
 
   it('posts replies to the response_url it was given', async () => {
     const { body, responsePath } = slashBody('/credit', 'help', { user: ADMIN });
-    await postSigned(port, body);
-    await settle(app.deps);
-    expect(slack.responses.map((r) => `${RESPONSE_HOST}${r.path}`)).toEqual([`${RESPONSE_HOST}${responsePath}`]);
+    await postSigned(env.port, body);
+    await settle(env.app.deps);
+    expect(env.slack.responses.map((r) => `${RESPONSE_HOST}${r.path}`)).toEqual([`${RESPONSE_HOST}${responsePath}`]);
   });
 });
 

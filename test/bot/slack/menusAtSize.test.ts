@@ -1,9 +1,8 @@
 import { createBilling } from '../../../billing';
-import type { SlackApp } from '../../../bot/slack/app';
 import { ACK_BUDGET } from '../../../bot/slack/views/submit';
 import { useTestDatabase } from '../../helpers/db';
 import { checkOptions, checkView } from '../../helpers/slackLimits';
-import { ADMIN, CLOCK, fakeSlack, FakeSlack, interactionBody, postSigned, settle, slashBody, startTestApp, userOf, viewSubmission } from './helpers';
+import { ADMIN, CLOCK, interactionBody, postSigned, settle, slashBody, userOf, useSlackApp, viewSubmission } from './helpers';
 
 // The menus and forms at real size, through the Slack app (signed requests; every view the app
 // sends, every options answer and every acknowledgement checked against Slack's limits).
@@ -17,9 +16,6 @@ const accountName = (g: number) => `${PREFIX}Subsidiary ${String(g).padStart(5, 
 
 describe('menus and forms at real size', () => {
   const t = useTestDatabase();
-  let slack: FakeSlack;
-  let app: SlackApp;
-  let port: number;
 
   beforeAll(async () => {
     const billing = createBilling(t.db, CLOCK);
@@ -53,21 +49,17 @@ describe('menus and forms at real size', () => {
       [INVOICES - 1],
     );
     await t.db('settings').update({ next_invoice_number: 18 + INVOICES });
-    slack = fakeSlack();
-    ({ slack: app, port } = await startTestApp(t.db));
   });
-  afterAll(async () => {
+  const env = useSlackApp(t);
+  afterAll(() => {
     ACK_BUDGET.ms = 2000;
-    await app?.stop();
-    slack?.done();
   });
-  beforeEach(() => slack.clear());
 
   async function openForm(command: string, text: string) {
     const { body } = slashBody(command, text);
-    expect((await postSigned(port, body)).status).toBe(200);
-    await settle(app.deps);
-    const [updated] = slack.of('views.update');
+    expect((await postSigned(env.port, body)).status).toBe(200);
+    await settle(env.app.deps);
+    const [updated] = env.slack.of('views.update');
     expect(checkView(updated.args.view)).toBeNull();
     const view = updated.args.view;
     const blocks = Object.fromEntries(view.blocks.filter((b: any) => b.block_id).map((b: any) => [String(b.block_id).split('.')[0], b]));
@@ -89,7 +81,7 @@ describe('menus and forms at real size', () => {
       view: { id: 'V0VIEW1', callback_id: view.callback_id, private_metadata: view.private_metadata },
     };
     const started = performance.now();
-    const answer = await postSigned(port, interactionBody(payload));
+    const answer = await postSigned(env.port, interactionBody(payload));
     const ms = performance.now() - started;
     expect(answer.status).toBe(200);
     expect(checkOptions(answer.json)).toBeNull();
@@ -98,14 +90,14 @@ describe('menus and forms at real size', () => {
 
   /** Submits the form with these states (block id → element state); returns the acknowledgement and how long it took. */
   async function submit(form: { view: any; id: string }, values: Record<string, Record<string, Record<string, unknown>>>) {
-    slack.clear();
+    env.slack.clear();
     const payload = viewSubmission({ id: form.id, callback_id: form.view.callback_id, private_metadata: form.view.private_metadata }, values);
     const started = performance.now();
-    const response = await postSigned(port, interactionBody(payload));
+    const response = await postSigned(env.port, interactionBody(payload));
     const ms = performance.now() - started;
     expect(response.status).toBe(200);
     if (response.json?.view) expect(checkView(response.json.view)).toBeNull();
-    await settle(app.deps);
+    await settle(env.app.deps);
     return { ack: response.json, ms };
   }
 
@@ -140,7 +132,7 @@ describe('menus and forms at real size', () => {
     expect(done.ack).toBeNull();
     console.log(`Add Credit submission (checks and audit, ${ACCOUNTS} accounts) acknowledged in ${done.ms.toFixed(0)} ms`);
     expect(await t.db('credits').where({ account_id: id }).count('* as n').first()).toEqual({ n: 1 });
-    const [notice] = slack.of('chat.postMessage');
+    const [notice] = env.slack.of('chat.postMessage');
     expect(notice.args.text).toContain('Subsidiary 03000 (renamed)');
   });
 
@@ -168,10 +160,10 @@ describe('menus and forms at real size', () => {
       view: { id: form.id, hash: 'h-1', callback_id: 'bill_account', private_metadata: form.view.private_metadata, state: { values: { account: select('external_select', 'account', `a:${childId}`) } } },
       actions: [{ type: 'external_select', action_id: 'bill_configuration', block_id: 'configuration', selected_option: found.options[0], action_ts: '1.0' }],
     };
-    slack.clear();
-    expect((await postSigned(port, interactionBody(action))).status).toBe(200);
-    await settle(app.deps);
-    const [refilled] = slack.of('views.update');
+    env.slack.clear();
+    expect((await postSigned(env.port, interactionBody(action))).status).toBe(200);
+    await settle(env.app.deps);
+    const [refilled] = env.slack.of('views.update');
     const blocks = Object.fromEntries(refilled.args.view.blocks.map((b: any) => [String(b.block_id).split('.')[0], b]));
     expect(blocks.configuration.element.initial_option).toMatchObject({ text: { text: 'Config 150' }, value: found.options[0].value });
     expect(blocks.from.element.initial_date).toBe('2026-09-01');
@@ -229,15 +221,15 @@ describe('menus and forms at real size', () => {
       });
       const refused = await submit(form, answers('50.001'));
       expect(refused.ack).toMatchObject({ response_action: 'update', view: { type: 'modal' } });
-      const [shown] = slack.of('views.update');
+      const [shown] = env.slack.of('views.update');
       expect(shown.args.view_id).toBe(form.id);
       expect(shown.args.view.blocks[0].text.text).toMatch(/^:warning: Nothing was done:\n• .*more decimal places than USD allows/);
       expect(await t.db('credits').where({ account_id: parent }).count('* as n').first()).toEqual({ n: 1 });
 
       const accepted = await submit(form, answers('5.00'));
       expect(accepted.ack).toMatchObject({ response_action: 'update' });
-      expect(slack.of('views.update')[0].args.view.blocks[0].text.text).toContain('Submitted');
-      expect(slack.of('chat.postMessage')[0].args.text).toContain('Slow checks');
+      expect(env.slack.of('views.update')[0].args.view.blocks[0].text.text).toContain('Submitted');
+      expect(env.slack.of('chat.postMessage')[0].args.text).toContain('Slow checks');
       expect(await t.db('credits').where({ account_id: parent }).count('* as n').first()).toEqual({ n: 2 });
     } finally {
       ACK_BUDGET.ms = 2000;

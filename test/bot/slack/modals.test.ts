@@ -1,21 +1,6 @@
 import { createBilling } from '../../../billing';
-import type { SlackApp } from '../../../bot/slack/app';
 import { useTestDatabase } from '../../helpers/db';
-import {
-  ADMIN,
-  CHANNEL,
-  CLOCK,
-  fakeSlack,
-  FakeSlack,
-  interactionBody,
-  messageText,
-  postSigned,
-  settle,
-  slashBody,
-  startTestApp,
-  userOf,
-  viewSubmission,
-} from './helpers';
+import { ADMIN, CHANNEL, CLOCK, interactionBody, messageText, postSigned, settle, slashBody, userOf, useSlackApp, viewSubmission } from './helpers';
 
 const VIEWER = 'U0VIEWER';
 
@@ -53,31 +38,22 @@ function stateFor(view: any, answers: Answers) {
 // The forms behind bare /bill, /credit add and /credit disburse CR-1, on the real HTTP receiver.
 describe('Slack modals', () => {
   const t = useTestDatabase();
-  let slack: FakeSlack;
-  let app: SlackApp;
-  let port: number;
 
   beforeAll(async () => {
     const billing = createBilling(t.db, CLOCK);
     await billing.loadDemo();
     await t.db('access_grants').insert({ principal: VIEWER, role: 'viewer', granted_by: ADMIN });
-    slack = fakeSlack();
-    ({ slack: app, port } = await startTestApp(t.db));
   });
-  afterAll(async () => {
-    await app?.stop();
-    slack?.done();
-  });
-  beforeEach(() => slack.clear());
+  const env = useSlackApp(t);
 
   /** Runs a slash command that opens a form; returns the form as built (views.update) and its id. */
   async function openForm(command: string, text: string, user = ADMIN) {
     const { body, triggerId } = slashBody(command, text, { user });
-    expect((await postSigned(port, body)).status).toBe(200);
-    await settle(app.deps);
-    const [opened] = slack.of('views.open');
+    expect((await postSigned(env.port, body)).status).toBe(200);
+    await settle(env.app.deps);
+    const [opened] = env.slack.of('views.open');
     expect(opened.args.trigger_id).toBe(triggerId);
-    const [updated] = slack.of('views.update');
+    const [updated] = env.slack.of('views.update');
     // The form replaces the loading view that views.open answered with (its id and hash).
     expect(updated.args).toMatchObject({ view_id: expect.stringMatching(/^V0VIEW\d+$/), hash: expect.stringMatching(/^hash-\d+-0$/) });
     expect(updated.args.hash).toBe(`hash-${updated.args.view_id.slice('V0VIEW'.length)}-0`);
@@ -95,12 +71,12 @@ describe('Slack modals', () => {
   }
 
   async function submit(form: { view: any; id: string }, answers: Answers, user = ADMIN) {
-    slack.clear();
+    env.slack.clear();
     const state = stateFor(form.view, await byId(answers));
     const payload = viewSubmission({ id: form.id, callback_id: form.view.callback_id, private_metadata: form.view.private_metadata }, state, user);
-    const response = await postSigned(port, interactionBody(payload));
+    const response = await postSigned(env.port, interactionBody(payload));
     expect(response.status).toBe(200);
-    await settle(app.deps);
+    await settle(env.app.deps);
     return response.json as { response_action: string; errors: Record<string, string> } | null;
   }
 
@@ -138,14 +114,14 @@ describe('Slack modals', () => {
         token: 'legacy-verification-token',
         container: { type: 'view', view_id: 'V0VIEW1' },
       });
-      const found = await postSigned(port, interactionBody(suggestion(VIEWER)));
+      const found = await postSigned(env.port, interactionBody(suggestion(VIEWER)));
       // The value is the account's id (it used to be the name).
       const ids = Object.fromEntries((await t.db('accounts').select('name', 'id')).map((a: any) => [a.name, `a:${a.id}`]));
       expect(found.json.options.map((o: any) => [o.text.text, o.value])).toEqual([
         ['Child Co', ids['Child Co']],
         ['Parent Co', ids['Parent Co']],
       ]);
-      const refused = await postSigned(port, interactionBody(suggestion('U0STRANGER')));
+      const refused = await postSigned(env.port, interactionBody(suggestion('U0STRANGER')));
       expect(refused.json).toEqual({ options: [] });
     });
 
@@ -188,12 +164,12 @@ describe('Slack modals', () => {
       const refused = await submit(form, september, VIEWER);
       expect(refused?.errors.preview).toMatch(/^Sorry @U0VIEWER, this needs the operator role/);
       expect(await submit(form, { ...september, preview: true }, VIEWER)).toBeNull();
-      const [preview] = slack.of('chat.postEphemeral');
+      const [preview] = env.slack.of('chat.postEphemeral');
       expect(preview.args).toMatchObject({ channel: CHANNEL, user: VIEWER });
       expect(preview.args.text).toBe(
         'Preview (nothing was written) of billing Child Co using Monthly Billing for 2026-09-01 to 2026-09-30: 1 invoice (INV-000018), total $140.00, 1 account billed, 0 skipped.',
       );
-      expect(slack.of('chat.postMessage')).toEqual([]);
+      expect(env.slack.of('chat.postMessage')).toEqual([]);
       expect(await t.db('invoices').count('* as n').first()).toEqual({ n: 0 });
       expect(await t.db('bill_runs').count('* as n').first()).toEqual({ n: 0 });
       const decisions = await t.db('audit_log').where({ actor: VIEWER, command: 'view:bill_account' }).orderBy('id').pluck('decision');
@@ -205,7 +181,7 @@ describe('Slack modals', () => {
       const form = await openForm('/bill', '');
       // With two configurations and none named Default, none is chosen for the person.
       expect(form.view.blocks.find((b: any) => b.block_id === 'configuration').element.initial_option).toBeUndefined();
-      slack.clear();
+      env.slack.clear();
       const payload = {
         type: 'block_actions',
         user: userOf(ADMIN),
@@ -225,9 +201,9 @@ describe('Slack modals', () => {
           },
         ],
       };
-      expect((await postSigned(port, interactionBody(payload))).status).toBe(200);
-      await settle(app.deps);
-      const [update] = slack.of('views.update');
+      expect((await postSigned(env.port, interactionBody(payload))).status).toBe(200);
+      await settle(env.app.deps);
+      const [update] = env.slack.of('views.update');
       expect(update.args).toMatchObject({ view_id: form.id, hash: 'h-1' });
       const blocks = Object.fromEntries(update.args.view.blocks.map((b: any) => [b.block_id, b]));
       expect(blocks['from.1'].element.initial_date).toBe('2026-09-01');
@@ -264,12 +240,12 @@ describe('Slack modals', () => {
       expect(await t.db('credits').count('* as n').first()).toEqual({ n: 0 });
 
       expect(await submit(form, answers)).toBeNull();
-      const [notice] = slack.of('chat.postMessage');
+      const [notice] = env.slack.of('chat.postMessage');
       expect(notice.args.channel).toBe(CHANNEL);
       expect(notice.args.text).toBe('Credit *CR-1* of $50.00 added to *Parent Co*: “Service outage”.');
       // The same submission again (a double click): no second credit, no second notice.
       expect(await submit(form, answers)).toBeNull();
-      expect(slack.of('chat.postMessage')).toEqual([]);
+      expect(env.slack.of('chat.postMessage')).toEqual([]);
       expect(await t.db('credits').count('* as n').first()).toEqual({ n: 1 });
     });
   });
@@ -278,23 +254,23 @@ describe('Slack modals', () => {
     it('bills once however often the same form is submitted, then disburses from the form', async () => {
       const form = await openForm('/bill', '');
       expect(await submit(form, september)).toBeNull();
-      const [scheduled] = slack.of('chat.postEphemeral');
+      const [scheduled] = env.slack.of('chat.postEphemeral');
       expect(scheduled.args).toMatchObject({ channel: CHANNEL, user: ADMIN });
       expect(scheduled.args.text).toMatch(/^Bill run #\d+ scheduled: billing Child Co\./);
-      const [notice] = slack.of('chat.postMessage');
+      const [notice] = env.slack.of('chat.postMessage');
       expect(notice.args.channel).toBe(CHANNEL);
       expect(notice.args.text).toMatch(/^Bill run #\d+ completed: Child Co using Monthly Billing, 2026-09-01 to 2026-09-30: 1 invoice \(INV-000018\), total \$140\.00, 1 account billed, 0 skipped\.$/);
       expect(messageText(notice.args)).toContain('next bill date 2026-10-15');
 
       // Slack delivering the same submission again, even with a retry header: nothing new.
-      slack.clear();
+      env.slack.clear();
       const payload = viewSubmission({ id: form.id, callback_id: 'bill_account', private_metadata: form.view.private_metadata }, stateFor(form.view, await byId(september)));
-      const again = await postSigned(port, interactionBody(payload), { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+      const again = await postSigned(env.port, interactionBody(payload), { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
       expect(again.status).toBe(200);
-      await settle(app.deps);
+      await settle(env.app.deps);
       expect(await t.db('bill_runs').count('* as n').first()).toEqual({ n: 1 });
       expect(await t.db('invoices').count('* as n').first()).toEqual({ n: 1 });
-      expect(slack.of('chat.postMessage')).toEqual([]);
+      expect(env.slack.of('chat.postMessage')).toEqual([]);
 
       // Disburse CR-1 (issued to INV-000018 by that run) from its form.
       const disburse = await openForm('/credit', 'disburse CR-1');
@@ -312,7 +288,7 @@ describe('Slack modals', () => {
         errors: { amount: 'At most $50.00 can go from CR-1 to INV-000018: CR-1 has $50.00 left and INV-000018 a balance of $140.00.' },
       });
       expect(await submit(disburse, {})).toBeNull();
-      const [disbursed] = slack.of('chat.postMessage');
+      const [disbursed] = env.slack.of('chat.postMessage');
       expect(disbursed.args.text).toBe('Disbursed $50.00 of CR-1 to INV-000018: its balance is now $90.00, and CR-1 has $0.00 left to disburse.');
       expect(await submit(disburse, {})).toBeNull();
       expect(await t.db('disbursements').count('* as n').first()).toEqual({ n: 1 });

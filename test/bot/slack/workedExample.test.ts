@@ -1,20 +1,6 @@
 import { createBilling } from '../../../billing';
-import type { SlackApp } from '../../../bot/slack/app';
 import { useTestDatabase } from '../../helpers/db';
-import {
-  ADMIN,
-  buttonClick,
-  CHANNEL,
-  CLOCK,
-  fakeSlack,
-  FakeSlack,
-  interactionBody,
-  messageText,
-  postSigned,
-  settle,
-  slashBody,
-  startTestApp,
-} from './helpers';
+import { ADMIN, buttonClick, CHANNEL, CLOCK, interactionBody, messageText, postSigned, settle, slashBody, useSlackApp } from './helpers';
 
 const FIN = 'U0FIN';
 
@@ -22,33 +8,25 @@ const FIN = 'U0FIN';
 // on the real HTTP receiver; the numbers are read from what the app posts to Slack.
 describe('the worked example through Slack', () => {
   const t = useTestDatabase();
-  let slack: FakeSlack;
-  let app: SlackApp;
-  let port: number;
 
   beforeAll(async () => {
     await createBilling(t.db, CLOCK).loadDemo();
-    slack = fakeSlack();
-    ({ slack: app, port } = await startTestApp(t.db));
   });
-  afterAll(async () => {
-    await app?.stop();
-    slack?.done();
-  });
+  const env = useSlackApp(t);
 
   /** Sends a slash command and waits for everything it does after the acknowledgement. */
   async function command(name: string, text: string, user = FIN) {
-    slack.clear();
+    env.slack.clear();
     const { body, responsePath } = slashBody(name, text, { user });
-    const response = await postSigned(port, body);
+    const response = await postSigned(env.port, body);
     expect(response.status).toBe(200);
-    await settle(app.deps);
-    return { replies: slack.responsesTo(responsePath), responsePath };
+    await settle(env.app.deps);
+    return { replies: env.slack.responsesTo(responsePath), responsePath };
   }
 
   /** The completion notices posted in the channel (chat.postMessage). */
   function notices() {
-    return slack.of('chat.postMessage').map((c) => c.args);
+    return env.slack.of('chat.postMessage').map((c) => c.args);
   }
 
   it('runs the whole example with its exact numbers', async () => {
@@ -108,11 +86,11 @@ describe('the worked example through Slack', () => {
     const button = confirm.blocks.find((b: any) => b.type === 'actions').elements[0];
     expect(button).toMatchObject({ action_id: 'credit_reverse', style: 'danger', confirm: { confirm: { text: 'Reverse' } } });
     expect(await t.db('credits').where('id', 1).first('status')).toEqual({ status: 'issued' }); // not yet: only the click does it
-    slack.clear();
-    const click = await postSigned(port, interactionBody(buttonClick('credit_reverse', button.value, r.responsePath, FIN)));
+    env.slack.clear();
+    const click = await postSigned(env.port, interactionBody(buttonClick('credit_reverse', button.value, r.responsePath, FIN)));
     expect(click.status).toBe(200);
-    await settle(app.deps);
-    const [done, notice] = slack.responsesTo(r.responsePath);
+    await settle(env.app.deps);
+    const [done, notice] = env.slack.responsesTo(r.responsePath);
     expect(done).toMatchObject({ response_type: 'ephemeral', replace_original: true });
     expect(notice).toMatchObject({ response_type: 'in_channel', replace_original: false });
     expect(notice.text).toBe('Credit *CR-1* of $50.00 on *Parent Co* is reversal pending.');
@@ -141,6 +119,6 @@ describe('the worked example through Slack', () => {
       action: 'credit.reverse',
       decision: 'allowed',
     });
-    expect(slack.unmatched).toEqual([]);
+    expect(env.slack.unmatched).toEqual([]);
   });
 });
