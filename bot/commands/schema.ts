@@ -72,6 +72,15 @@ export const runIdSchema = z
 export const roleSchema = z.enum(['viewer', 'operator', 'admin'], { error: 'A role is viewer, operator or admin.' });
 export type Role = z.infer<typeof roleSchema>;
 
+/**
+ * A Slack channel an export or template is posted in, by id (`/billing ... in #channel`:
+ * Slack sends the channel as <#C123|name>). Absent: the workbook goes to the person who asked,
+ * in a direct message.
+ */
+export const slackChannelSchema = z
+  .string({ error: 'Name the channel as Slack links it, like #billing.' })
+  .regex(/^[CG][A-Z0-9]{2,}$/, 'Name the channel as Slack links it: type # and pick it from the list.');
+
 const slackUserSchema = z
   .string({ error: 'Name the user as a Slack mention like @alice.' })
   .regex(/^[UW][A-Z0-9]{2,}$/, 'Name the user as a Slack mention like @alice.');
@@ -100,6 +109,7 @@ const billingExportSchema = z
     to: dateField,
     run: optional(runIdSchema),
     file: optional(fileSchema),
+    channel: optional(slackChannelSchema),
   })
   .refine(inOrder.check, { message: 'The "from" date is after the "to" date; nothing could match.', path: ['from'] })
   .refine((c) => c.what !== 'accounts' || (c.account === null && c.from === null && c.to === null && c.run === null), {
@@ -168,7 +178,7 @@ export const commandSchema = z.discriminatedUnion('kind', [
     role: roleSchema,
   }),
   /** The empty setup workbook; `file` where a face writes it (the CLI's argument; null: the face picks a name). */
-  z.object({ kind: z.literal('billing.template'), file: optional(fileSchema) }),
+  z.object({ kind: z.literal('billing.template'), file: optional(fileSchema), channel: optional(slackChannelSchema) }),
   billingExportSchema,
   /** A setup workbook to check and apply (the shell and the CLI name a file; Slack takes an upload). */
   z.object({ kind: z.literal('billing.import'), file: optional(fileSchema), dryRun: z.boolean().default(false) }),
@@ -229,8 +239,8 @@ export const USAGE = {
   'invoice.show': '/billing invoice <number>',
   'billing.help': '/billing help',
   'billing.access': '/billing access grant|revoke <@user> viewer|operator|admin',
-  'billing.template': '/billing template',
-  'billing.export': '/billing export accounts|invoices|credits [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>]',
+  'billing.template': '/billing template [in #channel]',
+  'billing.export': '/billing export accounts|invoices|credits [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>] [in #channel]',
   'billing.import': '/billing import <file> [preview]',
   'billing.schedules': '/billing schedules',
   'billing.schedule': '/billing schedule pause|resume <configuration>',
@@ -292,13 +302,14 @@ export const HELP: HelpEntry[] = [
   {
     topic: 'billing',
     usage: USAGE['billing.template'],
-    description: 'Get an empty setup workbook (Accounts, Packages, Account Packages, Bill Runs) with a sheet that explains each column.',
+    description:
+      'Get an empty setup workbook (Accounts, Packages, Account Packages, Bill Runs) with a sheet that explains each column. In Slack it comes in a direct message, or in the channel you name (billbot must be in it).',
   },
   {
     topic: 'billing',
     usage: USAGE['billing.export'],
     description:
-      'Get a workbook: accounts is the whole setup (fill it in and import it back); invoices and credits can be limited to an account (with the accounts that invoice to it), dates and, for invoices, a bill run.',
+      'Get a workbook: accounts is the whole setup (fill it in and import it back); invoices and credits can be limited to an account (with the accounts that invoice to it), dates and, for invoices, a bill run. In Slack it comes in a direct message, or in the channel you name (billbot must be in it).',
   },
   {
     topic: 'billing',

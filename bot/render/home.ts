@@ -109,4 +109,5 @@ export function homeWithoutRole(user: string): HomeTab {
 export const HOME_EXPORT_HELP =
   'Exports are workbooks made by a command, typed in any channel or in a message to billbot:\n' +
   '• `/billing export invoices` (add an account name, `from YYYY-MM-DD`, `to YYYY-MM-DD` or `run <run>` to narrow it)\n' +
-  '• `/billing export credits` and `/billing export accounts` in the same way.';
+  '• `/billing export credits` and `/billing export accounts` in the same way.\n' +
+  'The workbook comes to you in a direct message with billbot; end the command with `in #channel` to post it in a channel billbot is in.';

@@ -210,7 +210,7 @@ describe('parseCommand /billing', () => {
   });
 
   it('reads the workbook commands (test/bot/workbooks.test.ts has every form) and the schedule forms', () => {
-    expect(parseCommand('/billing', 'template')).toEqual({ kind: 'billing.template', file: null });
+    expect(parseCommand('/billing', 'template')).toEqual({ kind: 'billing.template', file: null, channel: null });
     expect(parseCommand('/billing', 'export invoices "Parent Co"')).toEqual({
       kind: 'billing.export',
       what: 'invoices',
@@ -219,6 +219,7 @@ describe('parseCommand /billing', () => {
       to: null,
       run: null,
       file: null,
+      channel: null,
     });
     expect(parseCommand('/billing', 'schedules')).toEqual({ kind: 'billing.schedules' });
     expect(parseCommand('/billing', 'schedule Monthly Billing pause')).toEqual({

@@ -22,7 +22,7 @@ function expectKind<K extends Outcome['kind']>(outcome: Outcome, kind: K): Extra
 
 describe('the workbook commands as typed', () => {
   it('reads /billing template, export and import', () => {
-    expect(parseCommand('/billing', 'template')).toEqual({ kind: 'billing.template', file: null });
+    expect(parseCommand('/billing', 'template')).toEqual({ kind: 'billing.template', file: null, channel: null });
     expect(parseCommand('/billing', 'export accounts')).toEqual({
       kind: 'billing.export',
       what: 'accounts',
@@ -31,6 +31,7 @@ describe('the workbook commands as typed', () => {
       to: null,
       run: null,
       file: null,
+      channel: null,
     });
     expect(parseCommand('/billing', 'export invoices Parent Co from 2026-09-01 to 2026-09-30')).toMatchObject({
       what: 'invoices',
@@ -56,8 +57,28 @@ describe('the workbook commands as typed', () => {
     expect(parseCommand('/billing', 'import')).toEqual({ kind: 'billing.import', file: null, dryRun: false });
   });
 
+  it('reads a channel to post the workbook in: "in #channel", as Slack links it', () => {
+    // Slack sends a channel typed in /billing (should_escape) as <#C123|name>, escaped like the rest of the text.
+    expect(parseCommand('/billing', 'template in &lt;#C0FINANCE|finance&gt;', { slackEscaped: true })).toEqual({
+      kind: 'billing.template',
+      file: null,
+      channel: 'C0FINANCE',
+    });
+    expect(parseCommand('/billing', 'export invoices Made in Germany GmbH from 2026-09-01 in <#C0FINANCE>')).toMatchObject({
+      account: 'Made in Germany GmbH',
+      from: '2026-09-01',
+      channel: 'C0FINANCE',
+    });
+    expect(parseCommand('/billing', 'export accounts in <#G0PRIVATE|private-finance>')).toMatchObject({ what: 'accounts', account: null, channel: 'G0PRIVATE' });
+    // Without a linked channel at the end, "in" is part of the name.
+    expect(parseCommand('/billing', 'export credits Made in Germany')).toMatchObject({ account: 'Made in Germany', channel: null });
+    expect(parseCommand('/billing', 'export credits Shop "in" <#C0X|x>')).toMatchObject({ account: 'Shop in <#C0X|x>', channel: null });
+    expect(() => parseCommand('/billing', 'export credits in #finance')).toThrow('Slack did not link "#finance" as a channel; type # and pick the channel from the list');
+  });
+
   it.each([
     ['template credits', '"/billing template" takes nothing after it'],
+    ['template credits in <#C0FINANCE|finance>', '"/billing template" takes nothing after it but "in #channel"'],
     ['export', 'Say what to export: accounts, invoices or credits'],
     ['export ledgers', '"ledgers" is not an export; say accounts, invoices or credits'],
     ['export accounts Parent Co', 'The accounts export is the whole setup; it takes no account, dates or bill run.'],
@@ -230,6 +251,11 @@ describe('workbooks in the local shell', () => {
     const exported = await shell.type('/billing export accounts');
     expect(exported).toMatch(/Wrote the accounts export \(the setup workbook of what is stored\) to `.*billbot-accounts-\d{4}-\d{2}-\d{2}\.xlsx`\./);
     expect(exported).toContain('0 accounts, 0 package services, 0 account packages and 0 bill run configurations');
+    const files = await fs.readdir(dir);
+    expect(await shell.type('/billing export accounts in <#C0FINANCE|finance>')).toContain(
+      'Only Slack posts a workbook in a channel; here it is written to a file, so leave out "in #channel"',
+    );
+    expect(await fs.readdir(dir)).toEqual(files);
     shell.close();
     await shell.finished;
   });

@@ -2,10 +2,10 @@ import ExcelJS from 'exceljs';
 import nock from 'nock';
 import { createAccess } from '../../../billing/access';
 import { createBilling } from '../../../billing';
-import type { SlackApp } from '../../../bot/slack/app';
 import { CANCEL_IMPORT_ACTION, CONFIRM_IMPORT_ACTION } from '../../../bot/slack/uploads';
 import { useTestDatabase } from '../../helpers/db';
 import { ACCOUNT_HEADERS, rowsOf, workbook, workedExampleSheets } from '../../sheets/helpers';
+import { fakeFiles, type StoredFile, XLSX } from './files';
 import {
   ADMIN,
   BOT_TOKEN,
@@ -14,122 +14,17 @@ import {
   CLOCK,
   dmOf,
   fakeSlack,
-  FakeSlack,
   interactionBody,
   messageText,
   postSigned,
   settle,
   slashBody,
-  startTestApp,
+  useSlackApp,
 } from './helpers';
 
-const FILES = 'https://files.slack.com';
 const ADMIN_DM = 'D0ADMIN';
 const VIEWER = 'U0VIEWER';
 const STRANGER = 'U0STRANGER';
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-interface StoredFile {
-  id: string;
-  name: string;
-  data: Buffer;
-  /** What files.info states (defaults to the real size). */
-  size?: number;
-}
-
-/**
- * Slack's file API over nock: files.info, the private download URL (its Authorization header
- * recorded), and the three steps of filesUploadV2. Installed before fakeSlack(), so that these
- * interceptors are matched before its catch-all.
- */
-function fakeFiles() {
-  const stored = new Map<string, StoredFile>();
-  const info: string[] = [];
-  const downloads: { file: string; authorization: string | undefined }[] = [];
-  const uploads: { id: string; filename: string | null; data: Buffer }[] = [];
-  const completed: Record<string, any>[] = [];
-  let uploaded = 0;
-  const form = (body: unknown) => Object.fromEntries(new URLSearchParams(String(body)));
-
-  nock('https://slack.com')
-    .persist()
-    .post('/api/files.info')
-    .reply((_uri: string, body: unknown) => {
-      const { file } = form(body);
-      info.push(file);
-      const f = stored.get(file);
-      if (!f) return [200, { ok: false, error: 'file_not_found' }];
-      return [
-        200,
-        {
-          ok: true,
-          file: {
-            id: f.id,
-            name: f.name,
-            title: f.name,
-            mimetype: XLSX,
-            filetype: f.name.split('.').pop(),
-            size: f.size ?? f.data.length,
-            url_private: `${FILES}/files-pri/T0TEST-${f.id}/${f.name}`,
-            url_private_download: `${FILES}/files-pri/T0TEST-${f.id}/download/${f.name}`,
-          },
-        },
-      ];
-    });
-  nock(FILES)
-    .persist()
-    .get(/^\/files-pri\/T0TEST-(\w+)\/download\/.+$/)
-    .reply(function (uri: string) {
-      const id = /T0TEST-(\w+)\//.exec(uri)![1];
-      const authorization = this.req.headers.authorization as string | undefined;
-      downloads.push({ file: id, authorization });
-      if (authorization !== `Bearer ${BOT_TOKEN}`) return [302, '', { location: 'https://slack.com/signin' }];
-      const f = stored.get(id)!;
-      return [200, f.data, { 'content-type': XLSX, 'content-length': String(f.data.length) }];
-    });
-  nock('https://slack.com')
-    .persist()
-    .post('/api/files.getUploadURLExternal')
-    .reply((_uri: string, body: unknown) => {
-      uploaded += 1;
-      const id = `F0UP${uploaded}`;
-      uploads.push({ id, filename: form(body).filename ?? null, data: Buffer.alloc(0) });
-      return [200, { ok: true, upload_url: `${FILES}/upload/v1/${id}`, file_id: id }];
-    });
-  nock(FILES)
-    .persist()
-    .post(/^\/upload\/v1\/\w+$/)
-    .reply(async function (uri: string, body: unknown) {
-      const id = uri.split('/').pop()!;
-      // multipart/form-data, hex-encoded by nock: undici's own parser takes it apart.
-      const raw = Buffer.from(String(body), 'hex');
-      const parts = await new Response(raw, { headers: { 'content-type': String(this.req.headers['content-type']) } }).formData();
-      const file = parts.get('body') as Blob;
-      uploads.find((u) => u.id === id)!.data = Buffer.from(await file.arrayBuffer());
-      return [200, 'OK'];
-    });
-  nock('https://slack.com')
-    .persist()
-    .post('/api/files.completeUploadExternal')
-    .reply((_uri: string, body: unknown) => {
-      const args = form(body);
-      completed.push({ ...args, files: JSON.parse(args.files) });
-      return [200, { ok: true, files: JSON.parse(args.files) }];
-    });
-  return {
-    put: (f: StoredFile) => stored.set(f.id, f),
-    info,
-    downloads,
-    uploads,
-    completed,
-    clear: () => {
-      info.length = 0;
-      downloads.length = 0;
-      uploads.length = 0;
-      completed.length = 0;
-    },
-  };
-}
 
 let eventCount = 0;
 
@@ -185,25 +80,14 @@ async function readWorkbook(data: Buffer): Promise<ExcelJS.Workbook> {
 describe('workbooks in Slack', () => {
   const t = useTestDatabase();
   let files: ReturnType<typeof fakeFiles>;
-  let slack: FakeSlack;
-  let app: SlackApp;
-  let port: number;
   let clicks = 0;
 
   beforeAll(async () => {
     files = fakeFiles();
-    slack = fakeSlack();
-    ({ slack: app, port } = await startTestApp(t.db));
     await createAccess(t.db).grant({ principal: VIEWER, role: 'viewer', grantedBy: ADMIN });
   });
-  afterAll(async () => {
-    await app?.stop();
-    slack?.done();
-  });
-  beforeEach(() => {
-    slack.clear();
-    files.clear();
-  });
+  const env = useSlackApp(t);
+  beforeEach(() => files.clear());
 
   async function sendEvent(event: Record<string, unknown>, o: { eventId?: string; retry?: number; timestamp?: number } = {}) {
     const body = eventBody(event, o.eventId);
@@ -212,7 +96,7 @@ describe('workbooks in Slack', () => {
       headers['x-slack-retry-num'] = String(o.retry);
       headers['x-slack-retry-reason'] = 'http_timeout';
     }
-    const response = await postSigned(port, body, { headers, timestamp: o.timestamp });
+    const response = await postSigned(env.port, body, { headers, timestamp: o.timestamp });
     expect(response.status).toBe(200);
     return JSON.parse(body).event_id as string;
   }
@@ -225,18 +109,18 @@ describe('workbooks in Slack', () => {
     const channel = o.channel ?? ADMIN_DM;
     payload.channel = { id: channel, name: channel.startsWith('D') ? 'directmessage' : 'billing' };
     payload.container = { type: 'message', message_ts: '1790000000.000001', channel_id: channel, is_ephemeral: o.ephemeral ?? false };
-    const response = await postSigned(port, interactionBody(payload));
+    const response = await postSigned(env.port, interactionBody(payload));
     expect(response.status).toBe(200);
-    if (o.settleAfter ?? true) await settle(app.deps);
-    return () => slack.responsesTo(path);
+    if (o.settleAfter ?? true) await settle(env.app.deps);
+    return () => env.slack.responsesTo(path);
   }
 
   async function command(text: string, user = ADMIN) {
     const { body, responsePath } = slashBody('/billing', text, { user });
-    const response = await postSigned(port, body);
+    const response = await postSigned(env.port, body);
     expect(response.status).toBe(200);
-    await settle(app.deps);
-    return slack.responsesTo(responsePath);
+    await settle(env.app.deps);
+    return env.slack.responsesTo(responsePath);
   }
 
   const count = async (table: string) => Number((await t.db(table).count('* as n').first())!.n);
@@ -248,14 +132,14 @@ describe('workbooks in Slack', () => {
     // One upload in the bot's direct messages arrives as a message and as file_shared.
     const eventId = await sendEvent(fileShareMessage(file));
     await sendEvent(fileSharedEvent(file));
-    await settle(app.deps);
+    await settle(env.app.deps);
     // Slack retries the message event (it thought the first delivery was lost).
     await sendEvent(fileShareMessage(file), { eventId, retry: 1, timestamp: Math.floor(Date.now() / 1000) - 1 });
-    await settle(app.deps);
+    await settle(env.app.deps);
 
     expect(files.info).toEqual(['F0SETUP1']);
     expect(files.downloads).toEqual([{ file: 'F0SETUP1', authorization: `Bearer ${BOT_TOKEN}` }]);
-    const posted = slack.of('chat.postMessage');
+    const posted = env.slack.of('chat.postMessage');
     expect(posted).toHaveLength(1);
     const preview = posted[0].args;
     expect(preview.channel).toBe(ADMIN_DM);
@@ -279,7 +163,7 @@ describe('workbooks in Slack', () => {
       click(CONFIRM_IMPORT_ACTION, confirm.value, { settleAfter: false }),
       click(CONFIRM_IMPORT_ACTION, confirm.value, { settleAfter: false }),
     ]);
-    await settle(app.deps);
+    await settle(env.app.deps);
     expect(await count('setup_imports')).toBe(1);
     expect(await t.db('accounts').orderBy('name').pluck('name')).toEqual(['Child Co', 'Parent Co']);
     const replies = [...first(), ...second()];
@@ -302,10 +186,10 @@ describe('workbooks in Slack', () => {
     const file: StoredFile = { id: 'F0VIEWER1', name: 'mine.xlsx', data: await workbook(workedExampleSheets()) };
     files.put(file);
     await sendEvent(fileShareMessage(file, { user: VIEWER, channel: 'D0VIEWER' }));
-    await settle(app.deps);
+    await settle(env.app.deps);
     expect(files.info).toEqual([]);
     expect(files.downloads).toEqual([]);
-    const [reply] = slack.of('chat.postMessage');
+    const [reply] = env.slack.of('chat.postMessage');
     expect(reply.args.channel).toBe('D0VIEWER');
     expect(reply.args.text).toMatch(new RegExp(`^Sorry <@${VIEWER}>, this needs the \\*admin\\* role \\(to manage access and imports\\)\\. You have the viewer role`));
     expect(await t.db('audit_log').where('actor', VIEWER).orderBy('id', 'desc').first('command', 'input', 'action', 'role_required', 'decision', 'detail')).toEqual({
@@ -322,10 +206,10 @@ describe('workbooks in Slack', () => {
   it('refuses a file over 20 MB from its stated size, without downloading it', async () => {
     files.put({ id: 'F0HUGE1', name: 'huge.xlsx', data: Buffer.from('never read'), size: 25 * 1024 * 1024 });
     await sendEvent(fileSharedEvent({ id: 'F0HUGE1', name: 'huge.xlsx', data: Buffer.alloc(0) }));
-    await settle(app.deps);
+    await settle(env.app.deps);
     expect(files.info).toEqual(['F0HUGE1']);
     expect(files.downloads).toEqual([]);
-    const [reply] = slack.of('chat.postMessage');
+    const [reply] = env.slack.of('chat.postMessage');
     expect(reply.args).toMatchObject({
       channel: ADMIN_DM,
       text: 'huge.xlsx is 25 MB; a workbook can be at most 20 MB, so it was not downloaded. Split it into several workbooks.',
@@ -337,8 +221,8 @@ describe('workbooks in Slack', () => {
     const file: StoredFile = { id: 'F0RENAME1', name: 'rename.xlsx', data: await workbook(sheets) };
     files.put(file);
     await sendEvent(fileShareMessage(file));
-    await settle(app.deps);
-    const [preview] = slack.of('chat.postMessage');
+    await settle(env.app.deps);
+    const [preview] = env.slack.of('chat.postMessage');
     expect(messageText(preview.args)).toContain('*Accounts:* 0 created, 1 updated, 0 unchanged');
     const value = buttonOf(preview.args, CANCEL_IMPORT_ACTION)!.value;
 
@@ -356,8 +240,8 @@ describe('workbooks in Slack', () => {
     const file: StoredFile = { id: 'F0BROKEN1', name: 'broken.xlsx', data: await workbook({ Accounts: [ACCOUNT_HEADERS, ...rows] }) };
     files.put(file);
     await sendEvent(fileShareMessage(file));
-    await settle(app.deps);
-    const [reply] = slack.of('chat.postMessage');
+    await settle(env.app.deps);
+    const [reply] = env.slack.of('chat.postMessage');
     const text = messageText(reply.args);
     expect(text).toContain('*broken.xlsx* has 23 problems, so nothing was imported.');
     expect(text).toContain('Accounts row 2, Currency: found "DOLLARS"; expected:');
@@ -374,13 +258,13 @@ describe('workbooks in Slack', () => {
     files.put(file);
     await sendEvent(fileShareMessage(file, { channel: CHANNEL, text: 'our new customer' }));
     await sendEvent(fileSharedEvent(file, { channel: CHANNEL }));
-    await settle(app.deps);
+    await settle(env.app.deps);
     expect(files.info).toEqual([]);
-    expect(slack.calls.filter((c) => c.method.startsWith('chat.'))).toEqual([]);
+    expect(env.slack.calls.filter((c) => c.method.startsWith('chat.'))).toEqual([]);
 
     await sendEvent(fileShareMessage(file, { channel: CHANNEL, text: '<@U0BOT> please import this' }));
-    await settle(app.deps);
-    const [preview] = slack.of('chat.postEphemeral');
+    await settle(env.app.deps);
+    const [preview] = env.slack.of('chat.postEphemeral');
     expect(preview.args).toMatchObject({ channel: CHANNEL, user: ADMIN });
     const value = buttonOf(preview.args, CONFIRM_IMPORT_ACTION)!.value;
     const replies = await click(CONFIRM_IMPORT_ACTION, value, { channel: CHANNEL, ephemeral: true });
@@ -394,9 +278,9 @@ describe('workbooks in Slack', () => {
   it('answers a file that is not a workbook, and /billing import, with what to do', async () => {
     files.put({ id: 'F0CSV1', name: 'accounts.csv', data: Buffer.from('Name\nA\n') });
     await sendEvent(fileSharedEvent({ id: 'F0CSV1', name: 'accounts.csv', data: Buffer.alloc(0) }));
-    await settle(app.deps);
+    await settle(env.app.deps);
     expect(files.downloads).toEqual([]);
-    expect(slack.of('chat.postMessage')[0].args.text).toBe(
+    expect(env.slack.of('chat.postMessage')[0].args.text).toBe(
       'accounts.csv is not an Excel workbook: send billbot a setup workbook (.xlsx) to import it. `/billing template` gives an empty one.',
     );
     const [reply] = await command('import');
@@ -408,7 +292,7 @@ describe('workbooks in Slack', () => {
   it('sends the empty setup workbook for /billing template to the person, in a direct message', async () => {
     const replies = await command('template', VIEWER);
     expect(replies).toEqual([expect.objectContaining({ response_type: 'ephemeral', text: expect.stringContaining('Sent to you in a direct message') })]);
-    expect(slack.of('conversations.open').map((c) => c.args.users)).toEqual([VIEWER]);
+    expect(env.slack.of('conversations.open').map((c) => c.args.users)).toEqual([VIEWER]);
     expect(files.uploads).toHaveLength(1);
     expect(files.uploads[0].filename).toBe('billbot-setup-template.xlsx');
     const wb = await readWorkbook(files.uploads[0].data);
@@ -446,7 +330,7 @@ describe('workbooks in Slack', () => {
 
     const [unknown] = await command('export credits Nobody Ltd', VIEWER);
     expect(unknown.text).toContain('Preparing');
-    expect(slack.responses.at(-1)!.body.text).toContain('There is no account named "Nobody Ltd"');
+    expect(env.slack.responses.at(-1)!.body.text).toContain('There is no account named "Nobody Ltd"');
 
     files.clear();
     const [refused] = await command('export accounts', STRANGER);
@@ -456,17 +340,17 @@ describe('workbooks in Slack', () => {
 
   it('typed in the direct message with the bot, the workbook goes there without conversations.open', async () => {
     const { body, responsePath } = slashBody('/billing', 'template', { channel: ADMIN_DM });
-    expect((await postSigned(port, body)).status).toBe(200);
-    await settle(app.deps);
-    expect(slack.responsesTo(responsePath)).toEqual([]);
-    expect(slack.of('conversations.open')).toEqual([]);
+    expect((await postSigned(env.port, body)).status).toBe(200);
+    await settle(env.app.deps);
+    expect(env.slack.responsesTo(responsePath)).toEqual([]);
+    expect(env.slack.of('conversations.open')).toEqual([]);
     expect(files.completed.map((c) => c.channel_id)).toEqual([ADMIN_DM]);
   });
 
   it('tells the person when the bot cannot send them the file', async () => {
     // The last test of the file: files.getUploadURLExternal goes to fakeSlack's catch-all from now on, which fails it.
     nock.removeInterceptor({ hostname: 'slack.com', path: '/api/files.getUploadURLExternal', method: 'POST', proto: 'https' });
-    slack.fail('files.getUploadURLExternal', 'not_in_channel');
+    env.slack.fail('files.getUploadURLExternal', 'not_in_channel');
     const replies = await command('template');
     // Changed wording: the file goes to a direct message now, not to the channel.
     expect(replies.at(-1)!.text).toBe("I can't send you files in a direct message. Open billbot's Messages tab (or ask whoever runs billbot to add it to your workspace) and ask again.");
