@@ -1,14 +1,14 @@
 import type { AckFn, RespondArguments, RespondFn, SlashCommand as SlackSlashCommand } from '@slack/bolt';
 import type { Logger } from '../log';
 import { BillingError } from '../../billing';
-import { ANSWERED, Command, entryOf, Face, Outcome, parseCommand, performCommand, SlashCommand } from '../commands';
+import { ANSWERED, Command, entryOf, Face, isModal, Outcome, parseCommand, performCommand, SlashCommand } from '../commands';
 import { changeAccess } from './accessCommand';
 import { auditInvalid, authorize, AuditContext } from './access';
 import { runBill } from './billRun';
 import { confirmMessage } from './confirm';
 import { executorServices, SlackDeps, WebClient } from './deps';
 import { describeFailure } from './errors';
-import { openModal } from './modals/open';
+import { fillOpened, openLoading, tellInView, type OpenedView } from './modals/open';
 import { ephemeral, inChannel } from './reply';
 import { commandRequestKey } from './requestKeys';
 import { postWorkbook } from './workbooks';
@@ -51,8 +51,11 @@ export async function handleSlashCommand(deps: SlackDeps, args: SlashArgs): Prom
   );
 }
 
-/** What only Slack does for a slash command: modals, confirmation buttons, uploads, roles, runs reported in the channel. */
-function slackFace(deps: SlackDeps, { command: slash, respond, client, logger }: SlashArgs, requestKey: string): Face {
+/**
+ * What only Slack does for a slash command: modals, confirmation buttons, uploads, roles, runs
+ * reported in the channel. A form fills the view `opened` for it before anything else.
+ */
+function slackFace(deps: SlackDeps, { command: slash, respond, client, logger }: SlashArgs, requestKey: string, opened: OpenedView | null): Face {
   const where = { channel: slash.channel_id || null, user: slash.user_id };
   const answer = async (reply: RespondArguments): Promise<typeof ANSWERED> => {
     await respond(reply);
@@ -61,7 +64,8 @@ function slackFace(deps: SlackDeps, { command: slash, respond, client, logger }:
   return {
     name: 'slack',
     fill: async (modal) => {
-      await openModal(deps, client, logger, slash.trigger_id, { channel: where.channel, modal, version: 0 });
+      const view = opened ?? (await openLoading(client, slash.trigger_id, modal.kind));
+      await fillOpened(deps, client, logger, view, { channel: where.channel, modal, version: 0 });
       return ANSWERED;
     },
     confirm: async (command, _ctx, action) => answer(ephemeral(await confirmMessage(deps, command, action))),
@@ -99,12 +103,15 @@ async function perform(deps: SlackDeps, args: SlashArgs): Promise<void> {
     await respond(ephemeral(`:warning: ${error.message}`));
     return;
   }
+  // A form's view opens first, on the trigger (valid 3 s): the role check and the audit are database work.
+  const opened = isModal(command) ? await openLoading(args.client, slash.trigger_id, command.kind) : null;
   const refused = await authorize(deps, audit, command);
   if (refused) {
-    await respond(ephemeral(refused));
+    if (opened && isModal(command)) await tellInView(args.client, opened, command.kind, refused);
+    else await respond(ephemeral(refused));
     return;
   }
-  const services = { ...executorServices(deps), face: slackFace(deps, args, requestKey) };
+  const services = { ...executorServices(deps), face: slackFace(deps, args, requestKey, opened) };
   const reply = await performCommand(services, command, { actor: slash.user_id, channel: slash.channel_id, requestKey });
   if (reply === ANSWERED) return;
   await respond(replyFor(command, reply));

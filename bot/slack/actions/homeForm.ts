@@ -5,7 +5,7 @@ import { authorize } from '../access';
 import type { SlackDeps, WebClient } from '../deps';
 import { describeFailure } from '../errors';
 import { messageView } from '../modals/kit';
-import { MODALS, openModal } from '../modals/open';
+import { fillOpened, MODALS, openLoading, tellInView, type OpenedView } from '../modals/open';
 
 /** What a Home tab button's listener uses (a subset of Bolt's arguments; a Home tab has no response_url). */
 export interface HomeButtonArgs {
@@ -17,21 +17,24 @@ export interface HomeButtonArgs {
 }
 
 /**
- * A Home tab button that opens a form: acknowledged at once, checked against the person's role
- * (audited, as the slash command is), then the form is opened on the click's trigger, as the
- * slash command opens it. A refusal, or a failure, is shown in a small modal on the same trigger.
+ * A Home tab button that opens a form: acknowledged at once, the form's loading view opened on
+ * the click's trigger (valid 3 s) before any database work, then checked against the person's
+ * role (audited, as the slash command is) and filled. A refusal, or a failure, is shown in the
+ * view (or, when it could not be opened, in a small modal of its own).
  */
 async function openHomeForm(deps: SlackDeps, kind: ModalCommand['kind'], args: HomeButtonArgs): Promise<void> {
   const { ack, body, action, client, logger } = args;
   await ack();
-  const title = MODALS[kind].title;
-  const tell = (text: string) => client.views.open({ trigger_id: body.trigger_id, view: messageView(title, text) }).then(() => undefined);
+  let opened: OpenedView | null = null;
+  const tell = (text: string) =>
+    opened ? tellInView(client, opened, kind, text) : client.views.open({ trigger_id: body.trigger_id, view: messageView(MODALS[kind].title, text) }).then(() => undefined);
   await deps.tasks.run(
     async () => {
+      opened = await openLoading(client, body.trigger_id, kind);
       const modal = validateCommand({ kind }) as ModalCommand;
       const refused = await authorize(deps, { user: body.user.id, channel: null, command: `button:${action.action_id}`, input: '' }, modal);
       if (refused) return tell(refused);
-      await openModal(deps, client, logger, body.trigger_id, { channel: null, modal, version: 0 });
+      await fillOpened(deps, client, logger, opened, { channel: null, modal, version: 0 });
     },
     async (error) => {
       await tell(`:warning: ${describeFailure(error, logger, 'the form')}`).catch(() => undefined);

@@ -15,12 +15,19 @@ export const MODALS: Record<ModalCommand['kind'], { title: string; callbackId: s
   'credit.disburse.modal': { title: 'Disburse credit', callbackId: CREDIT_DISBURSE_CALLBACK, build: creditDisburseView },
 };
 
+/** A modal Slack has opened: its id and hash, for views.update. */
+export interface OpenedView {
+  id: string;
+  hash?: string;
+}
+
 /**
- * Opens a modal for a modal command: a small "loading" view at once (the trigger id expires
- * 3 seconds after Slack sent it), then the real form through views.update once its data is read.
+ * The form's small "loading" view, opened at once on the trigger (a trigger id expires 3
+ * seconds after Slack sent it): before any database work, the role check and the audit
+ * included, so that a slow database cannot make the form fail to open.
  */
-export async function openModal(deps: SlackDeps, client: WebClient, logger: Logger, triggerId: string, meta: ModalMetadata): Promise<void> {
-  const modal = MODALS[meta.modal.kind];
+export async function openLoading(client: WebClient, triggerId: string, kind: ModalCommand['kind']): Promise<OpenedView> {
+  const modal = MODALS[kind];
   const opened = await client.views
     .open({ trigger_id: triggerId, view: loadingView(modal.title, modal.callbackId) })
     .catch((error: { data?: { error?: string } }) => {
@@ -29,13 +36,24 @@ export async function openModal(deps: SlackDeps, client: WebClient, logger: Logg
       }
       throw error;
     });
+  const id = opened.view?.id;
+  if (!id) throw new Error('views.open answered without a view id');
+  return { id, hash: opened.view?.hash };
+}
+
+/** Shows one sentence (a refusal, a failure) in place of the opened view. */
+export async function tellInView(client: WebClient, opened: OpenedView, kind: ModalCommand['kind'], text: string): Promise<void> {
+  await client.views.update({ view_id: opened.id, hash: opened.hash, view: messageView(MODALS[kind].title, text) });
+}
+
+/** The form, built from the data (a failure is shown in the view instead), in place of the opened loading view. */
+export async function fillOpened(deps: SlackDeps, client: WebClient, logger: Logger, opened: OpenedView, meta: ModalMetadata): Promise<void> {
+  const modal = MODALS[meta.modal.kind];
   let view: ModalView;
   try {
     view = await modal.build(deps.services.billing, meta);
   } catch (error) {
     view = messageView(modal.title, describeFailure(error, logger, 'the form'));
   }
-  const viewId = opened.view?.id;
-  if (!viewId) throw new Error('views.open answered without a view id');
-  await client.views.update({ view_id: viewId, hash: opened.view?.hash, view });
+  await client.views.update({ view_id: opened.id, hash: opened.hash, view });
 }

@@ -101,6 +101,8 @@ export function memoryLogger(): Logger & { lines: string[] } {
 export interface ApiCall {
   method: string;
   args: Record<string, any>;
+  /** When the fake received it (performance.now()). */
+  at: number;
 }
 
 function fields(body: unknown): Record<string, any> {
@@ -143,7 +145,7 @@ export function fakeSlack() {
     .reply((uri: string, body: unknown) => {
       const method = uri.replace('/api/', '');
       const args = fields(body);
-      calls.push({ method, args });
+      calls.push({ method, args, at: performance.now() });
       const error = failing.get(method);
       if (error) return [200, { ok: false, error }];
       const refusal = checkCall(method, args);

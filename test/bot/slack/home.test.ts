@@ -175,9 +175,12 @@ describe('the Home tab', () => {
     env.slack.clear();
     await postSigned(env.port, interactionBody(homeClick(HOME_CREDIT_ACTION, VIEWER, '2.2.refused')));
     await settle(env.app.deps);
-    expect(env.slack.of('views.open')).toHaveLength(1);
-    expect(messageText(env.slack.of('views.open')[0].args.view)).toContain('this needs the *operator* role');
-    expect(env.slack.of('views.update')).toHaveLength(0);
+    // The loading view opens on the trigger before the role check; the refusal replaces it (no form).
+    expect(env.slack.of('views.open').map((c) => [c.args.trigger_id, c.args.view.callback_id])).toEqual([['2.2.refused', 'credit_add_loading']]);
+    const [refusal] = env.slack.of('views.update');
+    expect(refusal.args.view_id).toBe('V0VIEW2');
+    expect(messageText(refusal.args.view)).toContain('this needs the *operator* role');
+    expect(env.slack.of('views.update')).toHaveLength(1);
     const audited = await t.db('audit_log').where({ actor: VIEWER, command: `button:${HOME_CREDIT_ACTION}` }).first();
     expect(audited).toMatchObject({ decision: 'refused' });
 
