@@ -219,11 +219,21 @@ export function checkView(view: Obj | undefined): Refusal | null {
   return c.problems.length ? { error: 'invalid_arguments', problems: c.problems } : null;
 }
 
-/** The options an options request (an external_select) is answered with. */
+/**
+ * The options an options request (an external_select, Bolt's app.options) is answered with:
+ * `options`, or `option_groups` (at most 100 groups, labels of 75, 100 options in each).
+ */
 export function checkOptions(payload: Obj): Refusal | null {
   const c = new Checker();
-  const options: Obj[] = payload.options ?? (payload.option_groups ?? []).flatMap((g: Obj) => g.options ?? []);
-  c.count('options', options, LIMITS.selectOptions);
+  if (!Array.isArray(payload.options) && !Array.isArray(payload.option_groups)) c.problems.push('options: missing');
+  const groups: Obj[] = payload.option_groups ?? [];
+  c.count('option_groups', groups, LIMITS.selectOptions);
+  groups.forEach((g, i) => {
+    c.max(`option_groups[${i}].label`, textOf(g.label), LIMITS.optionText);
+    c.count(`option_groups[${i}].options`, g.options ?? [], LIMITS.selectOptions);
+  });
+  const options: Obj[] = payload.options ?? groups.flatMap((g: Obj) => g.options ?? []);
+  if (payload.options) c.count('options', options, LIMITS.selectOptions);
   options.forEach((o, i) => c.option(`options[${i}]`, o));
   return c.problems.length ? { error: 'invalid_options', problems: c.problems } : null;
 }

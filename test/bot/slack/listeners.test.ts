@@ -9,7 +9,7 @@ import { RecentRequests } from '../../../bot/slack/requestKeys';
 import { billAccountSubmission } from '../../../bot/slack/views/billAccount';
 import { creditAddSubmission } from '../../../bot/slack/views/creditAdd';
 import { useTestDatabase } from '../../helpers/db';
-import { ADMIN, CHANNEL, CLOCK, fakeClient, memoryLogger, settle, slashCommand, testDeps, userOf, viewSubmission } from './helpers';
+import { ADMIN, CHANNEL, CLOCK, fakeClient, memoryLogger, optionsAck, settle, slashCommand, testDeps, userOf, viewSubmission } from './helpers';
 
 // Listeners called directly with fake ack/respond/client (as Slack's starter template tests them).
 
@@ -133,7 +133,7 @@ describe('Slack listeners with fakes', () => {
 
   it('suggests accounts to the account picker', async () => {
     const deps = testDeps(t.db);
-    const ack = jest.fn(async () => undefined);
+    const ack = optionsAck();
     await accountOptions(deps)({ ack, options: { type: 'block_suggestion', value: 'chi', user: userOf(ADMIN) } as any, logger: deps.logger });
     // The value is the account's id (it used to be the name).
     const child = await t.db('accounts').where({ name: 'Child Co' }).first('id');
