@@ -6,7 +6,7 @@ import type { WebClient } from '../../bot/slack/deps';
 import { handleSlashCommand } from '../../bot/slack/dispatch';
 import type { SlackApp } from '../../bot/slack/app';
 import { useTestDatabase } from '../helpers/db';
-import { ADMIN, CLOCK, fakeClient, fakeSlack, FakeSlack, memoryLogger, postSigned, settle, slashBody, slashCommand, startTestApp, testDeps } from '../bot/slack/helpers';
+import { ADMIN, CLOCK, fakeClient, fakeRespond, fakeSlack, FakeSlack, memoryLogger, postSigned, settle, slashBody, slashCommand, startTestApp, testDeps } from '../bot/slack/helpers';
 
 // Property-based fuzzing of the text of every slash command, as anyone could type it: never a
 // crash, never an error status, always an answer only the requester sees (a change that
@@ -60,7 +60,7 @@ describe('fuzzed slash-command text', () => {
         const logger = memoryLogger();
         const deps = testDeps(t.db, logger);
         const ack = jest.fn(async () => undefined);
-        const respond = jest.fn(async (_m: any) => ({}) as any);
+        const respond = fakeRespond();
         const client = fakeClient();
         await handleSlashCommand(deps, {
           ack,
@@ -98,7 +98,7 @@ describe('fuzzed slash-command text', () => {
   ])('answers text with %s with one sentence', async (_what, input) => {
     const logger = memoryLogger();
     const deps = testDeps(t.db, logger);
-    const respond = jest.fn(async (_m: any) => ({}) as any);
+    const respond = fakeRespond();
     await handleSlashCommand(deps, {
       ack: async () => undefined,
       respond,

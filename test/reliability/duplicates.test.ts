@@ -4,7 +4,7 @@ import type { WebClient } from '../../bot/slack/deps';
 import { RecentRequests } from '../../bot/slack/requestKeys';
 import { creditAddSubmission } from '../../bot/slack/views/creditAdd';
 import { useTestDatabase } from '../helpers/db';
-import { CHANNEL, CLOCK, settle, slashCommand, testDeps, viewSubmission } from '../bot/slack/helpers';
+import { CHANNEL, CLOCK, fakeRespond, settle, slashCommand, testDeps, viewSubmission } from '../bot/slack/helpers';
 
 // The same request delivered twice to two processes (a retry that lands on another instance,
 // or after a restart, so the in-memory memory of handled requests does not help): one effect,
@@ -44,10 +44,7 @@ describe('the same request delivered to two processes', () => {
     for (const deps of twoProcesses(t.db)) {
       await creditCommand(deps)({
         ack: async () => undefined,
-        respond: async (m: any) => {
-          replies.push(m);
-          return {} as any;
-        },
+        respond: fakeRespond((m) => replies.push(m)),
         command,
         client: fakeClient([]),
         logger: deps.logger,

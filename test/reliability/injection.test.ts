@@ -4,7 +4,7 @@ import type { WebClient } from '../../bot/slack/deps';
 import { handleSlashCommand } from '../../bot/slack/dispatch';
 import { exportAccounts, exportCredits } from '../../sheets';
 import { useTestDatabase } from '../helpers/db';
-import { CLOCK, memoryLogger, slashCommand, testDeps } from '../bot/slack/helpers';
+import { CLOCK, fakeRespond, memoryLogger, slashCommand, testDeps } from '../bot/slack/helpers';
 import { tempPath } from '../sheets/helpers';
 
 // Names and details that look like SQL, Slack mrkdwn or spreadsheet formulas are data: stored
@@ -53,10 +53,7 @@ describe('hostile names, details and cells', () => {
     const replies: any[] = [];
     await handleSlashCommand(deps, {
       ack: async () => undefined,
-      respond: async (m: any) => {
-        replies.push(m);
-        return {} as any;
-      },
+      respond: fakeRespond((m) => replies.push(m)),
       client: { chat: { postMessage: async () => ({ ok: true }) }, views: { open: async () => ({ ok: true, view: { id: 'V', hash: 'h' } }) } } as unknown as WebClient,
       logger,
       command: slashCommand(command, text, { triggerId: `inj.${Math.random()}` }),

@@ -9,7 +9,10 @@ import { createSlackApp, SlackApp } from '../../../bot/slack/app';
 import type { SlackDeps } from '../../../bot/slack/deps';
 import { RecentRequests } from '../../../bot/slack/requestKeys';
 import { BackgroundWork } from '../../../bot/slack/tasks';
-import { checkCall, checkOptions, recordRefusal, responseUrlRefusal } from '../../helpers/slackLimits';
+import { checkCall, recordRefusal, responseUrlRefusal } from '../../helpers/slackLimits';
+import { checkedAnswer } from './checked';
+
+export { fakeRespond, optionsAck, viewAck } from './checked';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -299,28 +302,8 @@ export async function postSigned(port: number, body: string, o: PostOptions = {}
   } catch {
     json = null;
   }
-  if (response.status === 200 && isOptionsRequest(body)) checkOptionsAnswer('options response', json);
+  if (response.status === 200) checkedAnswer(body, json);
   return { status: response.status, text, json };
-}
-
-/** A block_suggestion: Slack reads the menu's options from the answer to it. */
-function isOptionsRequest(body: string): boolean {
-  try {
-    return JSON.parse(new URLSearchParams(body).get('payload') ?? '{}').type === 'block_suggestion';
-  } catch {
-    return false;
-  }
-}
-
-/** An options answer past Slack's limits is recorded, and fails the test (test/setup/slackLimits.ts). */
-function checkOptionsAnswer(where: string, answer: unknown): void {
-  const refusal = checkOptions((answer ?? {}) as Record<string, any>);
-  if (refusal) recordRefusal(where, refusal);
-}
-
-/** The ack of an options listener called directly (Bolt's app.options): its answer checked against Slack's limits. */
-export function optionsAck() {
-  return jest.fn(async (answer?: unknown) => checkOptionsAnswer('options ack', answer));
 }
 
 let triggers = 0;

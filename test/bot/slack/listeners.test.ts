@@ -9,7 +9,7 @@ import { RecentRequests } from '../../../bot/slack/requestKeys';
 import { billAccountSubmission } from '../../../bot/slack/views/billAccount';
 import { creditAddSubmission } from '../../../bot/slack/views/creditAdd';
 import { useTestDatabase } from '../../helpers/db';
-import { ADMIN, CHANNEL, CLOCK, fakeClient, memoryLogger, optionsAck, settle, slashCommand, testDeps, userOf, viewSubmission } from './helpers';
+import { ADMIN, CHANNEL, CLOCK, fakeClient, fakeRespond, memoryLogger, optionsAck, settle, slashCommand, testDeps, userOf, viewAck, viewSubmission } from './helpers';
 
 // Listeners called directly with fake ack/respond/client (as Slack's starter template tests them).
 
@@ -24,7 +24,7 @@ describe('Slack listeners with fakes', () => {
   it('acknowledges a command before anything else, and replies ephemerally with a list', async () => {
     const deps = testDeps(t.db);
     const ack = jest.fn(async () => undefined);
-    const respond = jest.fn(async () => ({}) as any);
+    const respond = fakeRespond();
     const client = fakeClient();
     await creditCommand(deps)({ ack, respond, command: slashCommand('/credit', 'list Parent Co'), client: client as unknown as WebClient, logger: deps.logger });
     expect(ack).toHaveBeenCalledTimes(1);
@@ -38,7 +38,7 @@ describe('Slack listeners with fakes', () => {
     const deps = testDeps(t.db);
     deps.access = { ...deps.access, roleOf: () => new Promise(() => undefined) };
     const ack = jest.fn(async () => undefined);
-    const respond = jest.fn(async () => ({}) as any);
+    const respond = fakeRespond();
     void billingCommand(deps)({ ack, respond, command: slashCommand('/billing', 'help'), client: fakeClient() as unknown as WebClient, logger: deps.logger });
     await new Promise((resolve) => setImmediate(resolve));
     expect(ack).toHaveBeenCalledTimes(1);
@@ -54,7 +54,7 @@ describe('Slack listeners with fakes', () => {
         throw new Error('connect ECONNREFUSED postgres://billbot:hunter2@db:5432');
       },
     };
-    const respond = jest.fn(async () => ({}) as any);
+    const respond = fakeRespond();
     await billingCommand(deps)({
       ack: async () => undefined,
       respond,
@@ -74,7 +74,7 @@ describe('Slack listeners with fakes', () => {
 
   it('answers a bill form with field errors through ack, without touching Slack', async () => {
     const deps = testDeps(t.db);
-    const ack = jest.fn(async () => undefined);
+    const ack = viewAck();
     const client = fakeClient();
     const payload = viewSubmission(
       { id: 'V0FORM', callback_id: 'bill_account', private_metadata: JSON.stringify({ channel: CHANNEL, modal: { kind: 'bill.modal' }, version: 0 }) },
@@ -106,7 +106,7 @@ describe('Slack listeners with fakes', () => {
     ) as any;
     for (const recent of [new RecentRequests(), new RecentRequests()]) {
       const deps = { ...testDeps(t.db), recent };
-      const ack = jest.fn(async () => undefined);
+      const ack = viewAck();
       await creditAddSubmission(deps)({ ack, body: submission, view: submission.view, client: fakeClient() as unknown as WebClient, logger: deps.logger });
       await settle(deps);
       expect(ack).toHaveBeenCalledWith();
@@ -119,10 +119,7 @@ describe('Slack listeners with fakes', () => {
     const replies: string[] = [];
     for (const recent of [new RecentRequests(), new RecentRequests()]) {
       const deps = { ...testDeps(t.db), recent };
-      const respond = jest.fn(async (m: any) => {
-        replies.push(m.text);
-        return {} as any;
-      });
+      const respond = fakeRespond((m) => replies.push(m.text));
       await billCommand(deps)({ ack: async () => undefined, respond, command, client: fakeClient() as unknown as WebClient, logger: deps.logger });
     }
     expect(replies[0]).toMatch(/^Bill run #(\d+) scheduled: billing Child Co\./);
@@ -148,7 +145,7 @@ describe('Slack listeners with fakes', () => {
     await billing.bill({ account: 'Child Co', configuration: 'Monthly Billing', from: '2026-09-01', to: '2026-09-30', startedBy: ADMIN });
     const deps = testDeps(t.db);
     const click = (request: string) => {
-      const respond = jest.fn(async () => ({}) as any);
+      const respond = fakeRespond();
       const action = { type: 'button', action_id: 'credit_reverse', block_id: 'b', value: JSON.stringify({ credit: credit.id, request }), text: { type: 'plain_text', text: 'Reverse' }, action_ts: '1' };
       const body = { type: 'block_actions', user: userOf(ADMIN), channel: { id: CHANNEL, name: 'billing' }, actions: [action], response_url: 'https://hooks.slack.test/b' };
       return { respond, run: () => creditReverseAction(deps)({ ack: async () => undefined, body: body as any, action: action as any, respond, client: fakeClient() as unknown as WebClient, logger: deps.logger }) };
@@ -198,7 +195,7 @@ describe('forms that cannot open', () => {
     client.views.open.mockImplementation(async () => {
       throw Object.assign(new Error('An API error occurred: expired_trigger_id'), { data: { ok: false, error: 'expired_trigger_id' } });
     });
-    const respond = jest.fn(async () => ({}) as any);
+    const respond = fakeRespond();
     await billCommand(deps)({ ack: async () => undefined, respond, command: slashCommand('/bill', ''), client: client as unknown as WebClient, logger: deps.logger });
     expect(respond).toHaveBeenCalledWith({
       response_type: 'ephemeral',

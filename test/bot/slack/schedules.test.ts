@@ -16,6 +16,7 @@ import {
   BOT_TOKEN,
   buttonClick,
   CHANNEL,
+  fakeRespond,
   fakeSlack,
   interactionBody,
   memoryLogger,
@@ -182,7 +183,7 @@ describe('schedules and bill run status in Slack', () => {
   it('lists the schedules for a viewer, and refuses pause, run and resume to anyone below operator', async () => {
     const deps = { ...testDeps(t.db), services: services() };
     const reply = async (text: string, user: string) => {
-      const respond = jest.fn(async () => ({}) as any);
+      const respond = fakeRespond();
       await billingCommand(deps)({
         ack: async () => undefined,
         respond,
@@ -240,7 +241,7 @@ describe('schedules and bill run status in Slack', () => {
     const runId = started.runId;
 
     const deps = { ...testDeps(t.db), services: services() };
-    const respond = jest.fn(async () => ({}) as any);
+    const respond = fakeRespond();
     const body = buttonClick(RESUME_ACTION, JSON.stringify({ run: runId, request: '6f1c1f5e-9a49-4a54-9d55-0b1f3c1d2e3f' }), '/x', VIEWER) as any;
     await resumeRunAction(deps)({ ack: async () => undefined, body, action: body.actions[0], respond, client: {} as WebClient, logger: deps.logger });
     expect(respond).toHaveBeenCalledWith(expect.objectContaining({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('this needs the *operator* role') }));
@@ -251,7 +252,7 @@ describe('schedules and bill run status in Slack', () => {
 
     // A button value that is not ours is refused without doing anything.
     const odd = buttonClick(RESUME_ACTION, '{"run":"all"}', '/x', ADMIN) as any;
-    const respondOdd = jest.fn(async () => ({}) as any);
+    const respondOdd = fakeRespond();
     await resumeRunAction(deps)({ ack: async () => undefined, body: odd, action: odd.actions[0], respond: respondOdd, client: {} as WebClient, logger: deps.logger });
     expect(respondOdd).toHaveBeenCalledWith(expect.objectContaining({ text: 'That button is not one billbot understands any more; type the command again.' }));
   });
