@@ -51,6 +51,8 @@ export type { Db } from './db';
 export type { DbOptions } from './db';
 export type { Account, AccountInput, AccountChange, PackageInput, AccountPackageInput, AccountPackageView, Package } from './accounts';
 export { formatInvoiceNumber } from './accounts';
+export { ADDRESS_FIELDS, addressLines } from './address';
+export type { Address, AddressKey } from './address';
 export type { BillRequest, BillRunReport, Clock, RunOptions, BilledPackage, SkippedPackage, InvoiceSummary } from './billRuns';
 export { systemClock, failureReason } from './billRuns';
 export type { CreditView, CreditStatus, CreditEventView, AddCreditInput, DisburseInput } from './credits';
