@@ -36,9 +36,9 @@ interface Column {
 const period = (start: string | null, end: string | null) => (start && end ? `${start} – ${end}` : '—');
 
 const COLUMNS: Column[] = [
-  { header: 'Account', width: 125, align: 'left', cell: (l) => l.account },
-  { header: 'Service', width: 125, align: 'left', cell: (l) => l.description },
-  { header: 'Period', width: 120, align: 'left', cell: (l) => period(l.periodStart, l.periodEnd) },
+  { header: 'Account', width: 110, align: 'left', cell: (l) => l.account },
+  { header: 'Service', width: 130, align: 'left', cell: (l) => l.description },
+  { header: 'Period', width: 130, align: 'left', cell: (l) => period(l.periodStart, l.periodEnd) },
   { header: 'Qty', width: 35, align: 'right', cell: (l) => l.quantity.toLocaleString('en-US') },
   { header: 'Amount', width: CONTENT_WIDTH - 405, align: 'right', cell: (l, money) => money(l.amount) },
 ];
