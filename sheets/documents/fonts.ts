@@ -44,9 +44,10 @@ export interface GlyphCoverage {
   hasGlyphForCodePoint(codePoint: number): boolean;
 }
 
-/** The text with each character the font lacks written as [U+XXXX]; `missing` counts them. */
-export function visible(text: string, font: GlyphCoverage): { text: string; missing: number } {
+/** The text with each character the font lacks written as [U+XXXX]; `missing` counts them, `first` is the first so written. */
+export function visible(text: string, font: GlyphCoverage): { text: string; missing: number; first: string | null } {
   let missing = 0;
+  let first: string | null = null;
   let out = '';
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
@@ -54,8 +55,10 @@ export function visible(text: string, font: GlyphCoverage): { text: string; miss
       out += ch;
     } else {
       missing++;
-      out += `[U+${cp.toString(16).toUpperCase().padStart(4, '0')}]`;
+      const code = `[U+${cp.toString(16).toUpperCase().padStart(4, '0')}]`;
+      first ??= code;
+      out += code;
     }
   }
-  return { text: out, missing };
+  return { text: out, missing, first };
 }

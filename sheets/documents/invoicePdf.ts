@@ -49,6 +49,7 @@ class InvoiceWriter {
   readonly doc: Doc;
   private y = TOP;
   private missing = 0;
+  private firstMissing: string | null = null;
   private readonly footer: string;
   private readonly limit: number;
 
@@ -87,8 +88,9 @@ class InvoiceWriter {
 
   /** The text as the font can show it, counting what it cannot. */
   private shown(text: string, font: FontName): string {
-    const { text: out, missing } = visible(text, this.coverage(font));
+    const { text: out, missing, first } = visible(text, this.coverage(font));
     this.missing += missing;
+    this.firstMissing ??= first;
     return out;
   }
 
@@ -218,7 +220,8 @@ class InvoiceWriter {
   /** Says how characters the font lacks were written (after everything else that is written on the pages). */
   private glyphNote(): void {
     if (!this.missing) return;
-    const note = `${this.missing === 1 ? 'One character' : `${this.missing} characters`} in this document cannot be shown in its font and ${this.missing === 1 ? 'is' : 'are'} written as its Unicode code point, like [U+1F600].`;
+    const count = this.missing === 1 ? 'One character' : `${this.missing} characters`;
+    const note = `${count} in this document cannot be shown in its font; each is written as its Unicode code point in brackets, like ${this.firstMissing}.`;
     this.room(30);
     this.y += 14 + this.put(note, LEFT, this.y + 14, { width: CONTENT_WIDTH, size: 8, color: GREY });
   }
