@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { Billing } from '../../billing';
 import { DEFAULT_COMPANY, invoicePdf, writeRunInvoicesZip } from '../../sheets/documents';
 import { freshFile, writableFile, writeInPlace } from './files';
+import type { CommandOf } from './schema';
 import type { CommandHandlers, DocumentCommand, DocumentKind, DocumentRuntime, Outcome } from './types';
 
 /**
@@ -24,9 +25,9 @@ export function documentHandlers(documents: DocumentRuntime): CommandHandlers {
   return { documents };
 }
 
-/** The file name a document is given when none is named: INV-000018.pdf, billbot-run-12-invoices.zip. */
-export function documentFileName(command: DocumentCommand): string {
-  return command.kind === 'invoice.pdf' ? `${command.invoice.replace(/[^A-Za-z0-9_-]+/g, '-')}.pdf` : `billbot-run-${command.run}-invoices.zip`;
+/** The file name a run's zip is given when none is named (an invoice's PDF is named after its number: INV-000018.pdf). */
+export function documentFileName(command: CommandOf<'billing.export.pdfs'>): string {
+  return `billbot-run-${command.run}-invoices.zip`;
 }
 
 /** The invoice's PDF in memory (one invoice is small), with its number. */
@@ -35,27 +36,24 @@ export async function invoicePdfBytes(billing: Billing, command: DocumentCommand
   return { number: document.number, data: await invoicePdf(document, rt?.company ?? DEFAULT_COMPANY) };
 }
 
-/** Writes a document into `out` (a run's zip is streamed into it, one PDF at a time). */
-export async function writeDocument(billing: Billing, command: DocumentCommand, out: Writable, rt?: DocumentRuntime): Promise<{ document: DocumentKind; invoices: number }> {
-  const company = rt?.company ?? DEFAULT_COMPANY;
-  if (command.kind === 'billing.export.pdfs') {
-    return { document: 'run invoices', ...(await writeRunInvoicesZip(billing, command.run, company, out)) };
-  }
-  const { data } = await invoicePdfBytes(billing, command, rt);
-  await new Promise<void>((resolve, reject) => {
-    out.once('error', reject);
-    out.end(data, () => resolve());
-  });
-  return { document: 'invoice', invoices: 1 };
+/** A run's invoices as a zip of PDFs, streamed into `out` one PDF at a time. */
+export function writeRunZip(billing: Billing, command: CommandOf<'billing.export.pdfs'>, out: Writable, rt?: DocumentRuntime): Promise<{ invoices: number }> {
+  return writeRunInvoicesZip(billing, command.run, rt?.company ?? DEFAULT_COMPANY, out);
 }
 
 /** The shell and the CLI: the document written to the file named, or under a fresh name in the folder. */
 export async function writeDocumentFile(billing: Billing, command: DocumentCommand, rt?: DocumentRuntime): Promise<Outcome> {
   const directory = rt?.directory ?? process.cwd();
-  const kind = command.kind === 'invoice.pdf' ? PDF : ZIP;
-  const file = command.file ? await writableFile(path.resolve(directory, command.file), kind) : await freshFile(path.resolve(directory, documentFileName(command)));
+  // An invoice is read (and refused when unknown) before a file is named after it.
+  const invoice = command.kind === 'invoice.pdf' ? await invoicePdfBytes(billing, command, rt) : null;
+  const wanted = invoice ? `${invoice.number}.pdf` : documentFileName(command as CommandOf<'billing.export.pdfs'>);
+  const file = command.file ? await writableFile(path.resolve(directory, command.file), invoice ? PDF : ZIP) : await freshFile(path.resolve(directory, wanted));
   try {
-    const written = await writeInPlace(file, (temporary) => writeDocument(billing, command, createWriteStream(temporary), rt));
+    const written = await writeInPlace(file, async (temporary) => {
+      if (invoice) return fs.writeFile(temporary, invoice.data).then(() => ({ document: 'invoice' as DocumentKind, subject: invoice.number, invoices: 1 }));
+      const zipped = await writeRunZip(billing, command as CommandOf<'billing.export.pdfs'>, createWriteStream(temporary), rt);
+      return { document: 'run invoices' as DocumentKind, subject: `bill run #${(command as CommandOf<'billing.export.pdfs'>).run}`, ...zipped };
+    });
     const { size } = await fs.stat(file);
     return { kind: 'document.written', ...written, file, bytes: size };
   } catch (e) {

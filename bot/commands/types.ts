@@ -56,7 +56,7 @@ export type Outcome =
    */
   | { kind: 'workbook.import'; file: string; result: SetupImportResult }
   /** Documents written to a file (the shell, the CLI): an invoice's PDF, or a run's invoices as a zip of PDFs. */
-  | { kind: 'document.written'; document: DocumentKind; file: string; invoices: number; bytes: number }
+  | { kind: 'document.written'; document: DocumentKind; subject: string; file: string; invoices: number; bytes: number }
   /** A plain message (e.g. from a plugged-in handler, or the worked example loaded). */
   | { kind: 'notice'; title: string | null; text: string }
   /** A refusal with one sentence; `reference` is set for unexpected failures (see the log). */

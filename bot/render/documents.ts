@@ -6,8 +6,9 @@ import type { types } from '@slack/bolt';
 
 /** Documents: an invoice's PDF, a run's zip of PDFs (written to a file, or uploaded in Slack), and the PDF button. */
 
-function what(document: DocumentKind, invoices: number, name: string): string {
-  return document === 'invoice' ? `the PDF of ${name}` : `${plural(invoices, 'invoice PDF')} in one zip`;
+/** "the PDF of INV-000018", "4 invoice PDFs of bill run #12 in one zip". */
+function what(document: DocumentKind, invoices: number, subject: string): string {
+  return document === 'invoice' ? `the PDF of ${subject}` : `${plural(invoices, 'invoice PDF')} of ${subject} in one zip`;
 }
 
 function size(bytes: number): string {
@@ -15,15 +16,14 @@ function size(bytes: number): string {
 }
 
 export function renderDocumentWritten(outcome: Extract<Outcome, { kind: 'document.written' }>): Rendered {
-  const name = outcome.file.split(/[\\/]/).pop() ?? outcome.file;
-  const text = `Wrote ${what(outcome.document, outcome.invoices, escapeMrkdwn(name.replace(/\.pdf$/i, '')))} to \`${escapeMrkdwn(outcome.file)}\` (${size(outcome.bytes)}).`;
+  const text = `Wrote ${what(outcome.document, outcome.invoices, escapeMrkdwn(outcome.subject))} to \`${escapeMrkdwn(outcome.file)}\` (${size(outcome.bytes)}).`;
   return { text, blocks: [section(text)] };
 }
 
-/** A document's upload in Slack: its title, and the comment that goes with it. */
-export function documentUpload(document: DocumentKind, filename: string, user: string, invoices: number): { title: string; comment: string } {
-  const title = document === 'invoice' ? `Invoice ${filename.replace(/\.pdf$/i, '')}` : `Invoices (${filename})`;
-  return { title, comment: `<@${user}> asked for this: ${what(document, invoices, escapeMrkdwn(filename.replace(/\.pdf$/i, '')))}.` };
+/** A document's upload in Slack: its title, and the comment that goes with it (`subject`: the invoice number, or "bill run #12"). */
+export function documentUpload(document: DocumentKind, subject: string, user: string, invoices: number): { title: string; comment: string } {
+  const title = document === 'invoice' ? `Invoice ${subject}` : `Invoices of ${subject}`;
+  return { title, comment: `<@${user}> asked for this: ${what(document, invoices, escapeMrkdwn(subject))}.` };
 }
 
 /** The block that carries an invoice message's PDF button. */

@@ -30,7 +30,7 @@ export async function postDocument(
   if (command.kind === 'invoice.pdf') {
     const { number, data } = await documents.invoicePdfBytes(billing, command, rt);
     const filename = `${number}.pdf`;
-    await sendToPerson(client, logger, where, respond, { file: data, filename, ...documentUpload('invoice', filename, where.user, 1) });
+    await sendToPerson(client, logger, where, respond, { file: data, filename, ...documentUpload('invoice', number, where.user, 1) });
     return;
   }
   await respond(ephemeral(`:hourglass_flowing_sand: Preparing the PDFs of bill run #${command.run}…`));
@@ -38,8 +38,9 @@ export async function postDocument(
   try {
     const filename = documents.documentFileName(command);
     const file = path.join(folder, filename);
-    const { invoices } = await documents.writeDocument(billing, command, createWriteStream(file), rt);
-    await sendToPerson(client, logger, where, respond, { file: createReadStream(file), filename, ...documentUpload('run invoices', filename, where.user, invoices) });
+    const { invoices } = await documents.writeRunZip(billing, command, createWriteStream(file), rt);
+    const upload = documentUpload('run invoices', `bill run #${command.run}`, where.user, invoices);
+    await sendToPerson(client, logger, where, respond, { file: createReadStream(file), filename, ...upload });
   } finally {
     await fs.rm(folder, { recursive: true, force: true }).catch(() => undefined);
   }
