@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ADDRESS_FIELDS, ADDRESS_MAX, type AddressKey } from './address';
 import { dayOf, isoDateSchema } from './dates';
 import { checkDependants, checkTree, checkTreeAfterMove } from './accountTree';
 import {
@@ -101,6 +102,19 @@ export async function createBillGroup(db: Db, name: string): Promise<{ id: numbe
   return row ?? findBillGroup(db, clean);
 }
 
+/** The optional address fields (billing/address.ts): text of at most 200 characters; blank clears. */
+function addressSchemas() {
+  const text = z.string().trim().max(ADDRESS_MAX, `An address field can be at most ${ADDRESS_MAX} characters.`).transform((s) => s || null).nullish();
+  return Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.key, text])) as Record<AddressKey, typeof text>;
+}
+
+/** The address fields given in an input, as columns (a field not given is left out). */
+function addressPatch(data: Partial<Record<AddressKey, string | null | undefined>>): Record<string, string | null> {
+  const patch: Record<string, string | null> = {};
+  for (const f of ADDRESS_FIELDS) if (data[f.key] !== undefined) patch[f.column] = data[f.key] ?? null;
+  return patch;
+}
+
 export const accountInputSchema = z.object({
   name: nameSchema,
   displayName: z.string().trim().max(200, 'A display name can be at most 200 characters.').nullish(),
@@ -110,6 +124,7 @@ export const accountInputSchema = z.object({
   billDay: billDaySchema.default(1),
   parent: nameSchema.nullish(),
   invoiceTo: nameSchema.nullish(),
+  ...addressSchemas(),
 });
 export type AccountInput = z.input<typeof accountInputSchema>;
 
@@ -133,6 +148,7 @@ export async function createAccount(db: Db, input: AccountInput): Promise<Accoun
         bill_day: data.billDay,
         parent_id: parent?.id ?? null,
         invoicer_id: invoicer?.id ?? null,
+        ...addressPatch(data),
       })
       .returning('id');
     return findAccountById(trx, row.id);
@@ -162,6 +178,7 @@ export async function updateAccount(db: Db, name: string, change: AccountChange)
     if (parent && parent.id === account.id) throw new AccountCycleError(`"${account.name}" cannot be its own parent.`);
     await checkTree(trx, { id: account.id, name: account.name, currency }, parent, invoicer && invoicer.id !== account.id ? invoicer : null);
     const patch: Record<string, unknown> = {
+      ...addressPatch(data),
       currency,
       parent_id: parent?.id ?? null,
       invoicer_id: invoicer && invoicer.id !== account.id ? invoicer.id : null,

@@ -23,6 +23,7 @@ import * as accounts from './accounts';
 import * as billRuns from './billRuns';
 import * as configurations from './configurations';
 import * as credits from './credits';
+import * as documents from './documents';
 import type * as database from './db';
 import * as exportsRows from './exports';
 import * as home from './home';
@@ -51,11 +52,14 @@ export type { Db } from './db';
 export type { DbOptions } from './db';
 export type { Account, AccountInput, AccountChange, PackageInput, AccountPackageInput, AccountPackageView, Package } from './accounts';
 export { formatInvoiceNumber } from './accounts';
+export { ADDRESS_FIELDS, addressLines } from './address';
+export type { Address, AddressKey } from './address';
 export type { BillRequest, BillRunReport, Clock, RunOptions, BilledPackage, SkippedPackage, InvoiceSummary } from './billRuns';
 export { systemClock, failureReason } from './billRuns';
 export type { CreditView, CreditStatus, CreditEventView, AddCreditInput, DisburseInput } from './credits';
 export { parseCreditId } from './credits';
 export type { InvoiceView, TransactionView, DisbursementView } from './invoices';
+export type { InvoiceDocument, InvoiceDocumentLine, DocumentParty, DocumentAmount, AppliedAmount } from './documents';
 export { formatCreditId, parseInvoiceNumber } from './invoices';
 export type { BillRunConfiguration, ConfigurationInput } from './configurations';
 export { periodFor } from './configurations';
@@ -153,6 +157,10 @@ function operations(db: Knex, clock: Clock) {
     // invoices
     listInvoices: (account: string) => invoices.listInvoices(db, account),
     getInvoice: (number: string) => invoices.getInvoice(db, number),
+    /** An invoice as a document shows it (sheets/documents writes the PDF). */
+    invoiceDocument: (number: string) => documents.invoiceDocument(db, number),
+    /** A bill run's invoices (number, date), in number order (unknown run: UnknownBillRunError). */
+    runInvoices: (runId: number) => documents.runInvoices(db, runId),
     // credits
     addCredit: (input: credits.AddCreditInput) => credits.addCredit(db, input, clock),
     deleteCredit: (credit: string, actor: string) => credits.deleteCredit(db, credit, actor),

@@ -1,5 +1,7 @@
+import { readFileSync, statSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_COMPANY, imageKind, type CompanyHeader } from '../sheets/documents/company';
 
 /**
  * billbot's settings, read from the environment through one zod schema. A bad setting is
@@ -40,6 +42,8 @@ export interface Config {
   /** Who the CLI acts as; null: the OS user name. */
   cliUser: string | null;
   logLevel: LogLevel;
+  /** The company documents are from: header (name, address, logo) and footer; defaults in sheets/documents/company.ts. */
+  company: CompanyHeader;
 }
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -53,6 +57,39 @@ const secret = (name: string, prefix: string | null, what: string) =>
         message: `${name} must be ${what}.`,
       }),
   );
+
+const LOGO_MAX_BYTES = 1024 * 1024;
+
+/** BILLBOT_COMPANY_LOGO: a PNG or JPEG file of at most 1 MB, read once at start. */
+const logoSchema = z.string().trim().transform((file, ctx) => {
+  try {
+    const size = statSync(file).size;
+    if (size > LOGO_MAX_BYTES) {
+      ctx.addIssue({ code: 'custom', message: 'BILLBOT_COMPANY_LOGO must be an image of at most 1 MB.' });
+      return z.NEVER;
+    }
+    const bytes = readFileSync(file);
+    if (imageKind(bytes)) return bytes;
+    ctx.addIssue({ code: 'custom', message: 'BILLBOT_COMPANY_LOGO must be a PNG or JPEG file.' });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'BILLBOT_COMPANY_LOGO names a file that cannot be read.' });
+  }
+  return z.NEVER;
+});
+
+/** Lines separated by "|" or a new line (an address). */
+const linesSchema = (name: string, max: number) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(/\||\n|\\n/)
+        .map((l) => l.trim())
+        .filter(Boolean),
+    )
+    .refine((lines) => lines.length <= 6 && lines.every((l) => l.length <= max), {
+      message: `${name} can have at most 6 lines (separated by |) of at most ${max} characters.`,
+    });
 
 const envSchema = z.object({
   DATABASE_URL: optional(
@@ -96,6 +133,16 @@ const envSchema = z.object({
   ),
   BILLBOT_SHELL_USER: z.preprocess(blank, z.string().trim().max(100, 'BILLBOT_SHELL_USER can be at most 100 characters.').default('local-admin')),
   BILLBOT_USER: optional(z.string().trim().max(100, 'BILLBOT_USER can be at most 100 characters.')),
+  BILLBOT_COMPANY_NAME: optional(z.string().trim().max(100, 'BILLBOT_COMPANY_NAME can be at most 100 characters.')),
+  BILLBOT_COMPANY_ADDRESS: optional(linesSchema('BILLBOT_COMPANY_ADDRESS', 100)),
+  BILLBOT_COMPANY_LOGO: optional(logoSchema),
+  BILLBOT_INVOICE_FOOTER: optional(
+    z
+      .string()
+      .trim()
+      .max(500, 'BILLBOT_INVOICE_FOOTER can be at most 500 characters.')
+      .transform((v) => v.replace(/\\n/g, '\n')),
+  ),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof blank(v) === 'string' ? (v as string).trim().toLowerCase() : undefined),
     z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be debug, info, warn or error.' }).default('info'),
@@ -155,8 +202,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shellUser: e.BILLBOT_SHELL_USER || 'local-admin',
     cliUser: e.BILLBOT_USER ?? null,
     logLevel: e.LOG_LEVEL,
+    company: {
+      name: e.BILLBOT_COMPANY_NAME ?? DEFAULT_COMPANY.name,
+      address: e.BILLBOT_COMPANY_ADDRESS ?? DEFAULT_COMPANY.address,
+      logo: e.BILLBOT_COMPANY_LOGO ?? DEFAULT_COMPANY.logo,
+      footer: e.BILLBOT_INVOICE_FOOTER ?? DEFAULT_COMPANY.footer,
+    },
   };
-  const safe = () => ({ ...config, databaseUrl: config.databaseUrl ? REDACTED : null, slack: slack ? redacted(slack) : null });
+  const logo = config.company.logo ? `${config.company.logo.length} bytes` : null;
+  const safe = () => ({ ...config, databaseUrl: config.databaseUrl ? REDACTED : null, slack: slack ? redacted(slack) : null, company: { ...config.company, logo } });
   Object.defineProperties(config, {
     toJSON: { value: safe, enumerable: false },
     [inspect.custom]: { value: safe, enumerable: false },

@@ -70,7 +70,7 @@ export async function main(env: Record<string, string | undefined> = process.env
         workbook: invoicesWorkbook,
       });
       const signals = untilSignal();
-      const handle = await startSlack(withHandlers(services, scheduling.handlers), config);
+      const handle = await startSlack(withHandlers(services, { ...scheduling.handlers, documents: { company: config.company } }), config);
       try {
         await scheduling.scheduler.start();
         const signal = await signals;
@@ -90,7 +90,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       await runShell({
         input: process.stdin,
         output: process.stdout,
-        services,
+        services: withHandlers(services, { documents: { company: config.company } }),
         user: config.shellUser,
         signal: controller.signal,
         // Runs reported into the shell; the shell has no Slack to attach workbooks to.

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { Writable } from 'node:stream';
-import { type Billing, type CreditExportFilter, type ExportReads, type InvoiceExportFilter } from '../billing';
+import { ADDRESS_FIELDS, type Billing, type CreditExportFilter, type ExportReads, type InvoiceExportFilter } from '../billing';
 import { SETUP_SHEETS, SetupSheetKey } from './layout';
 import { ColumnSpec, OutValue, WorkbookWriter } from './xlsx';
 
@@ -65,7 +65,7 @@ export interface AccountsExportCounts {
 export async function exportAccounts(billing: Billing, out: Writable | string): Promise<AccountsExportCounts> {
   return writeWorkbook(billing, out, async (reads) => async (writer) => ({
     accounts: await copySheet(writer, 'Accounts', setupColumns('accounts'), reads.accounts(), (a) => [
-      a.name, a.displayName, a.currency, a.status, a.billGroup, a.billDay, a.parent, a.invoiceTo,
+      a.name, a.displayName, a.currency, a.status, a.billGroup, a.billDay, a.parent, a.invoiceTo, ...ADDRESS_FIELDS.map((f) => a[f.key]),
     ]),
     packageServices: await copySheet(writer, 'Packages', setupColumns('packages'), reads.packageServices(), (p) => [
       p.package, p.currency, p.frequency, p.service, { amount: p.price, currency: p.currency },

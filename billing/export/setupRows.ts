@@ -1,3 +1,4 @@
+import { ADDRESS_FIELDS, addressOf, type Address } from '../address';
 import { formatPeriodText } from '../setup';
 import type { PeriodRule } from '../schemas';
 import type { Tx } from '../db';
@@ -5,7 +6,7 @@ import { DEFAULT_BATCH_SIZE, queryRows } from './cursor';
 
 /** The rows of the setup workbook's sheets (what /billing export accounts writes), as stored. */
 
-export interface AccountExportRow {
+export interface AccountExportRow extends Address {
   name: string;
   displayName: string | null;
   currency: string;
@@ -19,7 +20,8 @@ export interface AccountExportRow {
 export function accountExportRows(trx: Tx, batchSize = DEFAULT_BATCH_SIZE): AsyncGenerator<AccountExportRow[]> {
   return queryRows(
     trx,
-    `SELECT a.name, a.display_name, a.currency, a.status, g.name AS bill_group, a.bill_day, p.name AS parent, i.name AS invoicer
+    `SELECT a.name, a.display_name, a.currency, a.status, g.name AS bill_group, a.bill_day, p.name AS parent, i.name AS invoicer,
+            ${ADDRESS_FIELDS.map((f) => `a.${f.column}`).join(', ')}
      FROM accounts a
      JOIN bill_groups g ON g.id = a.bill_group_id
      LEFT JOIN accounts p ON p.id = a.parent_id
@@ -36,6 +38,7 @@ export function accountExportRows(trx: Tx, batchSize = DEFAULT_BATCH_SIZE): Asyn
       billDay: r.bill_day,
       parent: r.parent,
       invoiceTo: r.invoicer,
+      ...addressOf(r),
     }),
   );
 }

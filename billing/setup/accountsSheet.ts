@@ -1,3 +1,4 @@
+import { ADDRESS_FIELDS } from '../address';
 import { key } from './rows';
 import type { Node, SetupCheck, StoredAccount } from './state';
 import { checkTree } from './tree';
@@ -29,6 +30,7 @@ export async function checkAccounts<R>(check: SetupCheck<R>): Promise<AccountsCh
     'bill_day',
     'parent_id',
     'invoicer_id',
+    ...ADDRESS_FIELDS.map((f) => f.column),
   );
   const storedById = new Map<number, StoredAccount>();
   for (const a of stored) storedById.set(a.id, a);
@@ -171,7 +173,8 @@ function accountChanges<R>(
       (item.billGroup === undefined || key(item.billGroup) === groups.keyById.get(s.bill_group_id)) &&
       (item.billDay === undefined || item.billDay === s.bill_day) &&
       node.parent === parentKey &&
-      node.invoicer === invoicerKey;
+      node.invoicer === invoicerKey &&
+      ADDRESS_FIELDS.every((f) => item[f.key] === undefined || (item[f.key] ?? null) === s[f.column]);
     if (same) outcome.accounts.unchanged++;
     else {
       outcome.accounts.updated++;

@@ -1,3 +1,4 @@
+import { ADDRESS_FIELDS, type Address } from '../address';
 import {
   accountPackageRowSchema,
   accountRowSchema,
@@ -25,6 +26,13 @@ import type {
   SetupPlan,
   SetupProblem,
 } from './types';
+
+/** The address fields a row gives (a missing column: not given, so the stored value is kept). */
+function addressOfRow(data: Partial<Address>): Partial<Address> {
+  const out: Partial<Address> = {};
+  for (const f of ADDRESS_FIELDS) if (data[f.key] !== undefined) out[f.key] = data[f.key];
+  return out;
+}
 
 type PackageInProgress<R> = PlannedPackage<R> & { frequencyRef?: R; serviceRows: Map<string, R> };
 
@@ -77,6 +85,7 @@ export class SetupChecker<R> {
       billDay: given(data.billDay),
       parent: data.parent,
       invoiceTo: data.invoiceTo,
+      ...addressOfRow(data),
     });
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ADDRESS_MAX } from '../address';
 import { parseIsoDate } from '../dates';
 import { isCurrencyCode, Money } from '../money';
 import { scheduleProblem } from '../schedules';
@@ -98,6 +99,12 @@ export const accountRowSchema = z.object({
   billDay: billDaySchema.nullish(),
   parent: optionalName,
   invoiceTo: optionalName,
+  addressLine1: optionalText(ADDRESS_MAX, 'An address line'),
+  addressLine2: optionalText(ADDRESS_MAX, 'An address line'),
+  city: optionalText(ADDRESS_MAX, 'A city'),
+  region: optionalText(ADDRESS_MAX, 'A region'),
+  postalCode: optionalText(ADDRESS_MAX, 'A postal code'),
+  country: optionalText(ADDRESS_MAX, 'A country'),
 });
 
 export const packageServiceRowSchema = z.object({

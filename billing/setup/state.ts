@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { AddressColumn } from '../address';
 import type { AccountPackageStatus, AccountStatus, PeriodRule } from '../schemas';
 import { key } from './rows';
 import type { PlannedAccount, SetupCounts, SetupOutcome, SetupPlan, SetupProblem, SetupWarning } from './types';
@@ -6,7 +7,7 @@ import type { PlannedAccount, SetupCounts, SetupOutcome, SetupPlan, SetupProblem
 // ---------------------------------------------------------------------------------------
 // What is stored
 
-export interface StoredAccount {
+export interface StoredAccount extends Record<AddressColumn, string | null> {
   id: number;
   name: string;
   display_name: string | null;

@@ -1,3 +1,4 @@
+import type { Address, AddressKey } from '../address';
 import type { AccountPackageStatus, AccountStatus, PeriodRule } from '../schemas';
 
 /**
@@ -10,7 +11,7 @@ import type { AccountPackageStatus, AccountStatus, PeriodRule } from '../schemas
  * the default for a new row), `null` means "given blank" (clear an optional field).
  */
 
-export interface SetupAccountRow {
+export interface SetupAccountRow extends Partial<Record<AddressKey, unknown>> {
   name: unknown;
   displayName?: unknown;
   currency?: unknown;
@@ -79,7 +80,8 @@ export interface SetupWarning<R> {
   message: string;
 }
 
-export interface PlannedAccount<R> {
+/** Address fields: undefined keeps what is stored, null clears. */
+export interface PlannedAccount<R> extends Partial<Address> {
   ref: R;
   name: string;
   displayName?: string | null;

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { analyzeChanged } from '../billRun/statistics';
+import { ADDRESS_FIELDS } from '../address';
 import { dayOf } from '../dates';
 import type { AccountsCheck } from './accountsSheet';
 import type { AccountPackagesCheck } from './accountPackagesSheet';
@@ -65,6 +66,18 @@ async function writeBillGroups(trx: Knex.Transaction, groups: BillGroups): Promi
   };
 }
 
+// The address columns (constants of billing/address.ts, never input) and their values per row:
+// a field the row does not give keeps what is stored (a new account: blank).
+const ADDRESS_COLUMNS = ADDRESS_FIELDS.map((f) => f.column).join(', ');
+const ADDRESS_ARRAYS = ADDRESS_FIELDS.map(() => '?::text[]').join(', ');
+const ADDRESS_SET = ADDRESS_FIELDS.map((f) => `${f.column} = x.${f.column}`).join(', ');
+
+function addressArrays<R>(rows: AccountsCheck<R>['inserts']): Knex.Value[] {
+  return ADDRESS_FIELDS.map((f) =>
+    nullable(rows.map((n) => (n.item![f.key] === undefined ? (n.stored?.[f.column] ?? null) : n.item![f.key]!) ?? null)),
+  );
+}
+
 /** Writes the accounts; gives the id of every account by its key. */
 async function writeAccounts<R>(trx: Knex.Transaction, accounts: AccountsCheck<R>, groupId: GroupId): Promise<Map<string, number>> {
   const { inserts: accountInserts, updates: accountUpdates } = accounts;
@@ -83,8 +96,8 @@ async function writeAccounts<R>(trx: Knex.Transaction, accounts: AccountsCheck<R
   }
   for (const rows of slices(accountInserts)) {
     await trx.raw(
-      `INSERT INTO accounts (id, name, display_name, currency, status, bill_group_id, bill_day, parent_id, invoicer_id)
-       SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[], ?::bigint[], ?::bigint[])`,
+      `INSERT INTO accounts (id, name, display_name, currency, status, bill_group_id, bill_day, parent_id, invoicer_id, ${ADDRESS_COLUMNS})
+       SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[], ?::bigint[], ?::bigint[], ${ADDRESS_ARRAYS})`,
       [
         rows.map((n) => idByKey.get(n.key)!),
         rows.map((n) => n.name),
@@ -95,6 +108,7 @@ async function writeAccounts<R>(trx: Knex.Transaction, accounts: AccountsCheck<R
         rows.map((n) => n.item!.billDay ?? 1),
         nullable(rows.map((n) => id(n.parent))),
         nullable(rows.map((n) => id(n.invoicer))),
+        ...addressArrays(rows),
       ],
     );
   }
@@ -102,9 +116,9 @@ async function writeAccounts<R>(trx: Knex.Transaction, accounts: AccountsCheck<R
     await trx.raw(
       `UPDATE accounts a
        SET display_name = x.display_name, currency = x.currency, status = x.status, bill_group_id = x.bill_group_id,
-           bill_day = x.bill_day, parent_id = x.parent_id, invoicer_id = x.invoicer_id
-       FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[], ?::bigint[], ?::bigint[])
-         AS x(id, display_name, currency, status, bill_group_id, bill_day, parent_id, invoicer_id)
+           bill_day = x.bill_day, parent_id = x.parent_id, invoicer_id = x.invoicer_id, ${ADDRESS_SET}
+       FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::smallint[], ?::bigint[], ?::bigint[], ${ADDRESS_ARRAYS})
+         AS x(id, display_name, currency, status, bill_group_id, bill_day, parent_id, invoicer_id, ${ADDRESS_COLUMNS})
        WHERE a.id = x.id`,
       [
         rows.map((n) => idByKey.get(n.key)!),
@@ -115,6 +129,7 @@ async function writeAccounts<R>(trx: Knex.Transaction, accounts: AccountsCheck<R
         rows.map((n) => n.item!.billDay ?? n.stored?.bill_day ?? 1),
         nullable(rows.map((n) => id(n.parent))),
         nullable(rows.map((n) => id(n.invoicer))),
+        ...addressArrays(rows),
       ],
     );
   }

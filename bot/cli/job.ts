@@ -67,7 +67,7 @@ export async function runJob(job: Job, asJson: boolean, io: CliIo): Promise<numb
           // Workbooks are read and written relative to the working directory. An import that
           // changes schedules reaches a running bot through the database (its scheduler LISTENs).
           // exceljs is loaded by the command table only for workbook commands.
-          const handlers = { ...scheduling.handlers, workbooks: { billing: services.billing } };
+          const handlers = { ...scheduling.handlers, workbooks: { billing: services.billing }, documents: { company: services.config.company } };
           outcome = await executeCommand({ ...withHandlers(services, handlers), face: { name: 'cli' } }, job.command, { actor, channel: 'cli' });
         } finally {
           await scheduling.scheduler.stop({ wait: true });

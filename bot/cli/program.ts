@@ -146,9 +146,13 @@ function addListCommands({ program, run }: Builder): void {
 
   program
     .command('invoice')
-    .description('show an invoice with its transactions and disbursements')
+    .description('show an invoice with its transactions and disbursements; --pdf writes it as a PDF')
     .argument('<number>', 'INV-000018, 18 or #18')
-    .action((invoice: string, _opts, cmd: Program) => run(cmd, { kind: 'invoice.show', invoice }, 'billbot invoice <number>'));
+    .option('--pdf <file>', 'write the invoice as a PDF to this .pdf file')
+    .action((invoice: string, opts: { pdf?: string }, cmd: Program) =>
+      opts.pdf === undefined
+        ? run(cmd, { kind: 'invoice.show', invoice }, 'billbot invoice <number> [--pdf <file>]')
+        : run(cmd, { kind: 'invoice.pdf', invoice, file: opts.pdf }, 'billbot invoice <number> --pdf <file>'));
 
   program
     .command('credits')
@@ -213,12 +217,12 @@ function addWorkbookCommands({ program, run }: Builder): void {
     .option('--dry-run', 'check and count what would change, and write nothing')
     .action((file: string, opts, cmd: Program) => run(cmd, { kind: 'billing.import', file, dryRun: Boolean(opts.dryRun) }, importUsage));
 
-  const exportUsage = 'billbot export accounts|invoices|credits <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N]';
+  const exportUsage = 'billbot export accounts|invoices|credits|pdfs <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N]';
   program
     .command('export')
-    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices or credits')
-    .argument('<what>', 'accounts, invoices or credits')
-    .argument('<file>', 'the .xlsx file to write')
+    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices or credits; or pdfs: a bill run\'s invoices as a zip of PDFs')
+    .argument('<what>', 'accounts, invoices, credits or pdfs')
+    .argument('<file>', 'the .xlsx file to write (pdfs: the .zip file, with --run)')
     .option('--account <name>', 'only this account and the accounts that invoice to it')
     .option('--from <date>', 'from this date, YYYY-MM-DD (inclusive)')
     .option('--to <date>', 'to this date, YYYY-MM-DD (inclusive)')
@@ -229,6 +233,12 @@ function addWorkbookCommands({ program, run }: Builder): void {
         const m = /^#?(\d{1,9})$/.exec(String(opts.run).trim());
         if (!m) throw new UsageError(`"${opts.run}" is not a bill run number; usage: ${exportUsage}`);
         runId = Number(m[1]);
+      }
+      if (/^pdfs?$/i.test(what.trim())) {
+        if (opts.account !== undefined || opts.from !== undefined || opts.to !== undefined) {
+          throw new UsageError(`The PDFs export is one bill run's invoices; give only --run N; usage: billbot export pdfs <file> --run N`);
+        }
+        return run(cmd, { kind: 'billing.export.pdfs', run: runId as number, file }, 'billbot export pdfs <file> --run N');
       }
       run(
         cmd,

@@ -1,5 +1,6 @@
 import { parseIsoDate } from '../../billing';
 import { CommandSyntaxError } from './errors';
+import { parseDocumentExport, parseInvoice } from './parseDocuments';
 import { parseRunClauses } from './parseRun';
 import { words } from './parseWords';
 import { Command, HelpTopic, USAGE, validateCommand } from './schema';
@@ -58,18 +59,15 @@ export function parseBilling(text: string): Command {
       if (rest.length === 0) throw new CommandSyntaxError('Say whose invoices to list', usage);
       return validateCommand({ kind: 'invoice.list', account: joinTokens(rest) }, usage);
     }
-    case 'invoice': {
-      const usage = USAGE['invoice.show'];
-      if (rest.length !== 1) throw new CommandSyntaxError('Give one invoice number', usage);
-      return validateCommand({ kind: 'invoice.show', invoice: rest[0].text }, usage);
-    }
+    case 'invoice':
+      return parseInvoice(rest);
     case 'template': {
       const { tokens: more, channel } = channelClause(rest, USAGE['billing.template']);
       if (more.length) throw new CommandSyntaxError('"/billing template" takes nothing after it but "in #channel"', USAGE['billing.template']);
       return validateCommand({ kind: 'billing.template', channel }, USAGE['billing.template']);
     }
     case 'export':
-      return parseExport(rest);
+      return isWord(rest[0], 'pdfs', 'pdf') ? parseDocumentExport(rest.slice(1)) : parseExport(rest);
     case 'import':
       return parseImport(text, rest);
     case 'schedule':

@@ -170,6 +170,10 @@ export const commandSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('credit.list'), account: name('The account whose credits to list') }),
   z.object({ kind: z.literal('invoice.list'), account: name('The account whose invoices to list') }),
   z.object({ kind: z.literal('invoice.show'), invoice: invoiceNumberSchema }),
+  /** The invoice as a PDF: Slack uploads it to the person; the shell and the CLI write `file` (null: a fresh name). */
+  z.object({ kind: z.literal('invoice.pdf'), invoice: invoiceNumberSchema, file: optional(fileSchema) }),
+  /** A bill run's invoices as one zip of PDFs, handed over like invoice.pdf. */
+  z.object({ kind: z.literal('billing.export.pdfs'), run: runIdSchema, file: optional(fileSchema) }),
   z.object({ kind: z.literal('billing.help'), topic: optional(z.enum(['bill', 'credit', 'billing'])) }),
   z.object({
     kind: z.literal('billing.access'),
@@ -237,6 +241,8 @@ export const USAGE = {
   'credit.list': '/credit list <account>',
   'invoice.list': '/billing invoices <account>',
   'invoice.show': '/billing invoice <number>',
+  'invoice.pdf': '/billing invoice <number> pdf',
+  'billing.export.pdfs': '/billing export pdfs run <run>',
   'billing.help': '/billing help',
   'billing.access': '/billing access grant|revoke <@user> viewer|operator|admin',
   'billing.template': '/billing template [in #channel]',
@@ -319,6 +325,8 @@ export const HELP: HelpEntry[] = [
   },
   { topic: 'billing', usage: USAGE['invoice.list'], description: 'List the invoices an account has received.' },
   { topic: 'billing', usage: USAGE['invoice.show'], description: 'Show an invoice with its transactions and disbursements.' },
+  { topic: 'billing', usage: USAGE['invoice.pdf'], description: 'Get the invoice as a PDF (in Slack, sent to you in a direct message).' },
+  { topic: 'billing', usage: USAGE['billing.export.pdfs'], description: "Get a bill run's invoices as one zip of PDFs (in Slack, sent to you in a direct message)." },
   { topic: 'billing', usage: USAGE['billing.access'], description: 'Grant or revoke a role (Slack only).' },
   { topic: 'billing', usage: USAGE['billing.help'], description: 'Show this help.' },
 ];

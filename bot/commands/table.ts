@@ -4,7 +4,19 @@ import { billForm, creditAddForm, creditDisburseForm, type Form } from './formBu
 import { addCredit, billNow, deleteCredit, disburseCredit, listCredits, listInvoices, reverseCredit } from './handlers';
 import { changeSchedule, listSchedules, resumeRun, runNow, runStatus } from './schedules';
 import { Command, CommandKind, CommandOf, ModalCommand, Role, schemaOf } from './schema';
-import { ANSWERED, CommandContext, ExecutorServices, FaceName, FACES, OutcomeKind, Reply, ScheduleRuntime, WorkbookCommand, WorkbookRuntime } from './types';
+import {
+  ANSWERED,
+  CommandContext,
+  DocumentCommand,
+  ExecutorServices,
+  FaceName,
+  FACES,
+  OutcomeKind,
+  Reply,
+  ScheduleRuntime,
+  WorkbookCommand,
+  WorkbookRuntime,
+} from './types';
 
 /**
  * The command table: every command kind, declared once, for every face (Slack, the local
@@ -62,6 +74,8 @@ const hasScheduler = (s: ExecutorServices) => !!s.handlers?.scheduling;
 const folder = (s: ExecutorServices) => s.handlers?.workbooks as WorkbookRuntime;
 /** exceljs takes a quarter of a second to load: only the workbook commands load it. */
 const workbooks = () => import('./workbooks');
+/** pdfkit likewise: only the document commands load it. */
+const documents = () => import('./documents');
 
 /** A modal kind: the face fills its form; the answers run as their own command. */
 function modal<K extends ModalCommand['kind']>(kind: K, role: Role, form: CommandEntry<K>['form']): CommandEntry<K> {
@@ -92,6 +106,16 @@ function workbookOut<K extends WorkbookCommand['kind']>(unavailable: string): Om
     ready: (s) => !!(s.face?.deliverWorkbook || s.handlers?.workbooks),
     gives: ['workbook.written'],
     run: async (c, ctx, s) => (s.face?.deliverWorkbook ? s.face.deliverWorkbook(c, ctx) : (await workbooks()).writeWorkbookFile(folder(s), c)),
+  };
+}
+
+/** An invoice's PDF, a run's zip of PDFs: handed over by the face (Slack), or written to a file. */
+function documentOut<K extends DocumentCommand['kind']>(): Omit<CommandEntry<K>, 'kind' | 'schema' | 'faces'> {
+  return {
+    role: 'viewer',
+    gives: ['document.written'],
+    run: async (c, ctx, s) =>
+      s.face?.deliverDocument ? s.face.deliverDocument(c, ctx) : (await documents()).writeDocumentFile(s.billing, c, s.handlers?.documents),
   };
 }
 
@@ -163,6 +187,8 @@ export const COMMANDS: { [K in CommandKind]: CommandEntry<K> } = {
     gives: ['invoice'],
     run: async (c, _ctx, s) => ({ kind: 'invoice', invoice: await s.billing.getInvoice(c.invoice) }),
   }),
+  'invoice.pdf': entry('invoice.pdf', documentOut()),
+  'billing.export.pdfs': entry('billing.export.pdfs', { ...documentOut(), bulk: true }),
   'billing.help': entry('billing.help', {
     role: 'viewer',
     faces: FORMS,

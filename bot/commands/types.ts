@@ -1,5 +1,6 @@
 import type { Billing, BillRunReport, CreditView, InvoiceView } from '../../billing';
 import type { SetupImportResult } from '../../sheets';
+import type { CompanyHeader } from '../../sheets/documents/company';
 import type { Logger } from '../log';
 import type { ScheduleView } from '../render/schedules';
 import type { Scheduler } from '../scheduler/scheduler';
@@ -54,6 +55,8 @@ export type Outcome =
    * (`result.applied`); `result.problems` lists what stopped it.
    */
   | { kind: 'workbook.import'; file: string; result: SetupImportResult }
+  /** Documents written to a file (the shell, the CLI): an invoice's PDF, or a run's invoices as a zip of PDFs. */
+  | { kind: 'document.written'; document: DocumentKind; subject: string; file: string; invoices: number; bytes: number }
   /** A plain message (e.g. from a plugged-in handler, or the worked example loaded). */
   | { kind: 'notice'; title: string | null; text: string }
   /** A refusal with one sentence; `reference` is set for unexpected failures (see the log). */
@@ -63,6 +66,16 @@ export type OutcomeKind = Outcome['kind'];
 
 /** The workbooks billbot writes: the empty setup template and the three exports. */
 export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits';
+
+/** The documents billbot writes: one invoice's PDF, a bill run's invoices as a zip of PDFs. */
+export type DocumentKind = 'invoice' | 'run invoices';
+
+/** What the document commands need: the company on the documents, and where files go (the shell and the CLI). */
+export interface DocumentRuntime {
+  company: CompanyHeader;
+  /** Where relative file names are written, and unnamed files go (default: the working directory). */
+  directory?: string;
+}
 
 export interface CommandContext {
   /** Who asks: a Slack user id, the shell user, the CLI user. Recorded as who did it. */
@@ -118,6 +131,8 @@ export interface WorkbookRuntime {
 export interface CommandHandlers {
   scheduling?: ScheduleRuntime;
   workbooks?: WorkbookRuntime;
+  /** The company settings of documents (absent: the defaults, files in the working directory). */
+  documents?: DocumentRuntime;
 }
 
 /** The faces billbot has; the command table says which of them offers each command. */
@@ -132,6 +147,7 @@ export type Reply = Outcome | Answered;
 export type RunCommand = CommandOf<'bill'> | CommandOf<'billing.run'>;
 export type CreditChange = CommandOf<'credit.reverse'> | CommandOf<'credit.delete'>;
 export type WorkbookCommand = CommandOf<'billing.template'> | CommandOf<'billing.export'>;
+export type DocumentCommand = CommandOf<'invoice.pdf'> | CommandOf<'billing.export.pdfs'>;
 
 /**
  * What only a face can do. The table's handler of a kind uses its hook when the face has one
@@ -145,6 +161,8 @@ export interface Face {
   confirm?: (command: CreditChange, ctx: CommandContext, action: 'reverse' | 'delete') => Promise<Reply>;
   /** The template and exports handed over by the face (Slack: uploaded to the channel) instead of written to a file. */
   deliverWorkbook?: (command: WorkbookCommand, ctx: CommandContext) => Promise<Reply>;
+  /** A document handed over by the face (Slack: uploaded to the person) instead of written to a file. */
+  deliverDocument?: (command: DocumentCommand, ctx: CommandContext) => Promise<Reply>;
   /** A workbook import as the face does it (Slack: explains uploads; the shell: previews and asks before applying). */
   importWorkbook?: (command: CommandOf<'billing.import'>, ctx: CommandContext) => Promise<Reply>;
   /** Roles (Slack's). */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -16,6 +16,7 @@ import {
 } from '../../sheets';
 import { megabytes } from '../../sheets/limits';
 import { CommandSyntaxError } from './errors';
+import { freshFile, writableFile, WorkbookFileError, writeInPlace } from './files';
 import { CommandOf, USAGE } from './schema';
 import type { CommandContext, CommandHandlers, Outcome, WorkbookCommand, WorkbookKind, WorkbookRuntime } from './types';
 
@@ -29,11 +30,6 @@ import type { CommandContext, CommandHandlers, Outcome, WorkbookCommand, Workboo
  *
  * The workbooks themselves are sheets/'s business; this is where they meet files and people.
  */
-
-/** A workbook file that cannot be written or read where it was named. */
-export class WorkbookFileError extends BillingError {
-  readonly code = 'workbook_file';
-}
 
 /** A workbook's bytes as received (an upload, a file read once): what is checked is what is applied. */
 export interface WorkbookBytes {
@@ -93,6 +89,7 @@ export async function importWorkbook(
 }
 
 export type { WorkbookCommand } from './types';
+export { WorkbookFileError } from './files';
 
 /** Writes the template or an export; the rows written per sheet. */
 export async function writeWorkbook(billing: Billing, command: WorkbookCommand, out: Writable | string): Promise<{ workbook: WorkbookKind; rows: Record<string, number> }> {
@@ -149,54 +146,6 @@ export function workbookFileName(command: WorkbookCommand, today: string): strin
   if (command.to) parts.push(`to-${command.to}`);
   if (!command.from && !command.to && command.run === null) parts.push(today);
   return `${parts.join('-')}.xlsx`;
-}
-
-/** Opens a new file next to `wanted` that does not exist yet (name.xlsx, name-2.xlsx, ...). */
-async function freshFile(wanted: string): Promise<string> {
-  const ext = path.extname(wanted);
-  const base = wanted.slice(0, wanted.length - ext.length);
-  for (let n = 1; n <= 1000; n++) {
-    const candidate = n === 1 ? wanted : `${base}-${n}${ext}`;
-    try {
-      const handle = await fs.open(candidate, 'wx');
-      await handle.close();
-      return candidate;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      throw new WorkbookFileError(`${candidate} cannot be written (${code ?? 'unknown error'}).`);
-    }
-  }
-  throw new WorkbookFileError(`There are too many files named like ${path.basename(wanted)} in ${path.dirname(wanted)}; move some away.`);
-}
-
-/** Checks that a named file can be written: an .xlsx name, in a folder that exists, not a folder itself. */
-async function writableFile(file: string): Promise<string> {
-  if (!/\.xlsx$/i.test(file)) throw new WorkbookFileError(`Name the workbook file with the .xlsx extension (not "${path.basename(file)}"), so that Excel opens it.`);
-  const folder = await fs.stat(path.dirname(file)).catch(() => null);
-  if (!folder?.isDirectory()) throw new WorkbookFileError(`${file} cannot be written: its folder does not exist.`);
-  const existing = await fs.stat(file).catch(() => null);
-  if (existing && !existing.isFile()) throw new WorkbookFileError(`${file} cannot be written: it is a folder.`);
-  return file;
-}
-
-/**
- * Writes a workbook next to `file` and moves it into place once complete: a failed export
- * (an unknown account, a full disk) leaves no half-written file and keeps any earlier file.
- */
-async function writeInPlace<T>(file: string, write: (temporary: string) => Promise<T>): Promise<T> {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const result = await write(temporary);
-    await fs.rename(temporary, file);
-    return result;
-  } catch (e) {
-    await fs.rm(temporary, { force: true }).catch(() => undefined);
-    if (e instanceof BillingError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new WorkbookFileError(`${file} cannot be written (${code}).`);
-    throw e;
-  }
 }
 
 /** The workbook commands' file folder, for ExecutorServices.handlers (the shell; the CLI plugs it in as data). */

@@ -4,6 +4,7 @@ import { escapeMrkdwn } from './mrkdwn';
 import { capBlocks, context, header, list, section, type KnownBlock, type Rendered } from './kit';
 import { renderReport, renderRunResuming, renderRunStarted, renderRunStatus } from './bills';
 import { renderCredit, renderCreditDisbursed, renderCreditList } from './credits';
+import { renderDocumentWritten } from './documents';
 import { renderInvoice, renderInvoiceList } from './invoices';
 import { renderScheduleChanged, renderSchedules } from './schedules';
 import { renderImport, renderWorkbookWritten } from './workbooks';
@@ -49,6 +50,8 @@ function renderOutcome(outcome: Outcome): Rendered {
       return renderWorkbookWritten(outcome.workbook, outcome.file, outcome.rows);
     case 'workbook.import':
       return renderImport(outcome.file, outcome.result);
+    case 'document.written':
+      return renderDocumentWritten(outcome);
     case 'notice': {
       const text = escapeMrkdwn(outcome.text);
       return { text, blocks: [...(outcome.title ? [header(outcome.title)] : []), section(text)] };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { DEFAULT_COMPANY } from '../../sheets/documents/company';
 import { loadWorkedExample } from '../commands/demo';
 import { ANSWERED, errorOutcome, ExecutorServices, Outcome, performCommand } from '../commands/execute';
 import { parseCommand, SLASH_COMMANDS, SlashCommand } from '../commands/parse';
@@ -129,6 +130,8 @@ export async function runShell(options: ShellOptions): Promise<void> {
     handlers: {
       workbooks: { billing: options.services.billing, directory, onConfigurationsChanged: reloadSchedules },
       ...options.services.handlers,
+      // Documents are written where the workbooks are, with the company of the settings.
+      documents: { company: options.services.handlers?.documents?.company ?? DEFAULT_COMPANY, directory },
       ...scheduling?.handlers,
     },
   };

@@ -11,6 +11,7 @@ import { describeFailure } from './errors';
 import { fillOpened, openLoading, tellInView, type OpenedView } from './modals/open';
 import { ephemeral, inChannel } from './reply';
 import { commandRequestKey } from './requestKeys';
+import { postDocument } from './documents';
 import { postWorkbook } from './workbooks';
 import { followUpsFor, renderForSlack } from './runStatus';
 
@@ -71,6 +72,10 @@ function slackFace(deps: SlackDeps, { command: slash, respond, client, logger }:
     confirm: async (command, _ctx, action) => answer(ephemeral(await confirmMessage(deps, command, action))),
     deliverWorkbook: async (command) => {
       await postWorkbook(deps, client, logger, command, where, respond);
+      return ANSWERED;
+    },
+    deliverDocument: async (command) => {
+      await postDocument(deps, client, logger, command, where, respond);
       return ANSWERED;
     },
     importWorkbook: async () => answer(ephemeral(IMPORT_IN_SLACK)),

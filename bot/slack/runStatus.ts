@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { validateCommand, type Outcome } from '../commands';
 import { runIdSchema } from '../commands/schema';
-import { listsGoBeyondNotice, renderBlocks, reportThread, restOfLists, withResumeButton, type Rendered } from '../render';
+import { listsGoBeyondNotice, renderBlocks, reportThread, restOfLists, withPdfButton, withResumeButton, type Rendered } from '../render';
+import { INVOICE_PDF_ACTION } from './actions/invoicePdf';
 import { ButtonArgs, buttonValueReader, handleCommandClick } from './buttons';
 import type { SlackDeps } from './deps';
 import { ephemeral } from './reply';
@@ -19,9 +20,10 @@ type ResumeValue = z.infer<typeof resumeValueSchema>;
 
 const readResumeValue = buttonValueReader(resumeValueSchema);
 
-/** An outcome as Slack shows it: the shared rendering, with a Resume button on a failed run's status. */
+/** An outcome as Slack shows it: the shared rendering, with a Resume button on a failed run's status and a PDF button on an invoice. */
 export function renderForSlack(outcome: Outcome): Rendered {
   const rendered = renderBlocks(outcome);
+  if (outcome.kind === 'invoice') return withPdfButton(rendered, outcome.invoice.number, INVOICE_PDF_ACTION);
   if (outcome.kind !== 'bill.status' || !outcome.resumable) return rendered;
   const runId = outcome.report.run.id;
   const value: ResumeValue = { run: runId, request: newRequestId() };

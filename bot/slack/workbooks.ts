@@ -40,10 +40,26 @@ export async function postWorkbook(
     await postInChannel(client, logger, command.channel, { data, filename, title, comment }, respond);
     return;
   }
+  await sendToPerson(client, logger, where, respond, { file: data, filename, title, comment });
+}
+
+/**
+ * Uploads a file to the person, in their direct message with the app (files upload v2), and
+ * tells them where it went when they asked elsewhere; a workspace that does not let the app
+ * message them gets a sentence instead.
+ */
+export async function sendToPerson(
+  client: WebClient,
+  logger: Logger,
+  where: { channel: string | null; user: string },
+  respond: RespondFn,
+  upload: { file: Buffer | NodeJS.ReadableStream; filename: string; title: string; comment: string },
+): Promise<void> {
+  const { file, filename, title, comment } = upload;
   const inDirectMessage = !!where.channel?.startsWith('D');
   try {
     const channel = await directMessageChannel(client, where.user, where.channel);
-    await client.filesUploadV2({ channel_id: channel, file: data, filename, title, initial_comment: comment });
+    await client.filesUploadV2({ channel_id: channel, file: file as Buffer, filename, title, initial_comment: comment });
   } catch (error) {
     if (!cannotPost(error)) throw error;
     logger.warn(`billbot: could not send ${filename} to ${where.user} (${errorSummary(error).split('\n')[0]})`);

@@ -37,6 +37,8 @@ const ROUTES: Record<string, Typed> = {
   'credit.list': { slack: ['/credit', 'list Parent Co'], shell: '/credit list Parent Co', cli: ['credits', 'Parent Co'] },
   'invoice.list': { slack: ['/billing', 'invoices Parent Co'], shell: '/billing invoices Parent Co', cli: ['invoices', 'Parent Co'] },
   'invoice.show': { slack: ['/billing', 'invoice 18'], shell: '/billing invoice #18', cli: ['invoice', '18'] },
+  'invoice.pdf': { slack: ['/billing', 'invoice 18 pdf'], shell: '/billing invoice INV-000018 PDF', cli: ['invoice', '18', '--pdf', 'inv.pdf'] },
+  'billing.export.pdfs': { slack: ['/billing', 'export pdfs run 3'], shell: '/billing export pdfs run #3', cli: ['export', 'pdfs', 'run-3.zip', '--run', '3'] },
   'billing.help': { slack: ['/billing', 'help'], shell: '/billing help credit' },
   'billing.access': { slack: ['/billing', 'access grant <@U012ABC|alice> operator'] },
   'billing.template': { slack: ['/billing', 'template'], shell: '/billing template', cli: ['template', 'setup.xlsx'] },

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       shellUser: 'local-admin',
       cliUser: null,
       logLevel: 'info',
+      company: { name: 'billbot', address: [], logo: null, footer: 'Thank you for your business.' },
     });
   });
 

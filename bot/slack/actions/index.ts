@@ -11,6 +11,7 @@ import { CANCEL_IMPORT_ACTION, CONFIRM_IMPORT_ACTION } from '../uploads';
 import { homeExportAction } from './homeExport';
 import { homeAddCreditAction, homeBillAccountAction } from './homeForm';
 import { importCancelAction, importConfirmAction } from './importDecision';
+import * as invoicePdf from './invoicePdf';
 
 /** One listener per interactive element (block_actions, by action id). */
 export function register(app: App, deps: SlackDeps): void {
@@ -23,4 +24,5 @@ export function register(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: HOME_BILL_ACTION }, homeBillAccountAction(deps));
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: HOME_CREDIT_ACTION }, homeAddCreditAction(deps));
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: HOME_EXPORT_ACTION }, homeExportAction(deps));
+  invoicePdf.register(app, deps);
 }

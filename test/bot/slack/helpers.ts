@@ -6,7 +6,7 @@ import nock from 'nock';
 import { createBilling, type Billing } from '../../../billing';
 import { createAccess } from '../../../billing/access';
 import { createSlackApp, SlackApp } from '../../../bot/slack/app';
-import type { SlackDeps } from '../../../bot/slack/deps';
+import type { SlackDeps, SlackServices } from '../../../bot/slack/deps';
 import { RecentRequests } from '../../../bot/slack/requestKeys';
 import { BackgroundWork } from '../../../bot/slack/tasks';
 import { checkCall, recordRefusal, responseUrlRefusal } from '../../helpers/slackLimits';
@@ -215,11 +215,11 @@ export type FakeSlack = ReturnType<typeof fakeSlack>;
 /** The Slack app on a free port, against the test database, with Slack faked. */
 export async function startTestApp(
   db: Knex,
-  options: { progressIntervalMs?: number; familiesPerBatch?: number; workers?: number; services?: { billing: Billing } } = {},
+  options: { progressIntervalMs?: number; familiesPerBatch?: number; workers?: number; services?: SlackServices } = {},
 ): Promise<{ slack: SlackApp; port: number; logger: ReturnType<typeof memoryLogger> }> {
   const logger = memoryLogger();
   const slack = createSlackApp(
-    { billing: options.services?.billing ?? createBilling(db, CLOCK) },
+    options.services ?? { billing: createBilling(db, CLOCK) },
     {
       botToken: BOT_TOKEN,
       signingSecret: SIGNING_SECRET,
