@@ -1,5 +1,6 @@
 import { looksLikeAmount, parseIsoDate } from '../../billing';
 import { CommandSyntaxError } from './errors';
+import { parseChart } from './parseCharts';
 import { Command, HelpTopic, USAGE, validateCommand } from './schema';
 import { isWord, joinTokens, nextToken, Token, tokenize, UnclosedQuoteError } from './tokens';
 
@@ -44,7 +45,7 @@ export function decodeSlackText(text: string): string {
 }
 
 const CREDIT_FORMS = '/credit add|disburse|reverse|delete|list ... (/credit help shows each form)';
-const BILLING_FORMS = '/billing help|run|invoices|invoice|template|export|import|schedules|schedule|access ... (/billing help shows each form)';
+const BILLING_FORMS = '/billing help|run|invoices|invoice|template|export|import|schedules|schedule|chart|access ... (/billing help shows each form)';
 
 function quoteError(e: unknown, usage: string): never {
   if (e instanceof UnclosedQuoteError) {
@@ -336,6 +337,8 @@ function parseBilling(text: string): Command {
       return parseImport(text, rest);
     case 'schedule':
       return parseSchedule(rest);
+    case 'chart':
+      return parseChart(rest);
     case 'schedules':
       if (rest.length) throw new CommandSyntaxError('"/billing schedules" takes nothing after it', USAGE['billing.schedules']);
       return validateCommand({ kind: 'billing.schedules' });

@@ -54,6 +54,8 @@ export type Outcome =
    * (`result.applied`); `result.problems` lists what stopped it.
    */
   | { kind: 'workbook.import'; file: string; result: SetupImportResult }
+  /** A chart written to a PNG file (the shell, the CLI), with what it shows in words. */
+  | { kind: 'chart.written'; chart: 'runs'; configuration: string; runs: number; file: string; width: number; height: number; altText: string }
   /** A plain message (e.g. from a plugged-in handler, or the worked example loaded). */
   | { kind: 'notice'; title: string | null; text: string }
   /** A refusal with one sentence; `reference` is set for unexpected failures (see the log). */
@@ -145,6 +147,8 @@ export interface Face {
   confirm?: (command: CreditChange, ctx: CommandContext, action: 'reverse' | 'delete') => Promise<Reply>;
   /** The template and exports handed over by the face (Slack: uploaded to the channel) instead of written to a file. */
   deliverWorkbook?: (command: WorkbookCommand, ctx: CommandContext) => Promise<Reply>;
+  /** A chart handed over by the face (Slack: uploaded to the person) instead of written to a file. */
+  deliverChart?: (command: CommandOf<'billing.chart'>, ctx: CommandContext) => Promise<Reply>;
   /** A workbook import as the face does it (Slack: explains uploads; the shell: previews and asks before applying). */
   importWorkbook?: (command: CommandOf<'billing.import'>, ctx: CommandContext) => Promise<Reply>;
   /** Roles (Slack's). */

@@ -10,6 +10,7 @@ import type { SlackDeps } from '../../../bot/slack/deps';
 import { RecentRequests } from '../../../bot/slack/requestKeys';
 import { BackgroundWork } from '../../../bot/slack/tasks';
 import { checkCall, recordRefusal, responseUrlRefusal } from '../../helpers/slackLimits';
+import { fakeUploads, UPLOAD_HOST } from './fakeUploads';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -130,6 +131,7 @@ export function fakeSlack() {
   let ts = 0;
   let views = 0;
   const failing = new Map<string, string>();
+  const uploads = fakeUploads();
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   const onNoMatch = (req: { method?: string; href?: string; path?: string; host?: string; hostname?: string }) => {
@@ -167,9 +169,19 @@ export function fakeSlack() {
           return [200, { ok: true, channel: { id: dmOf(String(args.users)) } }];
         case 'views.publish':
           return [200, { ok: true, view: { id: `V0HOME-${args.user_id}`, hash: 'home-hash', ...args.view } }];
+        case 'files.getUploadURLExternal':
+          return uploads.ask(args);
+        case 'files.completeUploadExternal':
+          return uploads.complete(args);
         default:
           return [200, { ok: false, error: 'unknown_method' }];
       }
+    });
+  nock(UPLOAD_HOST)
+    .persist()
+    .post(/^\/upload\/v1\/\w+$/)
+    .reply(async function (uri: string, body: unknown) {
+      return uploads.receive(uri.split('/').pop()!, body, this.req.headers['content-type'] as string | undefined);
     });
   nock(RESPONSE_HOST)
     .persist()
@@ -189,6 +201,8 @@ export function fakeSlack() {
     responses,
     unmatched,
     of: (method: string) => calls.filter((c) => c.method === method),
+    /** Files uploaded (files.getUploadURLExternal, the bytes, files.completeUploadExternal), with their alt text and where they were shared. */
+    files: uploads.files,
     /** What was posted to one response_url. */
     responsesTo: (path: string) => responses.filter((r) => r.path === path).map((r) => r.body),
     /** Makes a Web API method answer `{ ok: false, error }` from now on. */
@@ -196,6 +210,7 @@ export function fakeSlack() {
     clear: () => {
       calls.length = 0;
       responses.length = 0;
+      uploads.files.length = 0;
       failing.clear();
     },
     done: () => {
