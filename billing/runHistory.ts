@@ -33,7 +33,12 @@ export interface RunHistory {
 export const MAX_RUN_HISTORY = 100;
 
 const optionsSchema = z.object({
-  last: z.number().int().min(1).max(MAX_RUN_HISTORY).default(12),
+  last: z
+    .number({ error: 'Say how many runs.' })
+    .int('Say how many runs as a whole number.')
+    .min(1, 'A run history has at least 1 run.')
+    .max(MAX_RUN_HISTORY, `A run history has at most ${MAX_RUN_HISTORY} runs.`)
+    .default(12),
   /** Only runs up to this one (a report of run N shows the runs before it, not those after). */
   through: z.number().int().positive().nullish(),
 });

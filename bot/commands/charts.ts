@@ -59,7 +59,6 @@ async function writePng(directory: string, named: string | null, chart: ChartIma
     throw new ChartFileError(`There are too many files named like ${chart.filename} in ${directory}; move some away.`);
   }
   const file = path.resolve(directory, named);
-  if (!/\.png$/i.test(file)) throw new ChartFileError(`Name the chart file with the .png extension (not "${path.basename(file)}").`);
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await fs.writeFile(temporary, chart.png, { flag: 'wx' });

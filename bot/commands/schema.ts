@@ -185,7 +185,7 @@ export const commandSchema = z.discriminatedUnion('kind', [
     what: z.enum(CHARTS, { error: 'Say which chart: runs.' }),
     configuration: optional(name('The configuration')),
     /** Where the shell or the CLI writes the PNG (null: the shell picks a name). */
-    file: optional(fileSchema),
+    file: optional(fileSchema.refine((f) => /\.png$/i.test(f), 'Name the chart file with the .png extension.')),
   }),
 ]);
 
