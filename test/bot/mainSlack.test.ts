@@ -126,6 +126,10 @@ describe('npm start with Slack settings', () => {
       expect(first?.fields.text).toMatch(/^:hourglass_flowing_sand: Started bill run #\d+ of \*Every Second\*\./);
       expect(slack.calls.some((c) => c.method === 'chat.update' && /^:white_check_mark: Completed bill run #\d+ of \*Every Second\*/.test(c.fields.text))).toBe(true);
       expect(slack.uploads.length).toBeGreaterThan(0);
+      // Then the run history chart, with its figures as alt text (npm start wires the chart in).
+      const isChart = (c: Call) => c.method === 'files.getUploadURLExternal' && /\.png$/.test(c.fields.filename);
+      await until(() => slack.calls.some(isChart), 'the chart to be attached');
+      expect(slack.calls.find(isChart)?.fields.alt_txt).toMatch(/^Bar chart of the bill runs of Every Second: .*this run\): 1 invoice, \$140\.00 USD\./);
     } finally {
       child.kill('SIGTERM');
     }
