@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { findConfiguration } from './configurations';
 import { InvalidInputError } from './errors';
+import { Money } from './money';
 import { firstIssue } from './schemas';
 import type { Db } from './db';
 
@@ -51,7 +52,12 @@ export async function runHistory(db: Db, configuration: string | null, options: 
   const config = await findConfiguration(db, configuration);
   const { rows } = await db.raw(
     `SELECT r.id, a.name AS account, to_char(r.period_start, 'YYYY-MM-DD') AS period_start,
-            to_char(r.period_end, 'YYYY-MM-DD') AS period_end, r.finished_at, r.summary
+            to_char(r.period_end, 'YYYY-MM-DD') AS period_end, r.finished_at,
+            -- A completed run has its summary; counted from its invoices should one lack it.
+            coalesce(r.summary, (SELECT jsonb_build_object('invoicesCreated', coalesce(sum(t.n), 0),
+                                                           'invoicedByCurrency', coalesce(jsonb_object_agg(t.currency, t.total), '{}'::jsonb))
+                                 FROM (SELECT currency, count(*) AS n, sum(total)::text AS total
+                                       FROM invoices WHERE bill_run_id = r.id GROUP BY currency) t)) AS summary
      FROM (SELECT * FROM bill_runs
            WHERE configuration_id = ? AND status = 'completed' AND (?::bigint IS NULL OR id <= ?::bigint)
            ORDER BY id DESC LIMIT ?) r
@@ -74,6 +80,6 @@ function toEntry(row: any): RunHistoryEntry {
     invoices: Number(summary.invoicesCreated ?? 0),
     totals: Object.keys(byCurrency)
       .sort()
-      .map((currency) => ({ currency, amount: String(byCurrency[currency]) })),
+      .map((currency) => ({ currency: currency.trim(), amount: Money.exact(String(byCurrency[currency]), currency.trim()).toString() })),
   };
 }

@@ -61,6 +61,9 @@ describe('the run history: its data, and the chart written to a file', () => {
         totals: [{ currency: 'USD', amount: '140.00' }],
       })),
     );
+    // A completed run without its summary is counted from its invoices.
+    await t.db('bill_runs').where('id', runIds[0]).update({ summary: null });
+    expect((await billing.runHistory('Monthly Billing')).runs[0]).toMatchObject({ id: runIds[0], invoices: 1, totals: [{ currency: 'USD', amount: '140.00' }] });
     expect((await billing.runHistory(null, { last: 2 })).runs.map((r) => r.id)).toEqual(runIds.slice(1));
     expect((await billing.runHistory('Monthly Billing', { through: runIds[1] })).runs.map((r) => r.id)).toEqual(runIds.slice(0, 2));
     await billing.createConfiguration({ name: 'Quarterly' });

@@ -8,5 +8,4 @@ export type { RunHistoryChartOptions } from './runHistory';
 export { agingChart, agingAltText, MAX_AGING_PANELS } from './aging';
 export type { AgingChartData, AgingChartOptions } from './aging';
 export type { ChartImage } from './image';
-export { imageHeight } from './canvas';
-export { LAYOUT, MAX_ALT_TEXT } from './theme';
+export { MAX_ALT_TEXT } from './theme';
