@@ -22,9 +22,16 @@ export interface RunHistoryChartOptions {
   highlight?: number | null;
 }
 
-/** The currencies of a history, by code. */
-export function historyCurrencies(history: RunHistory): string[] {
-  return [...new Set(history.runs.flatMap((r) => r.totals.map((t) => t.currency)))].sort();
+/**
+ * The currencies of a history in the order their panels come: those of the marked run first,
+ * then those of the most runs, then by code (the panels past MAX_CURRENCY_PANELS are not drawn).
+ */
+export function historyCurrencies(history: RunHistory, marked: number | null): string[] {
+  const runsWith = new Map<string, number>();
+  for (const t of history.runs.flatMap((r) => r.totals)) runsWith.set(t.currency, (runsWith.get(t.currency) ?? 0) + 1);
+  const inMarked = new Set(history.runs.find((r) => r.id === marked)?.totals.map((t) => t.currency) ?? []);
+  const rank = (c: string) => (inMarked.has(c) ? 1 : 0);
+  return [...runsWith.keys()].sort((a, b) => rank(b) - rank(a) || runsWith.get(b)! - runsWith.get(a)! || a.localeCompare(b));
 }
 
 function amountOf(run: RunHistoryEntry, currency: string): string | null {
@@ -38,7 +45,7 @@ export function runHistorySpec(history: RunHistory, marked: number | null, repor
   const at = emphasis !== null && emphasis >= 0 ? emphasis : null;
   const colors = runs.map((_, i) => (i === at ? COLORS.highlight : COLORS.other));
   const categories = runs.map((r) => [`#${r.id}`, r.periodStart]);
-  const currencies = historyCurrencies(history);
+  const currencies = historyCurrencies(history, marked);
   const drawn = currencies.slice(0, MAX_CURRENCY_PANELS);
   const panels = [
     barPanel({

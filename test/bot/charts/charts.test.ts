@@ -3,6 +3,7 @@ import pixelmatch from 'pixelmatch';
 import { PNG } from 'pngjs';
 import type { RunHistory } from '../../../billing';
 import { agingChart, MAX_ALT_TEXT, runHistoryChart, type ChartImage } from '../../../bot/render/charts';
+import { runHistorySpec } from '../../../bot/render/charts/runHistory';
 import { AGING_AS_OF, agingData, GOLDEN, yearOfRuns } from './fixtures';
 
 /** Pixels that may differ from a golden image (anti-aliasing of another Skia build): 0.5 %. */
@@ -88,6 +89,15 @@ describe('the run history chart', () => {
     // Title 60 + padding 40, invoices 24 + 190 + 12, three amount panels of 24 + 230 + 12, two footnotes of 18.
     expectPng(image, 960, 100 + 226 + 3 * 266 + 2 * 18);
     expect(image.altText).toContain('#2 (2026-10-01 to 2026-10-31, this run): 4 invoices, €100.00 EUR and £100.00 GBP and ¥14,000 JPY and $100.00 USD.');
+  });
+
+  it("draws the reported run's currencies first, then those of the most runs", () => {
+    const runs = yearOfRuns().runs.slice(0, 4);
+    runs[0] = { ...runs[0], totals: ['EUR', 'GBP', 'JPY'].map((currency) => ({ currency, amount: '10' })) };
+    runs[1] = { ...runs[1], totals: [{ currency: 'JPY', amount: '10' }] };
+    runs[2] = { ...runs[2], totals: [{ currency: 'EUR', amount: '10.00' }] };
+    const titles = runHistorySpec({ configuration: 'Mixed', runs }, runs[3].id, true).panels.map((p) => p.title);
+    expect(titles).toEqual(['Invoices created', 'Amount invoiced (USD)', 'Amount invoiced (EUR)', 'Amount invoiced (JPY)']);
   });
 
   it('keeps its alt text within Slack\'s limit, shortening it and leaving out the earliest runs first', () => {
