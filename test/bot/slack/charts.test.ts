@@ -84,6 +84,13 @@ describe('charts in Slack', () => {
     expect(file.altText).toMatch(/the last 3 completed runs.*\(2026-11-01 to 2026-11-30, the latest\): 1 invoice, \$140\.00 USD\.$/);
   });
 
+  it('says so when it cannot reach the person in a direct message', async () => {
+    slack.fail('conversations.open', 'cannot_dm_bot');
+    const [reply] = await command('/billing', 'chart runs', VIEWER);
+    expect(reply).toMatchObject({ response_type: 'ephemeral', text: "I can't send you the chart in a direct message. Open billbot's Messages tab and ask again." });
+    expect(slack.files).toEqual([]);
+  });
+
   it('answers a configuration without completed runs with one sentence', async () => {
     await createBilling(t.db, CLOCK).createConfiguration({ name: 'Quarterly' });
     const [reply] = await command('/billing', 'chart runs Quarterly');
