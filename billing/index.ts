@@ -32,6 +32,7 @@ import * as lookups from './lookups';
 import type * as migrate from './migrate';
 import * as pendingImports from './pendingImports';
 import * as runReports from './runReports';
+import * as runHistory from './runHistory';
 import * as schedules from './schedules';
 import * as setup from './setup';
 import { loadDemo } from './demo';
@@ -77,6 +78,8 @@ export {
 } from './schedules';
 export type { ScheduledConfiguration, ScheduledFire, FireClaim, FireRequest } from './schedules';
 export type { RunReportState, RunReportChange } from './runReports';
+export type { RunHistory, RunHistoryEntry, RunHistoryOptions } from './runHistory';
+export { MAX_RUN_HISTORY } from './runHistory';
 export { SetupChecker, checkSetup, parsePeriodText, formatPeriodText } from './setup';
 export type {
   ApplySetupOptions,
@@ -154,6 +157,8 @@ function operations(db: Knex, clock: Clock) {
     executeBillRun: (runId: number, options: billRuns.RunOptions = {}) => billRuns.executeBillRun(db, runId, { clock, ...options }),
     getBillRunReport: (runId: number, detailLimit?: number) => billRuns.getBillRunReport(db, runId, detailLimit),
     unfinishedBillRuns: () => billRuns.unfinishedBillRuns(db),
+    /** A configuration's last completed runs (default 12), oldest first: invoices and total per currency of each. */
+    runHistory: (configuration: string | null, options?: runHistory.RunHistoryOptions) => runHistory.runHistory(db, configuration, options),
     // invoices
     listInvoices: (account: string) => invoices.listInvoices(db, account),
     getInvoice: (number: string) => invoices.getInvoice(db, number),

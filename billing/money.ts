@@ -138,6 +138,14 @@ export class Money {
     return this.toString();
   }
 
+  /**
+   * The amount as a floating-point number, for drawing only (a bar's height in a chart): never
+   * for arithmetic, storage or showing an amount (format() does that, exactly).
+   */
+  toDrawingNumber(): number {
+    return this.value.toNumber();
+  }
+
   /** For people: "$140.00", "-$50.00", "¥1,000", "KWD 1.250". */
   format(): string {
     // lt(0), not isNegative(): a value rounded to zero from below is -0, and "-$0.00" means nothing.

@@ -1,4 +1,5 @@
 import { Config, ConfigError, loadConfig } from './config';
+import { runHistoryChartSource } from './scheduler/chart';
 import { invoicesWorkbook } from './scheduler/workbook';
 import { createScheduling, openServices, Services, withHandlers } from './services';
 import { runShell } from './shell';
@@ -68,6 +69,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       const scheduling = createScheduling(services, {
         reporter: SlackRunReporter.withToken(config.slack.botToken, { slackApiUrl: config.slack.apiUrl ?? undefined }),
         workbook: invoicesWorkbook,
+        chart: runHistoryChartSource,
       });
       const signals = untilSignal();
       const handle = await startSlack(withHandlers(services, { ...scheduling.handlers, documents: { company: config.company } }), config);

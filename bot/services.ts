@@ -5,6 +5,7 @@ import { openDatabase } from './database';
 import { createLogger, type Logger } from './log';
 import type { SchedulerLogger } from './scheduler/logger';
 import type { RunReporter } from './scheduler/reporter';
+import type { RunChartSource } from './scheduler/chart';
 import type { InvoicesWorkbookSource } from './scheduler/runReports';
 import { Scheduler, SchedulerOptions } from './scheduler/scheduler';
 
@@ -110,8 +111,10 @@ export interface SchedulingOptions extends Pick<ScheduleRuntime, 'reportChannel'
   reporter: RunReporter | null;
   /** A completed run's invoices workbook, attached to its report (Slack: sheets' invoice export). */
   workbook?: InvoicesWorkbookSource | null;
+  /** A completed run's chart, attached to its report (Slack: the configuration's run history). */
+  chart?: RunChartSource | null;
   /** More scheduler settings (tests: a ManualClock, no polling). */
-  scheduler?: Omit<Partial<SchedulerOptions>, 'billing' | 'reporter' | 'workbook'>;
+  scheduler?: Omit<Partial<SchedulerOptions>, 'billing' | 'reporter' | 'workbook' | 'chart'>;
 }
 
 /**
@@ -126,6 +129,7 @@ export function createScheduling(services: Pick<Services, 'billing' | 'log'>, op
     billing: services.billing,
     reporter: options.reporter,
     workbook: options.workbook ?? null,
+    chart: options.chart ?? null,
   });
   const scheduling: ScheduleRuntime = {
     scheduler,

@@ -51,7 +51,7 @@ export function buildProgram(io: CliIo, setJob: (job: Job, json: boolean) => voi
   const json = (cmd: Program) => Boolean(cmd.optsWithGlobals().json);
   const run = (cmd: Program, input: CommandInput, usage: string) => setJob({ kind: 'command', command: validate(input, usage) }, json(cmd));
   const b: Builder = { program, setJob, json, run };
-  for (const add of [addSetupCommands, addRunCommands, addListCommands, addCreditCommands, addWorkbookCommands]) add(b);
+  for (const add of [addSetupCommands, addRunCommands, addListCommands, addCreditCommands, addWorkbookCommands, addChartCommands]) add(b);
   return program;
 }
 
@@ -253,5 +253,21 @@ function addWorkbookCommands({ program, run }: Builder): void {
         },
         exportUsage,
       );
+    });
+}
+
+/** chart. */
+function addChartCommands({ program, run }: Builder): void {
+  const usage = 'billbot chart runs [<configuration>] --out <file>';
+  program
+    .command('chart')
+    .description("draw a chart as a PNG file: runs, a configuration's last 12 completed bill runs (invoices and amount per run)")
+    .argument('<what>', 'runs')
+    .argument('[configuration...]', 'the bill run configuration (default: the default configuration)')
+    .requiredOption('-o, --out <file>', 'the .png file to write')
+    .action((what: string, words: string[], opts, cmd: Program) => {
+      if (what.trim().toLowerCase() !== 'runs') throw new UsageError(`"${what}" is not a chart; say runs; usage: ${usage}`);
+      const configuration = words.join(' ').trim() || null;
+      run(cmd, { kind: 'billing.chart', what: 'runs', configuration, file: opts.out }, usage);
     });
 }

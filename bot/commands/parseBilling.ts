@@ -1,5 +1,6 @@
 import { parseIsoDate } from '../../billing';
 import { CommandSyntaxError } from './errors';
+import { parseChart } from './parseCharts';
 import { parseDocumentExport, parseInvoice } from './parseDocuments';
 import { parseRunClauses } from './parseRun';
 import { words } from './parseWords';
@@ -8,7 +9,7 @@ import { isWord, joinTokens, Token } from './tokens';
 
 /** The /billing commands' forms (the one parser, parse.ts, hands /billing text here). */
 
-const BILLING_FORMS = '/billing help|run|invoices|invoice|template|export|import|schedules|schedule|access ... (/billing help shows each form)';
+const BILLING_FORMS = '/billing help|run|invoices|invoice|template|export|import|schedules|schedule|chart|access ... (/billing help shows each form)';
 
 function helpTopic(token: Token | undefined): HelpTopic | null {
   const word = token?.text.toLowerCase().replace(/^\//, '');
@@ -72,6 +73,8 @@ export function parseBilling(text: string): Command {
       return parseImport(text, rest);
     case 'schedule':
       return parseSchedule(rest);
+    case 'chart':
+      return parseChart(rest);
     case 'schedules':
       if (rest.length) throw new CommandSyntaxError('"/billing schedules" takes nothing after it', USAGE['billing.schedules']);
       return validateCommand({ kind: 'billing.schedules' });

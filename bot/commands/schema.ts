@@ -94,6 +94,7 @@ const fileSchema = z
   .refine((s) => !s.includes('\u0000'), 'A file name cannot contain a NUL character.');
 
 export const EXPORTS = ['accounts', 'invoices', 'credits'] as const;
+export const CHARTS = ['runs'] as const;
 
 /**
  * `accounts`: the setup workbook of everything stored (no filters); `invoices`: invoices and
@@ -192,6 +193,14 @@ export const commandSchema = z.discriminatedUnion('kind', [
     action: z.enum(['pause', 'resume'], { error: 'Say pause or resume.' }),
     configuration: name('The configuration whose schedule to pause or resume'),
   }),
+  /** A chart as a PNG: `runs`, a configuration's last completed bill runs (null: the default configuration). */
+  z.object({
+    kind: z.literal('billing.chart'),
+    what: z.enum(CHARTS, { error: 'Say which chart: runs.' }),
+    configuration: optional(name('The configuration')),
+    /** Where the shell or the CLI writes the PNG (null: the shell picks a name). */
+    file: optional(fileSchema.refine((f) => /\.png$/i.test(f), 'Name the chart file with the .png extension.')),
+  }),
 ]);
 
 export type Command = z.output<typeof commandSchema>;
@@ -250,6 +259,7 @@ export const USAGE = {
   'billing.import': '/billing import <file> [preview]',
   'billing.schedules': '/billing schedules',
   'billing.schedule': '/billing schedule pause|resume <configuration>',
+  'billing.chart': '/billing chart runs [<configuration>]',
 } as const;
 
 export type HelpTopic = 'bill' | 'credit' | 'billing';
@@ -322,6 +332,12 @@ export const HELP: HelpEntry[] = [
     usage: USAGE['billing.import'],
     description:
       'Import a setup workbook (admins): it is checked first and nothing changes until you confirm; any problem means nothing is applied. In Slack, upload the .xlsx to billbot in a direct message (or in a channel, mentioning @billbot).',
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.chart'],
+    description:
+      "Draw a configuration's last 12 completed bill runs as a chart: invoices and amount invoiced per run (in Slack, sent to you in a direct message; the shell writes a PNG file).",
   },
   { topic: 'billing', usage: USAGE['invoice.list'], description: 'List the invoices an account has received.' },
   { topic: 'billing', usage: USAGE['invoice.show'], description: 'Show an invoice with its transactions and disbursements.' },

@@ -76,6 +76,8 @@ const folder = (s: ExecutorServices) => s.handlers?.workbooks as WorkbookRuntime
 const workbooks = () => import('./workbooks');
 /** pdfkit likewise: only the document commands load it. */
 const documents = () => import('./documents');
+/** The same for chart.js and Skia: only the chart command loads them. */
+const charts = () => import('./charts');
 
 /** A modal kind: the face fills its form; the answers run as their own command. */
 function modal<K extends ModalCommand['kind']>(kind: K, role: Role, form: CommandEntry<K>['form']): CommandEntry<K> {
@@ -229,6 +231,14 @@ export const COMMANDS: { [K in CommandKind]: CommandEntry<K> } = {
     gives: ['schedule.changed'],
     announce: true,
     run: (c, _ctx, s) => changeSchedule(scheduling(s), c),
+  }),
+  // A PNG: handed over by the face (Slack uploads it), or written where the face keeps its files.
+  'billing.chart': entry('billing.chart', {
+    role: 'viewer',
+    unavailable: notHere('Charts are not available here.'),
+    ready: (s) => !!(s.face?.deliverChart || s.handlers?.workbooks),
+    gives: ['chart.written'],
+    run: async (c, ctx, s) => (s.face?.deliverChart ? s.face.deliverChart(c, ctx) : (await charts()).writeChartFile(folder(s), c)),
   }),
 };
 

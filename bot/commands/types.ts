@@ -57,6 +57,8 @@ export type Outcome =
   | { kind: 'workbook.import'; file: string; result: SetupImportResult }
   /** Documents written to a file (the shell, the CLI): an invoice's PDF, or a run's invoices as a zip of PDFs. */
   | { kind: 'document.written'; document: DocumentKind; subject: string; file: string; invoices: number; bytes: number }
+  /** A chart written to a PNG file (the shell, the CLI), with what it shows in words. */
+  | { kind: 'chart.written'; chart: 'runs'; configuration: string; runs: number; file: string; width: number; height: number; altText: string }
   /** A plain message (e.g. from a plugged-in handler, or the worked example loaded). */
   | { kind: 'notice'; title: string | null; text: string }
   /** A refusal with one sentence; `reference` is set for unexpected failures (see the log). */
@@ -163,6 +165,8 @@ export interface Face {
   deliverWorkbook?: (command: WorkbookCommand, ctx: CommandContext) => Promise<Reply>;
   /** A document handed over by the face (Slack: uploaded to the person) instead of written to a file. */
   deliverDocument?: (command: DocumentCommand, ctx: CommandContext) => Promise<Reply>;
+  /** A chart handed over by the face (Slack: uploaded to the person) instead of written to a file. */
+  deliverChart?: (command: CommandOf<'billing.chart'>, ctx: CommandContext) => Promise<Reply>;
   /** A workbook import as the face does it (Slack: explains uploads; the shell: previews and asks before applying). */
   importWorkbook?: (command: CommandOf<'billing.import'>, ctx: CommandContext) => Promise<Reply>;
   /** Roles (Slack's). */

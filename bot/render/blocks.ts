@@ -3,6 +3,7 @@ import { HELP, HelpTopic } from '../commands/schema';
 import { escapeMrkdwn } from './mrkdwn';
 import { capBlocks, context, header, list, section, type KnownBlock, type Rendered } from './kit';
 import { renderReport, renderRunResuming, renderRunStarted, renderRunStatus } from './bills';
+import { renderChartWritten } from './charts/messages';
 import { renderCredit, renderCreditDisbursed, renderCreditList } from './credits';
 import { renderDocumentWritten } from './documents';
 import { renderInvoice, renderInvoiceList } from './invoices';
@@ -52,6 +53,8 @@ function renderOutcome(outcome: Outcome): Rendered {
       return renderImport(outcome.file, outcome.result);
     case 'document.written':
       return renderDocumentWritten(outcome);
+    case 'chart.written':
+      return renderChartWritten(outcome);
     case 'notice': {
       const text = escapeMrkdwn(outcome.text);
       return { text, blocks: [...(outcome.title ? [header(outcome.title)] : []), section(text)] };

@@ -21,5 +21,7 @@ export { SHELL_CHANNEL } from './reporter';
 export type { RunReporter, PostedMessage, InvoicesWorkbookFile } from './reporter';
 export type { InvoicesWorkbookSource } from './runReports';
 export { invoicesWorkbook } from './workbook';
+export { runHistoryChartSource, REPORT_CHART_RUNS } from './chart';
+export type { RunChartSource } from './chart';
 export { consoleSchedulerLogger, silentSchedulerLogger } from './logger';
 export type { SchedulerLogger } from './logger';

@@ -1,3 +1,4 @@
+import type { ChartImage } from '../render/charts';
 import type { RunInterrupted, RunNotStarted, RunView } from '../render/runReports';
 
 /** A posted message: Slack's channel id and message timestamp. */
@@ -34,6 +35,8 @@ export interface RunReporter {
   runEnded(channel: string, message: PostedMessage | null, run: RunView): Promise<PostedMessage>;
   /** Attaches the run's invoices workbook next to its message. */
   attachInvoices(message: PostedMessage, run: RunView, file: InvoicesWorkbookFile): Promise<void>;
+  /** Attaches a chart of the configuration's runs next to its message (absent: this reporter shows no charts). */
+  attachChart?(message: PostedMessage, run: RunView, chart: ChartImage): Promise<void>;
   /** A scheduled run that could not even start (the configuration targets nothing, ...). */
   runNotStarted(channel: string, failure: RunNotStarted): Promise<void>;
   /**

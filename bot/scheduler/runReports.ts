@@ -2,6 +2,7 @@ import type { Billing, RunReportState } from '../../billing';
 import type { SchedulerClock } from './clock';
 import type { SchedulerLogger } from './logger';
 import type { RunNotStarted, RunView } from '../render/runReports';
+import type { RunChartSource } from './chart';
 import type { InvoicesWorkbookFile, PostedMessage, RunReporter } from './reporter';
 
 /** Builds a completed run's invoices workbook, or null when there is none to attach. */
@@ -11,6 +12,8 @@ export interface RunReportsOptions {
   billing: Billing;
   reporter: RunReporter | null;
   workbook: InvoicesWorkbookSource | null;
+  /** Builds the chart attached next to a completed run's workbook (null: none). */
+  chart?: RunChartSource | null;
   clock: SchedulerClock;
   logger: SchedulerLogger;
   /** Least time between two progress updates of one run's message. */
@@ -113,24 +116,38 @@ export class RunReports {
         };
       }),
     );
-    await this.guard(runId, 'attach the invoices workbook of', async () => {
-      if (!(await this.options.billing.schedules.workbookDue(runId))) return;
-      // Built before taking the lock (it reads through the pool); wasted only if another process attaches it first.
-      const file = this.options.workbook ? await this.options.workbook(this.options.billing, runId) : null;
-      await this.options.billing.schedules.withReport(runId, 'wait', async (state, billing) => {
-        if (state.runStatus !== 'completed' || state.finalStatus !== 'completed' || state.workbookPosted) {
-          return { result: undefined };
-        }
-        if (!state.messageId || !state.destinationId) return { result: undefined };
-        if (file) {
-          await reporter.attachInvoices({ channelId: state.destinationId, ts: state.messageId }, await this.view(billing, state, 0), file);
-        }
-        return { change: { workbookPosted: true }, result: undefined };
-      });
-    });
+    await this.guard(runId, 'attach the invoices workbook of', () => this.attachFiles(runId, reporter));
     this.lastProgress.delete(runId);
     this.startedAt.delete(runId);
     this.known.delete(runId);
+  }
+
+  /**
+   * A completed run's invoices workbook and then its chart, next to its message, once: both are
+   * built before taking the lock (they read through the pool; wasted only if another process
+   * attaches them first), and recorded as attached with the workbook. A chart that cannot be
+   * built or uploaded is logged and left out: it never holds back the workbook or the report.
+   */
+  private async attachFiles(runId: number, reporter: RunReporter): Promise<void> {
+    if (!(await this.options.billing.schedules.workbookDue(runId))) return;
+    const file = this.options.workbook ? await this.options.workbook(this.options.billing, runId) : null;
+    const chart = reporter.attachChart && this.options.chart ? await this.options.chart(this.options.billing, runId).catch((e: unknown) => this.chartFailed(runId, e)) : null;
+    await this.options.billing.schedules.withReport(runId, 'wait', async (state, billing) => {
+      if (state.runStatus !== 'completed' || state.finalStatus !== 'completed' || state.workbookPosted) {
+        return { result: undefined };
+      }
+      if (!state.messageId || !state.destinationId) return { result: undefined };
+      const posted = { channelId: state.destinationId, ts: state.messageId };
+      const view = await this.view(billing, state, 0);
+      if (file) await reporter.attachInvoices(posted, view, file);
+      if (chart) await reporter.attachChart?.(posted, view, chart).catch((e: unknown) => this.chartFailed(runId, e));
+      return { change: { workbookPosted: true }, result: undefined };
+    });
+  }
+
+  private chartFailed(runId: number, error: unknown): null {
+    this.options.logger.warn(`Could not attach the run history chart of bill run #${runId}: ${messageOf(error)}`);
+    return null;
   }
 
   /**

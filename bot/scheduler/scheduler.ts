@@ -15,6 +15,7 @@ import type { ScheduleView } from '../render/schedules';
 import { SchedulerClock, systemSchedulerClock, type TimerHandle } from './clock';
 import { ConfigurationChanges } from './listener';
 import { consoleSchedulerLogger, type SchedulerLogger } from './logger';
+import type { RunChartSource } from './chart';
 import type { RunReporter } from './reporter';
 import { InvoicesWorkbookSource, messageOf, RunReports } from './runReports';
 import { parseName, runNowOptionsSchema, scheduleView, type RunNowOptions, type RunNowResult } from './runNow';
@@ -28,6 +29,8 @@ export interface SchedulerOptions {
   reporter?: RunReporter | null;
   /** Builds a completed run's invoices workbook to attach to its report; null: none. */
   workbook?: InvoicesWorkbookSource | null;
+  /** Builds the chart attached to a completed run's report (Slack: the run history); null: none. */
+  chart?: RunChartSource | null;
   logger?: SchedulerLogger;
   /** This process's name in scheduled_fires.claimed_by (default host:pid:random). */
   instanceId?: string;
@@ -87,6 +90,7 @@ export class Scheduler {
       billing: this.billing,
       reporter: options.reporter ?? null,
       workbook: options.workbook ?? null,
+      chart: options.chart ?? null,
       clock: this.clock,
       logger: this.logger,
       progressIntervalMs: options.progressIntervalMs ?? 5000,

@@ -6,6 +6,7 @@ import type { BillRunReport } from '../../billing';
 import { billRunProgress, billRunRepeated, billRunScheduled, listsGoBeyondNotice, renderBlocks, renderRunFailed, reportThread, restOfLists } from '../render';
 import type { SlackDeps, WebClient } from './deps';
 import { describeFailure, errorSummary } from './errors';
+import { postChartInThread } from './charts';
 import { announce, Message, RichMessage, Where } from './reply';
 
 export type { RunCommand } from '../commands/types';
@@ -108,7 +109,9 @@ export async function runBill(deps: SlackDeps, client: WebClient, command: RunCo
     return;
   }
   const notice = await progress.finish(renderBlocks({ kind: 'bill.report', report }));
-  if (notice) await postListsInThread(client, deps.logger, notice, report);
+  if (!notice) return;
+  await postListsInThread(client, deps.logger, notice, report);
+  await postChartInThread(client, billing, deps.logger, notice, runId);
 }
 
 /** How many replies a run's lists may take in its notice's thread. */

@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import { BillingError } from '../../billing';
 import { ANSWERED, Command, entryOf, Face, isModal, Outcome, parseCommand, performCommand, SlashCommand } from '../commands';
 import { changeAccess } from './accessCommand';
+import { postChart } from './chartCommand';
 import { auditInvalid, authorize, AuditContext } from './access';
 import { runBill } from './billRun';
 import { confirmMessage } from './confirm';
@@ -76,6 +77,10 @@ function slackFace(deps: SlackDeps, { command: slash, respond, client, logger }:
     },
     deliverDocument: async (command) => {
       await postDocument(deps, client, logger, command, where, respond);
+      return ANSWERED;
+    },
+    deliverChart: async (command) => {
+      await postChart(deps, client, command, where, respond);
       return ANSWERED;
     },
     importWorkbook: async () => answer(ephemeral(IMPORT_IN_SLACK)),

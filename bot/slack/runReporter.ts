@@ -11,7 +11,9 @@ import {
   type RunNotStarted,
   type RunView,
 } from '../render';
+import type { ChartImage } from '../render/charts';
 import { SHELL_CHANNEL, type InvoicesWorkbookFile, type PostedMessage, type RunReporter } from '../scheduler/reporter';
+import { uploadChart } from './charts';
 
 export interface SlackReporterOptions {
   /** Defaults to Slack's; tests point it elsewhere. */
@@ -68,6 +70,11 @@ export class SlackRunReporter implements RunReporter {
       filename: file.filename,
       title: runInvoicesTitle(run),
     });
+  }
+
+  /** The run history chart in the report's thread, with its alt text. */
+  async attachChart(posted: PostedMessage, _run: RunView, chart: ChartImage): Promise<void> {
+    await uploadChart(this.client, chart, { channel: posted.channelId, threadTs: posted.ts });
   }
 
   async runNotStarted(channel: string, failure: RunNotStarted): Promise<void> {

@@ -50,6 +50,7 @@ const ROUTES: Record<string, Typed> = {
     shell: '/billing schedule resume Monthly Billing',
     cli: ['schedule', 'pause', 'Monthly Billing'],
   },
+  'billing.chart': { slack: ['/billing', 'chart runs'], shell: '/billing chart runs Monthly Billing', cli: ['chart', 'runs', 'Monthly Billing', '--out', 'runs.png'] },
 };
 
 /** The command a face makes of what is typed there. */

@@ -128,6 +128,10 @@ describe('npm start with Slack settings', () => {
       const ends = slack.calls.filter((c) => c.method === 'chat.update' && /^Bill run #\d+ completed: Every Second, .*: 1 invoice /.test(c.fields.text));
       expect(ends.some((c) => /^:white_check_mark: Completed bill run #\d+ of \*Every Second\*/.test(reportBlocks(c.fields)))).toBe(true);
       expect(slack.uploads.length).toBeGreaterThan(0);
+      // Then the run history chart, with its figures as alt text (npm start wires the chart in).
+      const isChart = (c: Call) => c.method === 'files.getUploadURLExternal' && /\.png$/.test(c.fields.filename);
+      await until(() => slack.calls.some(isChart), 'the chart to be attached');
+      expect(slack.calls.find(isChart)?.fields.alt_txt).toMatch(/^Bar chart of the bill runs of Every Second: .*this run\): 1 invoice, \$140\.00 USD\./);
     } finally {
       child.kill('SIGTERM');
     }

@@ -245,6 +245,20 @@ describe('parseCommand /billing', () => {
   });
 });
 
+describe('parseCommand /billing chart', () => {
+  it('reads the run history chart, with or without a configuration', () => {
+    expect(parseCommand('/billing', 'chart runs')).toEqual({ kind: 'billing.chart', what: 'runs', configuration: null, file: null });
+    expect(parseCommand('/billing', 'chart runs Monthly Billing')).toEqual({ kind: 'billing.chart', what: 'runs', configuration: 'Monthly Billing', file: null });
+    expect(parseCommand('/billing', 'CHART run "R&amp;D Runs"', { slackEscaped: true })).toMatchObject({ configuration: 'R&D Runs' });
+  });
+
+  it('says what is wrong, with the right form', () => {
+    expect(syntaxError('/billing', 'chart').message).toBe(`Say which chart to draw: runs. Use: ${USAGE['billing.chart']}`);
+    expect(syntaxError('/billing', 'chart pies').message).toBe(`"pies" is not a chart; say runs. Use: ${USAGE['billing.chart']}`);
+    expect(syntaxError('/billing', `chart runs ${'x'.repeat(201)}`).message).toMatch(/^The configuration can be at most 200 characters/);
+  });
+});
+
 describe('Slack-escaped text', () => {
   it('undoes &amp;, &lt; and &gt; only when asked', () => {
     expect(parseCommand('/credit', 'list R&amp;D', { slackEscaped: true })).toEqual({ kind: 'credit.list', account: 'R&D' });

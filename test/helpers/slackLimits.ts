@@ -18,6 +18,12 @@
  *   [postMessage] https://api.slack.com/methods/chat.postMessage  (`text` "should be no longer
  *              than 4,000 characters"; truncated past 40,000; errors invalid_blocks,
  *              msg_too_long, msg_blocks_too_long)
+ *   [uploads] https://docs.slack.dev/reference/methods/files.getUploadURLExternal  (filename and
+ *              length required, "missing_argument" when length is 0; alt_txt: "alt_txt_too_large",
+ *              "Description for the image is longer than the limit of 1000 character")
+ *              https://docs.slack.dev/reference/methods/files.completeUploadExternal  (files
+ *              required: an array of file ids and optional titles; thread_ts "make sure to
+ *              provide only one channel when using thread_ts")
  *   The total text of a message's blocks has no published ceiling; Slack answers
  *   msg_blocks_too_long around 12,000-13,000 characters (bolt-js #2509, #2867): billbot keeps
  *   10,000 as a margin.
@@ -55,6 +61,7 @@ export const LIMITS = {
   callbackId: 255, // [views] callback_id
   blockId: 255, // [blocks] block_id
   actionId: 255, // [elements] action_id
+  fileAltText: 1_000, // [uploads] files.getUploadURLExternal alt_txt
 } as const;
 
 type Obj = Record<string, any>;
@@ -265,14 +272,44 @@ export function refusalFor(method: string, given: Obj): Refusal | null {
     case 'views.push':
     case 'views.publish':
       return checkView(args.view);
-    case 'files.completeUploadExternal': {
-      const c = new Checker();
-      c.max('initial_comment', args.initial_comment, LIMITS.messageText);
-      return c.problems.length ? { error: 'invalid_arguments', problems: c.problems } : null;
-    }
+    case 'files.getUploadURLExternal':
+      return checkUploadURL(args);
+    case 'files.completeUploadExternal':
+      return checkCompleteUpload(args);
     default:
       return null;
   }
+}
+
+/** files.getUploadURLExternal: a file name, a length in bytes, and at most 1,000 characters of alt text. */
+export function checkUploadURL(args: Obj): Refusal | null {
+  if (typeof args.filename !== 'string' || !args.filename.trim()) return { error: 'invalid_arguments', problems: ['filename: missing'] };
+  const length = Number(args.length);
+  if (!Number.isInteger(length) || length <= 0) return { error: 'missing_argument', problems: [`length: ${String(args.length)}, not a size in bytes`] };
+  const c = new Checker();
+  c.max('alt_txt', args.alt_txt, LIMITS.fileAltText);
+  return c.problems.length ? { error: 'alt_txt_too_large', problems: c.problems } : null;
+}
+
+/** files.completeUploadExternal: the files (ids, optional titles), one channel for a thread, the comment's length. */
+export function checkCompleteUpload(args: Obj): Refusal | null {
+  const c = new Checker();
+  let files: unknown = args.files;
+  if (typeof files === 'string') {
+    try {
+      files = JSON.parse(files);
+    } catch {
+      files = null;
+    }
+  }
+  if (!Array.isArray(files) || files.length === 0 || !files.every((f) => typeof f?.id === 'string' && f.id)) {
+    c.problems.push('files: not an array of {"id": ..., "title": ...}');
+  }
+  if (args.thread_ts !== undefined && !args.channel_id && !(typeof args.channels === 'string' && !args.channels.includes(','))) {
+    c.problems.push('thread_ts: given without exactly one channel');
+  }
+  c.max('initial_comment', args.initial_comment, LIMITS.messageText);
+  return c.problems.length ? { error: 'invalid_arguments', problems: c.problems } : null;
 }
 
 /** What a response_url answers: Slack refuses a reply past the limits with HTTP 400 and the error as text. */

@@ -1,4 +1,4 @@
-import { checkMessage, checkOptions, checkView, LIMITS } from '../helpers/slackLimits';
+import { checkMessage, checkOptions, checkView, LIMITS, refusalFor } from '../helpers/slackLimits';
 
 /** The strict test double's own rules: each limit refuses one past it and accepts it exactly. */
 const x = (n: number) => 'x'.repeat(n);
@@ -84,5 +84,19 @@ describe('the Slack limits checker', () => {
     expect(checkView(view({ private_metadata: x(3001) }))).not.toBeNull();
     const input = { type: 'input', label: { type: 'plain_text', text: 'L' }, element: { type: 'plain_text_input', action_id: 'a' } };
     expect(checkView(view({ blocks: [input] }))?.problems).toEqual(['view.submit: a modal with input blocks needs a submit button']);
+  });
+
+  it('checks file uploads: a name and a size, alt text of at most 1,000 characters, files to complete and one channel for a thread', () => {
+    const ask = (o: Record<string, unknown>) => refusalFor('files.getUploadURLExternal', { filename: 'chart.png', length: '5120', ...o });
+    expect(ask({ alt_txt: x(LIMITS.fileAltText) })).toBeNull();
+    expect(ask({ alt_txt: x(LIMITS.fileAltText + 1) })?.error).toBe('alt_txt_too_large');
+    expect(ask({ length: '0' })?.error).toBe('missing_argument');
+    expect(ask({ filename: '' })?.error).toBe('invalid_arguments');
+    const complete = (o: Record<string, unknown>) => refusalFor('files.completeUploadExternal', { files: JSON.stringify([{ id: 'F1', title: 'T' }]), ...o });
+    expect(complete({ channel_id: 'C1', thread_ts: '1.2', initial_comment: x(LIMITS.messageText) })).toBeNull();
+    expect(complete({ thread_ts: '1.2' })?.problems).toEqual(['thread_ts: given without exactly one channel']);
+    expect(complete({ files: '[]' })?.error).toBe('invalid_arguments');
+    expect(complete({ files: JSON.stringify([{ title: 'no id' }]) })?.error).toBe('invalid_arguments');
+    expect(complete({ initial_comment: x(LIMITS.messageText + 1) })?.error).toBe('invalid_arguments');
   });
 });

@@ -5,7 +5,7 @@ import { DEFAULT_COMPANY } from '../../../sheets/documents';
 import { flat, pdfText, workedExampleThroughOctober } from '../../documents/helpers';
 import { zipEntries } from '../../documents/zip';
 import { useTestDatabase } from '../../helpers/db';
-import { fakeFiles } from './fakeFiles';
+import { fakeFiles } from './files';
 import { ADMIN, buttonClick, CHANNEL, CLOCK, dmOf, fakeSlack, FakeSlack, interactionBody, postSigned, settle, slashBody, startTestApp } from './helpers';
 
 const VIEWER = 'U0VIEWER';

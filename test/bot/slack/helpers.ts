@@ -13,6 +13,7 @@ import { checkCall, recordRefusal, responseUrlRefusal } from '../../helpers/slac
 import { checkedAnswer } from './checked';
 
 export { fakeRespond, optionsAck, viewAck } from './checked';
+import { fakeUploads, UPLOAD_HOST } from './fakeUploads';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -135,6 +136,7 @@ export function fakeSlack() {
   let ts = 0;
   let views = 0;
   const failing = new Map<string, string>();
+  const uploads = fakeUploads();
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   const onNoMatch = (req: { method?: string; href?: string; path?: string; host?: string; hostname?: string }) => {
@@ -172,9 +174,19 @@ export function fakeSlack() {
           return [200, { ok: true, channel: { id: dmOf(String(args.users)) } }];
         case 'views.publish':
           return [200, { ok: true, view: { id: `V0HOME-${args.user_id}`, hash: 'home-hash', ...args.view } }];
+        case 'files.getUploadURLExternal':
+          return uploads.ask(args);
+        case 'files.completeUploadExternal':
+          return uploads.complete(args);
         default:
           return [200, { ok: false, error: 'unknown_method' }];
       }
+    });
+  nock(UPLOAD_HOST)
+    .persist()
+    .post(/^\/upload\/v1\/\w+$/)
+    .reply(async function (uri: string, body: unknown) {
+      return uploads.receive(uri.split('/').pop()!, body, this.req.headers['content-type'] as string | undefined);
     });
   nock(RESPONSE_HOST)
     .persist()
@@ -194,6 +206,8 @@ export function fakeSlack() {
     responses,
     unmatched,
     of: (method: string) => calls.filter((c) => c.method === method),
+    /** Files uploaded (files.getUploadURLExternal, the bytes, files.completeUploadExternal), with their alt text and where they were shared. */
+    files: uploads.files,
     /** What was posted to one response_url. */
     responsesTo: (path: string) => responses.filter((r) => r.path === path).map((r) => r.body),
     /** Makes a Web API method answer `{ ok: false, error }` from now on. */
@@ -201,6 +215,7 @@ export function fakeSlack() {
     clear: () => {
       calls.length = 0;
       responses.length = 0;
+      uploads.files.length = 0;
       failing.clear();
     },
     done: () => {

@@ -23,6 +23,8 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'chat.delete': 'chat:write',
   'conversations.open': 'im:write',
   'files.info': 'files:read',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
   filesUploadV2: 'files:write',
   'users.info': 'users:read',
   'views.open': null,

@@ -21,7 +21,6 @@ import {
   slashBody,
   useSlackApp,
 } from './helpers';
-import { fakeFiles, XLSX, type StoredFile } from './fakeFiles';
 
 const ADMIN_DM = 'D0ADMIN';
 const VIEWER = 'U0VIEWER';
