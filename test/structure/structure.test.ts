@@ -29,12 +29,15 @@ describe('the structure of the source', () => {
   });
 
   it('dispatches on command.kind in one place only', () => {
+    // Dispatching: comparing a command's kind, switching on it, or looking a handler up by it.
+    // Passing the kind on as data (a view's title, the usage line of a refusal) is not.
+    const dispatch = /\bswitch\s*\(\s*command\.kind\s*\)|\bcommand\.kind\s*[!=]==|[!=]==\s*command\.kind\b|(?<!USAGE)\[command\.kind\]/;
     const lines = sourceFiles(['bot']).flatMap((file) =>
       readFileSync(file, 'utf8')
         .split('\n')
         .map((line, i) => ({ where: `${path.relative(ROOT, file)}:${i + 1}`, line }))
-        .filter(({ line }) => /\bcommand\.kind\b/.test(line)),
+        .filter(({ line }) => dispatch.test(line)),
     );
-    expect(lines.map((l) => l.where)).toHaveLength(1);
+    expect(lines.map((l) => l.where.replace(/:\d+$/, ''))).toEqual(['bot/commands/table.ts']);
   });
 });
