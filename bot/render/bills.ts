@@ -4,9 +4,9 @@ import type { Outcome } from '../commands/execute';
 import { slackTime } from './time';
 import { bold, escapeMrkdwn } from './mrkdwn';
 import { errorForPeople } from './runError';
-import { reportSummary } from './summary';
+import { invoiceLine, LINE_MAX, reportSummary } from './summary';
 
-export { invoicedTotal, reportSummary } from './summary';
+export { invoicedTotal, invoiceLine, LINE_MAX, reportSummary } from './summary';
 import { capBlocks, channelRef, clip, context, fields, grouped, header, list, money, plural, section, type KnownBlock, type Rendered } from './kit';
 
 /** Bill runs: a run's report (or preview), a run started or resuming, a run's status. */
@@ -16,11 +16,6 @@ import { capBlocks, channelRef, clip, context, fields, grouped, header, list, mo
  * from the run's totals, and listed in the message's thread (reportThread.ts).
  */
 export const NOTICE_SHOWN = { invoices: 10, billed: 5, skipped: 5 } as const;
-/** One line of a list at most (a 200-character account, its package and a skip's reason fit). */
-export const LINE_MAX = 400;
-
-export const invoiceLine = (i: BillRunReport['invoices'][number]): string =>
-  clip(`*${i.number}* to ${bold(i.invoicer)}: total ${money(i.total, i.currency)}, balance ${money(i.balance, i.currency)} (${i.status})`, LINE_MAX);
 export const billedLine = (b: BillRunReport['billed'][number]): string =>
   clip(`${bold(b.account)} — ${escapeMrkdwn(b.package)}: ${b.periodStart} to ${b.periodEnd}, ${money(b.amount, b.currency)}; next bill date ${b.nextBillDate}`, LINE_MAX);
 export const skippedLine = (s: BillRunReport['skipped'][number]): string =>

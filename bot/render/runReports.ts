@@ -2,7 +2,7 @@ import type { BillRunReport } from '../../billing';
 import { formatDuration, slackTime } from './time';
 import { escapeMrkdwn } from './mrkdwn';
 import { clip, MAX_SECTION, money, plural, section, type Rendered } from './kit';
-import { billingWhat, reportSummary } from './summary';
+import { billingWhat, invoiceLine, reportSummary } from './summary';
 import { errorForPeople } from './runError';
 
 export { errorForPeople };
@@ -79,11 +79,26 @@ function amounts(byCurrency: Record<string, string>): string {
   return entries.map(([currency, amount]) => `${money(amount, currency)} ${currency}`).join(', ');
 }
 
+/** The first few invoices, and how many more the run created (counted from its totals); all are in its workbook. */
+const INVOICES_SHOWN = 5;
+function invoiceLines(run: RunView): string[] {
+  const { invoices, totals } = run.report;
+  const shown = invoices.slice(0, INVOICES_SHOWN);
+  const lines = shown.map((i) => `• ${invoiceLine(i)}`);
+  const more = Math.max(totals.invoicesCreated, invoices.length) - shown.length;
+  if (more > 0) {
+    const where = run.report.run.status === 'completed' ? ' (every invoice is in the invoices workbook in this thread)' : '';
+    lines.push(`• … and ${plural(more, 'more invoice', 'more invoices', grouped)}${where}.`);
+  }
+  return lines;
+}
+
 function totalsLines(run: RunView): string[] {
   const t = run.report.totals;
   const lines = [
     `Accounts billed: ${t.accountsBilled.toLocaleString('en-US')} · packages billed: ${t.packagesBilled.toLocaleString('en-US')} · charges: ${t.charges.toLocaleString('en-US')}`,
     `Invoices created: ${t.invoicesCreated.toLocaleString('en-US')} · amount invoiced: ${amounts(t.invoicedByCurrency)}`,
+    ...invoiceLines(run),
     `Credits issued: ${t.creditsIssued.toLocaleString('en-US')} · credits disbursed: ${t.creditsDisbursed.toLocaleString('en-US')} · reversals applied: ${t.reversalsApplied.toLocaleString('en-US')}`,
   ];
   if (t.packagesSkipped === 0) {

@@ -1,9 +1,15 @@
 import type { BillRunReport } from '../../billing';
-import { escapeMrkdwn } from './mrkdwn';
+import { bold, escapeMrkdwn } from './mrkdwn';
 import { errorForPeople } from './runError';
 import { clip, grouped, money, plural } from './kit';
 
-/** A bill run's one-line summary, the `text` of its notices and channel reports. */
+/** A bill run's one-line summary, the `text` of its notices and channel reports; an invoice as their lists show it. */
+
+/** One line of a list at most (a 200-character account, its package and a skip's reason fit). */
+export const LINE_MAX = 400;
+
+export const invoiceLine = (i: BillRunReport['invoices'][number]): string =>
+  clip(`*${i.number}* to ${bold(i.invoicer)}: total ${money(i.total, i.currency)}, balance ${money(i.balance, i.currency)} (${i.status})`, LINE_MAX);
 
 /** The amount invoiced, each currency formatted: "$1,234.50 + ¥14,000", or "nothing". */
 export function invoicedTotal(byCurrency: Record<string, string>): string {

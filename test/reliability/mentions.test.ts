@@ -1,6 +1,7 @@
 import nock from 'nock';
 import type { SlackApp } from '../../bot/slack/app';
 import { createBilling } from '../../billing';
+import { runEndedMessage, runStartedMessage } from '../../bot/render';
 import { useTestDatabase } from '../helpers/db';
 import { ADMIN, CLOCK, fakeSlack, FakeSlack, postSigned, settle, slashBody, startTestApp } from '../bot/slack/helpers';
 
@@ -104,6 +105,14 @@ describe('user text never becomes a mention or a link', () => {
     await command('/billing', 'run Monthly Billing from 2026-10-01 to 2026-10-31');
     const runs = await t.db('bill_runs').orderBy('id').pluck('id');
     for (const run of runs) await command('/bill', `status ${run}`);
+    // The scheduler's channel reports of the same runs (one bills an account named like a broadcast, or a link).
+    const billing = createBilling(t.db, CLOCK);
+    for (const run of runs) {
+      const view = { report: await billing.getBillRunReport(run, 200), timeZone: 'UTC', scheduledFor: null, late: false, startedAt: new Date(), skipReasons: [], remaining: { batches: 0, accounts: 0 } };
+      const texts = [runStartedMessage(view), runEndedMessage(view)].flatMap((m) => mrkdwnOf(m));
+      expect(texts.some((text) => text.includes('&lt;!channel&gt;') || text.includes('&lt;https://x.io|bank&gt;'))).toBe(true);
+      expect(texts.filter((text) => CONTROL.test(text))).toEqual([]);
+    }
     const invoices = await t.db('invoices').orderBy('id').pluck('number');
     for (const number of invoices) await command('/billing', `invoice ${number}`);
     // The credits whose detail is the account's name: a longer one makes today's confirm dialog

@@ -85,6 +85,8 @@ describe('channel reports of bill runs', () => {
         `Scheduled for ${SCHEDULED_FOR}.`,
         'Accounts billed: 2 · packages billed: 2 · charges: 4',
         'Invoices created: 2 · amount invoiced: ¥14,000 JPY, $190.00 USD',
+        '• *INV-000019* to *Parent Co*: total $190.00, balance $190.00 (open)',
+        '• *INV-000020* to *Tokyo 01*: total ¥14,000, balance ¥14,000 (open)',
         'Credits issued: 1 · credits disbursed: 1 · reversals applied: 1',
         'Packages skipped: 1 (not due 1)',
         `• Later 01 Child – Later Plan: ${skipped.message}`,

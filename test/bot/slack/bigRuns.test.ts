@@ -30,6 +30,22 @@ describe('big runs and long names through Slack', () => {
     return { replies: env.slack.responsesTo(responsePath), responsePath };
   }
 
+  /** The scheduler's channel report of a run as it ended, checked against Slack's limits. */
+  async function schedulerReport(runId: number) {
+    const view: RunView = {
+      report: await createBilling(t.db, CLOCK).getBillRunReport(runId, 200),
+      timeZone: 'UTC',
+      scheduledFor: null,
+      late: false,
+      startedAt: new Date(),
+      skipReasons: await createBilling(t.db).schedules.skipReasonCounts(runId),
+      remaining: { batches: 0, accounts: 0 },
+    };
+    const ended = runEndedMessage(view);
+    expect(checkMessage(ended)).toBeNull();
+    return ended;
+  }
+
   it('reverses a credit with a 500-character detail on a 200-character account: the command, the confirm message and the click', async () => {
     const billing = createBilling(t.db, CLOCK);
     const account = `Müller & Söhne <Holdings> ${'Nordwest Industrie- und Handelsgesellschaft '.repeat(5)}`.slice(0, 200).trim().padEnd(200, 'x');
@@ -104,6 +120,10 @@ describe('big runs and long names through Slack', () => {
     const threadText = thread.map(messageText).join('\n');
     expect(threadText).toMatch(/…and [\d,]+ more invoices/);
     expect(threadText).toContain(`\`/billing export invoices run ${run.id}\``);
+    // Had a schedule run it, its channel report would be as compact: 5 invoices of 190-character names and a count.
+    const report = reportBlocks(await schedulerReport(run.id));
+    expect(report.match(new RegExp(`^• \\*INV-\\d+\\* to \\*${tag}-\\d{7}\\*: total `, 'gm'))).toHaveLength(5);
+    expect(report).toContain(`• … and ${grouped(written - 5)} more invoices (every invoice is in the invoices workbook in this thread).`);
   }, 300_000);
 
   it('previews and runs 100,000 accounts: the notice, the preview and the run report are read at a glance', async () => {
@@ -131,18 +151,7 @@ describe('big runs and long names through Slack', () => {
     expect(thread.length).toBeLessThanOrEqual(5);
 
     // The scheduler's report of the same run (its channel message), from the real run.
-    const report = await createBilling(t.db, CLOCK).getBillRunReport(run.id, 200);
-    const view: RunView = {
-      report,
-      timeZone: 'UTC',
-      scheduledFor: null,
-      late: false,
-      startedAt: new Date(),
-      skipReasons: await createBilling(t.db).schedules.skipReasonCounts(run.id),
-      remaining: { batches: 0, accounts: 0 },
-    };
-    const ended = runEndedMessage(view);
-    expect(checkMessage(ended)).toBeNull();
+    const ended = await schedulerReport(run.id);
     // Its text is one line: run, configuration, period, invoices, total, what was skipped; the blocks hold the details.
     expect(ended.text).toMatch(
       new RegExp(`^Bill run #${run.id} completed: ${data.configuration}, 2026-10-01 to 2026-10-31: ${grouped(totals.invoicesCreated)} invoices, total [^\\n]+, ${grouped(totals.accountsBilled)} accounts billed, ${grouped(totals.packagesSkipped)} skipped\\.$`),
@@ -151,6 +160,8 @@ describe('big runs and long names through Slack', () => {
     const details = reportBlocks(ended);
     expect(details).toContain(`Accounts billed: ${grouped(totals.accountsBilled)}`);
     expect(details).toContain(`Invoices created: ${grouped(totals.invoicesCreated)}`);
+    expect(details.match(/^• \*INV-\d+\* to /gm)).toHaveLength(5);
+    expect(details).toContain(`• … and ${grouped(totals.invoicesCreated - 5)} more invoices (every invoice is in the invoices workbook in this thread).`);
     expect(details).toContain(`… and ${grouped(totals.packagesSkipped - 5)} more, counted by reason above.`);
   }, 600_000);
 });
