@@ -21,6 +21,10 @@ export interface PdfZipFigures {
   peakMb: number;
   zipMb: number;
   entries: number;
+  /** CPU time of the writing process (user + system): what the zip costs on a machine of its own, the database aside. */
+  cpuSeconds: number;
+  /** The machine's load average (1 minute) when the zip started: two cores shared with more than that many runnable processes stretch the time. */
+  load: number;
 }
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
@@ -34,9 +38,11 @@ class PdfZipStep {
     try {
       const data = await seedBillingData(db, { accounts: ACCOUNTS, tag: 'P' });
       const bill = await runChild<BillResult>({ kind: 'bill', configuration: data.configuration, from: data.period.start, to: data.period.end, preview: false }, url);
-      const z = await runChild<{ invoices: number; bytes: number; entries: number }>({ kind: 'pdfs', run: bill.result.runId, file }, url);
-      this.figures = { invoices: z.result.invoices, seconds: z.seconds, peakMb: z.peakMb, zipMb: z.result.bytes / 2 ** 20, entries: z.result.entries };
-      log(`zip of ${z.result.invoices} invoice PDFs: ${fmt(z.seconds)} s, ${z.peakMb} MB peak, ${fmt(this.figures.zipMb, 1)} MB zip`);
+      const load = os.loadavg()[0];
+      const z = await runChild<{ invoices: number; bytes: number; entries: number; cpuSeconds: number }>({ kind: 'pdfs', run: bill.result.runId, file }, url);
+      const { invoices, entries, cpuSeconds } = z.result;
+      this.figures = { invoices, seconds: z.seconds, peakMb: z.peakMb, zipMb: z.result.bytes / 2 ** 20, entries, cpuSeconds, load };
+      log(`zip of ${invoices} invoice PDFs: ${fmt(z.seconds)} s (${fmt(cpuSeconds)} s CPU, load ${fmt(load)}), ${z.peakMb} MB peak, ${fmt(this.figures.zipMb, 1)} MB zip`);
     } finally {
       await db.destroy();
       await fs.rm(file, { force: true });
@@ -55,7 +61,7 @@ class PdfZipStep {
 
   rows(): string[][] {
     const f = this.figures;
-    return f ? [[`zip of ${f.invoices} invoice PDFs`, fmt(f.seconds), String(f.peakMb), `${fmt(f.zipMb, 1)} MB, ${f.entries} PDFs`]] : [];
+    return f ? [[`zip of ${f.invoices} invoice PDFs`, fmt(f.seconds), String(f.peakMb), `${fmt(f.zipMb, 1)} MB, ${f.entries} PDFs, ${fmt(f.cpuSeconds)} s CPU, load ${fmt(f.load)}`]] : [];
   }
 }
 
