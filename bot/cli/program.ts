@@ -217,7 +217,7 @@ function addWorkbookCommands({ program, run }: Builder): void {
     .option('--dry-run', 'check and count what would change, and write nothing')
     .action((file: string, opts, cmd: Program) => run(cmd, { kind: 'billing.import', file, dryRun: Boolean(opts.dryRun) }, importUsage));
 
-  const exportUsage = 'billbot export accounts|invoices|credits|pdfs <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N]';
+  const exportUsage = 'billbot export accounts|invoices|credits <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N]';
   program
     .command('export')
     .description('write a workbook: accounts (the whole setup, to edit and import back), invoices or credits; or pdfs: a bill run\'s invoices as a zip of PDFs')

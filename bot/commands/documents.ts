@@ -31,7 +31,7 @@ export function documentFileName(command: CommandOf<'billing.export.pdfs'>): str
 }
 
 /** The invoice's PDF in memory (one invoice is small), with its number. */
-export async function invoicePdfBytes(billing: Billing, command: DocumentCommand & { kind: 'invoice.pdf' }, rt?: DocumentRuntime) {
+export async function invoicePdfBytes(billing: Billing, command: CommandOf<'invoice.pdf'>, rt?: DocumentRuntime) {
   const document = await billing.invoiceDocument(command.invoice);
   return { number: document.number, data: await invoicePdf(document, rt?.company ?? DEFAULT_COMPANY) };
 }
@@ -45,7 +45,7 @@ export function writeRunZip(billing: Billing, command: CommandOf<'billing.export
 export async function writeDocumentFile(billing: Billing, command: DocumentCommand, rt?: DocumentRuntime): Promise<Outcome> {
   const directory = rt?.directory ?? process.cwd();
   // An invoice is read (and refused when unknown) before a file is named after it.
-  const invoice = command.kind === 'invoice.pdf' ? await invoicePdfBytes(billing, command, rt) : null;
+  const invoice = 'invoice' in command ? await invoicePdfBytes(billing, command, rt) : null;
   const wanted = invoice ? `${invoice.number}.pdf` : documentFileName(command as CommandOf<'billing.export.pdfs'>);
   const file = command.file ? await writableFile(path.resolve(directory, command.file), invoice ? PDF : ZIP) : await freshFile(path.resolve(directory, wanted));
   try {

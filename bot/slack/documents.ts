@@ -27,7 +27,7 @@ export async function postDocument(
   const documents = await import('../commands/documents');
   const billing = deps.services.billing;
   const rt = deps.services.handlers?.documents;
-  if (command.kind === 'invoice.pdf') {
+  if ('invoice' in command) {
     const { number, data } = await documents.invoicePdfBytes(billing, command, rt);
     const filename = `${number}.pdf`;
     await sendToPerson(client, logger, where, respond, { file: data, filename, ...documentUpload('invoice', number, where.user, 1) });

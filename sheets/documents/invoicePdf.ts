@@ -1,7 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { Money, type InvoiceDocument, type InvoiceDocumentLine } from '../../billing';
 import { DEFAULT_COMPANY, type CompanyHeader } from './company';
-import { fontSource, keepParsed, visible, type FontName, type GlyphCoverage } from './fonts';
+import { fontSource, keepParsed, sharedLayouts, visible, type FontName, type GlyphCoverage } from './fonts';
 
 /**
  * An invoice as a PDF (pdfkit, A4): the company's header, the invoicer's name and address,
@@ -73,6 +73,7 @@ class InvoiceWriter {
     for (const name of ['bold', 'regular'] as const) {
       this.doc.registerFont(name, fontSource(name) as Buffer);
       keepParsed(name, this.coverage(name));
+      (this.doc as unknown as { _font: { layoutCache: unknown } })._font.layoutCache = sharedLayouts(name);
     }
     this.footer = this.shown(company.footer, 'regular');
     this.limit = PAGE_HEIGHT - BOTTOM - this.footerHeight() - 12;

@@ -44,6 +44,19 @@ async function runTask(db: Knex, task: ChildTask): Promise<Measured<unknown>> {
       const { exportInvoices } = await import('../../sheets');
       return timed(() => exportInvoices(createBilling(db), task.file));
     }
+    case 'pdfs': {
+      const { DEFAULT_COMPANY, writeRunInvoicesZip } = await import('../../sheets/documents');
+      const { createWriteStream, statSync } = await import('node:fs');
+      return timed(async () => {
+        const cpu = process.cpuUsage();
+        const { invoices } = await writeRunInvoicesZip(billing, task.run, DEFAULT_COMPANY, createWriteStream(task.file));
+        const used = process.cpuUsage(cpu);
+        const cpuSeconds = (used.user + used.system) / 1e6;
+        const { zipEntries } = await import('../documents/zip');
+        const entries = (await zipEntries(task.file)).filter((e) => e.data.subarray(0, 5).toString() === '%PDF-').length;
+        return { invoices, bytes: statSync(task.file).size, entries, cpuSeconds };
+      });
+    }
     case 'slack':
       throw new Error('the slack task is run by slackTask');
   }

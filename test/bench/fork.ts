@@ -13,6 +13,8 @@ export type ChildTask =
   | { kind: 'bill'; configuration: string; from: string; to: string; preview: boolean; familiesPerBatch?: number; workers?: number }
   | { kind: 'import'; file: string }
   | { kind: 'export'; file: string }
+  /** The zip of a bill run's invoice PDFs, written to `file` (pdfs.ts). */
+  | { kind: 'pdfs'; run: number; file: string }
   | {
       kind: 'slack';
       configuration: string;

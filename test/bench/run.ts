@@ -13,7 +13,8 @@
  *   6. startup on the user's own path (./startup.ts): `billbot --help`, `billbot invoice 18
  *      --json` and `npm start` to its prompt, each a fresh process, against `node -e 0`;
  *   7. the user's path (./userPath.ts): import, bill run and export by the CLI, each a fresh
- *      process, in a new database with no maintenance between them, against the run's bare floor.
+ *      process, in a new database with no maintenance between them, against the run's bare floor;
+ *   8. the zip of 1,000 invoices' PDFs (./pdfs.ts; BENCH_STEPS=pdfs for it alone).
  * Every run's invoices and totals are checked against figures computed from the data.
  * Prints a table and writes the same figures as JSON (BENCH_JSON, default
  * test/bench/results.json). Not a test: CI does not run it (test/benchSmoke.test.ts does, small).
@@ -39,6 +40,7 @@ import { measureSlackDuringRun, type SlackLatency } from './slack';
 import { measureStartup, type StartupFigure } from './startup';
 import { measureUserPath, USER_SIZES, userPathRows, userPathTargets, type UserPathFigures } from './userPath';
 import { writeSetupWorkbook } from './workbook';
+import { pdfZip } from './pdfs';
 
 const numbers = (text: string | undefined, fallback: number[]) =>
   text ? text.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0) : fallback;
@@ -52,7 +54,7 @@ const JSON_FILE = process.env.BENCH_JSON ?? path.join(__dirname, 'results.json')
 const STEPS = (process.env.BENCH_STEPS ?? '').trim();
 const STARTUP_ONLY = STEPS === 'startup';
 const USER_PATH_ONLY = STEPS === 'userpath';
-const BENCH_STEPS_ONLY = STARTUP_ONLY || USER_PATH_ONLY;
+const BENCH_STEPS_ONLY = STARTUP_ONLY || USER_PATH_ONLY || STEPS === 'pdfs';
 
 interface RunFigures {
   accounts: number;
@@ -192,7 +194,7 @@ async function main(): Promise<void> {
   };
   let startup: StartupFigure[] = [];
   let userPath: UserPathFigures[] = [];
-  if (!USER_PATH_ONLY) await step('startup', async () => {
+  if (!USER_PATH_ONLY && STEPS !== 'pdfs') await step('startup', async () => {
     startup = await measureStartup(log);
   });
   try {
@@ -308,7 +310,8 @@ async function main(): Promise<void> {
       log(`import of ${IMPORT_ROWS} + ${IMPORT_ROWS} rows: ${fmt(i.seconds)} s, ${i.peakMb} MB, applied ${i.result.applied}`);
     });
 
-    if (!STARTUP_ONLY) await step('user path', async () => {
+    if (!STARTUP_ONLY && !USER_PATH_ONLY) await step('zip of invoice PDFs', () => pdfZip.run((label) => createDatabase(server.adminUrl, label), log));
+    if (!STARTUP_ONLY && STEPS !== 'pdfs') await step('user path', async () => {
       userPath = await measureUserPath(USER_SIZES, (label) => createDatabase(server.adminUrl, label), log);
     });
   } finally {
@@ -341,7 +344,7 @@ async function main(): Promise<void> {
   for (const f of startup) {
     if (f.targetMs !== null) add(`${f.command}, median of fresh processes`, `${fmt(f.medianMs, 0)} ms`, `<= ${f.targetMs} ms`, f.medianMs <= f.targetMs);
   }
-  targets.push(...userPathTargets(userPath));
+  targets.push(...userPathTargets(userPath), ...pdfZip.targets());
   for (const f of failures) add(`${f.step} ran`, f.error, 'ran', false);
   for (const r of runs) add(`bill run ${r.accounts}: invoices and totals right`, r.correct ? 'yes' : r.problems.join('; '), 'yes', r.correct);
   if (preview) {
@@ -404,6 +407,7 @@ async function main(): Promise<void> {
   if (slack) other.push([`bill run of ${biggestOf(runs)} during Slack`, fmt(slack.runSeconds), '', `acks p50 ${fmt(slack.p50Ms, 1)} ms, p99 ${fmt(slack.p99Ms, 1)} ms, max ${fmt(slack.maxMs, 1)} ms (no run: p50 ${fmt(slack.idleP50Ms, 1)}, p99 ${fmt(slack.idleP99Ms, 1)})`]);
   if (importFigures) other.push([`import ${importFigures.rows} + ${importFigures.rows}`, fmt(importFigures.seconds), String(importFigures.peakMb), importFigures.applied ? 'applied' : 'NOT APPLIED']);
   if (exportFigures) other.push([`export ${exportFigures.invoices} invoices`, fmt(exportFigures.seconds), String(exportFigures.peakMb), `${exportFigures.transactions} transactions`]);
+  other.push(...pdfZip.rows());
   if (other.length > 1) out.push(table(other), '');
   if (userPath.length) {
     out.push(table(userPathRows(userPath)));
@@ -429,6 +433,7 @@ async function main(): Promise<void> {
     export: exportFigures,
     startup,
     userPath,
+    pdfs: pdfZip.figures,
     failures,
     targets,
     allMet: targets.every((t) => t.met),

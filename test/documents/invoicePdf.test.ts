@@ -4,6 +4,7 @@ import type { CompanyHeader } from '../../sheets/documents';
 import { clock } from '../credits/fixtures';
 import { useTestDatabase } from '../helpers/db';
 import { flat, pdfText, workedExampleThroughOctober } from './helpers';
+import { INVOICE_18 } from './pageImage';
 
 const COMPANY: CompanyHeader = {
   name: 'Northwind Billing Ltd',
@@ -55,6 +56,12 @@ describe('invoice PDFs of the worked example', () => {
         'Total $190.00 Balance due $190.00',
     );
     expect(text).not.toContain('Credits disbursed');
+  });
+
+  it("gives the README's picture what billing gives: INVOICE_18 of pageImage.ts is invoice 18's document", async () => {
+    const doc = await billing.invoiceDocument('18');
+    // The disbursement is dated by the database's clock (today), the picture by the worked example's.
+    expect({ ...doc, applied: doc.applied.map((a) => ({ ...a, date: '2026-10-02' })) }).toEqual(INVOICE_18);
   });
 
   it('gives the same bytes for the same invoice, dated with the invoice date, with no random id', async () => {
