@@ -94,10 +94,21 @@ export async function reversePaymentRows(trx: Knex.Transaction, paymentId: numbe
  */
 export async function applyUnappliedPayments(
   trx: Knex.Transaction,
-  invoiceIds: number[],
+  newInvoices: { id: number; invoicer: number }[],
   actor: string,
 ): Promise<{ applications: number; applied: { currency: string; amount: string }[] }> {
-  if (invoiceIds.length === 0) return { applications: 0, applied: [] };
+  if (newInvoices.length === 0) return { applications: 0, applied: [] };
+  // Most invoicers have nothing unapplied: a look-up in the partial index of payments that do
+  // keeps a large run from ranking all its invoices for none.
+  const waiting: number[] = await trx('payments')
+    .where('status', 'recorded')
+    .where('unapplied', '>', 0)
+    .whereRaw('account_id = ANY(?::bigint[])', [[...new Set(newInvoices.map((i) => i.invoicer))]])
+    .distinct()
+    .pluck('account_id');
+  if (waiting.length === 0) return { applications: 0, applied: [] };
+  const paying = new Set(waiting.map(Number));
+  const invoiceIds = newInvoices.filter((i) => paying.has(i.invoicer)).map((i) => i.id);
   const { rows } = await trx.raw(
     `WITH inv AS (
        SELECT i.id, i.account_id, i.currency, i.balance,

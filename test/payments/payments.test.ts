@@ -10,21 +10,15 @@ import {
   UnknownPaymentError,
   type Billing,
 } from '../../billing';
-import { useTestDatabase } from '../helpers/db';
-import { billMonth, ledgerSnapshot, ledgerViolations, refusal, setUpFamily } from '../credits/fixtures';
+import { usePaymentFamily } from './fixtures';
+import { billMonth, ledgerSnapshot, refusal } from '../credits/fixtures';
 
 describe('payments at the level of the billing module', () => {
-  const t = useTestDatabase({ each: true });
+  const family = usePaymentFamily();
+  const t = family;
   let billing: Billing;
-
-  beforeEach(async () => {
-    billing = await setUpFamily(t.db);
-  });
-
-  // Inside the test database's hooks: checked before it is dropped.
-  describe('with the ledger checked after each', () => {
-  afterEach(async () => {
-    expect(await ledgerViolations(t.db)).toEqual([]);
+  beforeEach(() => {
+    billing = family.billing;
   });
 
   it("continues DOMAIN.md's worked example: $60.00 on invoice 18 leaves $30.00; reversing it brings $90.00 back", async () => {
@@ -146,5 +140,4 @@ describe('payments at the level of the billing module', () => {
     await billMonth(billing, 'Other Co', '2026-10');
     expect(await billing.getInvoice('20')).toMatchObject({ dueDate: '2026-11-01' });
   });
-});
 });
