@@ -9,6 +9,7 @@ export type { KnownBlock, Rendered } from './kit';
 export { billRunProgress, billRunRepeated, billRunScheduled, listsGoBeyondNotice, NOTICE_SHOWN, renderRunFailed, reportSummary, RESUME_BLOCK_ID, withResumeButton } from './bills';
 export { reportThread, restOfLists } from './reportThread';
 export { renderCreditConfirmation } from './credits';
+export { renderPaymentConfirmation } from './payments';
 export type { ScheduleView } from './schedules';
 export {
   IMPORT_SUMMARY_BLOCK_ID,
