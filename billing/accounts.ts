@@ -21,6 +21,7 @@ import {
   firstIssue,
   frequencySchema,
   nameSchema,
+  paymentTermsSchema,
   quantitySchema,
 } from './schemas';
 import type { Db } from './db';
@@ -35,6 +36,8 @@ export interface Account {
   billDay: number;
   parentId: number | null;
   invoicerId: number | null;
+  /** Days from an invoice's date to its due date for the invoices this account receives; null: the configuration's, else 30. */
+  paymentTermsDays: number | null;
 }
 
 function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.output<T> {
@@ -54,6 +57,7 @@ const accountColumns = [
   'a.bill_day as billDay',
   'a.parent_id as parentId',
   'a.invoicer_id as invoicerId',
+  'a.payment_terms_days as paymentTermsDays',
 ];
 
 /** Finds an account by its name (case-insensitive); an unknown name names close matches. */
@@ -125,6 +129,7 @@ export const accountInputSchema = z.object({
   parent: nameSchema.nullish(),
   invoiceTo: nameSchema.nullish(),
   ...addressSchemas(),
+  paymentTermsDays: paymentTermsSchema.nullish(),
 });
 export type AccountInput = z.input<typeof accountInputSchema>;
 
@@ -149,6 +154,7 @@ export async function createAccount(db: Db, input: AccountInput): Promise<Accoun
         parent_id: parent?.id ?? null,
         invoicer_id: invoicer?.id ?? null,
         ...addressPatch(data),
+        payment_terms_days: data.paymentTermsDays ?? null,
       })
       .returning('id');
     return findAccountById(trx, row.id);
@@ -186,6 +192,7 @@ export async function updateAccount(db: Db, name: string, change: AccountChange)
     if (data.displayName !== undefined) patch.display_name = data.displayName ?? null;
     if (data.status !== undefined) patch.status = data.status;
     if (data.billDay !== undefined) patch.bill_day = data.billDay;
+    if (data.paymentTermsDays !== undefined) patch.payment_terms_days = data.paymentTermsDays ?? null;
     if (data.billGroup !== undefined) patch.bill_group_id = (await findBillGroup(trx, data.billGroup)).id;
     await checkDependants(trx, account, data.status ?? account.status, currency);
     await trx('accounts').where('id', account.id).update(patch);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { findBillGroup } from './accounts';
 import { isoDateSchema, monthOf, Period, period, previousMonthOf } from './dates';
 import { InvalidInputError, UnknownConfigurationError } from './errors';
-import { firstIssue, nameSchema, PeriodRule, periodRuleSchema, timeZoneSchema } from './schemas';
+import { firstIssue, nameSchema, paymentTermsSchema, PeriodRule, periodRuleSchema, timeZoneSchema } from './schemas';
 import type { Db } from './db';
 
 export interface BillRunConfiguration {
@@ -18,6 +18,8 @@ export interface BillRunConfiguration {
   timeZone: string;
   reportChannel: string | null;
   paused: boolean;
+  /** Days from an invoice's date to its due date when its invoicer has no terms; null: 30. */
+  paymentTermsDays: number | null;
 }
 
 export const configurationInputSchema = z
@@ -32,6 +34,7 @@ export const configurationInputSchema = z
     schedule: z.string().trim().min(1).nullish(),
     timeZone: timeZoneSchema.default('UTC'),
     reportChannel: z.string().trim().min(1).nullish(),
+    paymentTermsDays: paymentTermsSchema.nullish(),
   })
   .refine((c) => c.periodRule !== 'explicit' || (c.periodStart && c.periodEnd && c.periodStart <= c.periodEnd), {
     message: 'An explicit billing period needs a start and an end, the start not after the end.',
@@ -52,6 +55,7 @@ function toConfiguration(row: any, groups: string[]): BillRunConfiguration {
     timeZone: row.time_zone,
     reportChannel: row.report_channel,
     paused: row.paused,
+    paymentTermsDays: row.payment_terms_days ?? null,
   };
 }
 
@@ -114,6 +118,7 @@ export async function createConfiguration(db: Db, input: ConfigurationInput): Pr
         schedule: data.schedule ?? null,
         time_zone: data.timeZone,
         report_channel: data.reportChannel ?? null,
+        payment_terms_days: data.paymentTermsDays ?? null,
       })
       .returning('id');
     if (groups.length) {

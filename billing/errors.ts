@@ -105,3 +105,27 @@ export class DisbursementRefusedError extends BillingError {
 export class BillRunStateError extends BillingError {
   readonly code = 'bill_run_state';
 }
+
+/** A payment with the same reference was already recorded on the account. */
+export class DuplicatePaymentError extends BillingError {
+  readonly code = 'duplicate_payment';
+}
+
+export class UnknownPaymentError extends BillingError {
+  readonly code = 'unknown_payment';
+}
+
+/** The payment's status does not allow it (a payment is reversed only once). */
+export class PaymentStateError extends BillingError {
+  readonly code = 'payment_state';
+}
+
+/** A payment named an invoice it cannot pay: another invoicer's, another currency, already paid, named twice. */
+export class PaymentInvoiceError extends BillingError {
+  readonly code = 'payment_invoice';
+}
+
+/** An application above an invoice's balance, or amounts named above the payment's amount. */
+export class OverBalanceError extends BillingError {
+  readonly code = 'over_balance';
+}

@@ -30,12 +30,14 @@ import * as home from './home';
 import * as invoices from './invoices';
 import * as lookups from './lookups';
 import type * as migrate from './migrate';
+import * as payments from './payments';
 import * as pendingImports from './pendingImports';
 import * as runReports from './runReports';
 import * as runHistory from './runHistory';
 import * as schedules from './schedules';
 import * as setup from './setup';
 import { loadDemo } from './demo';
+import { todayIn } from './dates';
 export { MANAGED_NETWORK } from './demo';
 import type { Clock } from './billRuns';
 
@@ -61,6 +63,10 @@ export type { CreditView, CreditStatus, CreditEventView, AddCreditInput, Disburs
 export { parseCreditId } from './credits';
 export type { InvoiceView, TransactionView, DisbursementView } from './invoices';
 export type { InvoiceDocument, InvoiceDocumentLine, DocumentParty, DocumentAmount, AppliedAmount } from './documents';
+export type { PaymentView, PaymentApplicationView, PaymentStatus, UnpaidInvoice, RecordPaymentInput } from './payments';
+export type { InvoicePaymentStatus, Allocation, NamedInvoice, PayableInvoice } from './payments/rules';
+export { DEFAULT_PAYMENT_TERMS_DAYS, allocatePayment, daysPastDue, dueDate, formatPaymentNumber } from './payments/rules';
+export { invoicePaymentStatus, isOverdue, parsePaymentNumber, paymentTermsDays } from './payments/rules';
 export { formatCreditId, parseInvoiceNumber } from './invoices';
 export type { BillRunConfiguration, ConfigurationInput } from './configurations';
 export { periodFor } from './configurations';
@@ -132,6 +138,11 @@ export interface BillingOptions {
   admins?: readonly string[];
 }
 
+/** Today's date by the clock, in UTC (what "overdue" and a payment's received date are counted against). */
+function today(clock: Clock): string {
+  return todayIn('UTC', clock.now());
+}
+
 /** The everyday operations, flat: accounts and setup, bill runs, invoices, credits, look-ups. */
 function operations(db: Knex, clock: Clock) {
   return {
@@ -177,6 +188,15 @@ function operations(db: Knex, clock: Clock) {
     getCredit: (credit: string) => credits.getCredit(db, credit),
     listCredits: (account: string, options?: { includeDeleted?: boolean }) => credits.listCredits(db, account, options),
     creditHistory: (credit: string) => credits.creditHistory(db, credit),
+    // payments (what an invoicer account paid, applied to its invoices)
+    recordPayment: async (input: payments.RecordPaymentInput, actor: string) => (await payments.recordPaymentOnce(db, input, actor, clock)).payment,
+    /** recordPayment that also says whether this call recorded it (false: its request key already had). */
+    recordPaymentOnce: (input: payments.RecordPaymentInput, actor: string) => payments.recordPaymentOnce(db, input, actor, clock),
+    reversePayment: (payment: string, reason: string, actor: string) => payments.reversePayment(db, payment, reason, actor, clock),
+    getPayment: (payment: string) => payments.getPayment(db, payment, today(clock)),
+    listPayments: (account: string, limit?: number) => payments.listPayments(db, account, today(clock), limit),
+    /** An invoicer's unpaid invoices, oldest due date first (at most `limit`, ≤ 100), and how many in all. */
+    unpaidInvoices: (account: string, limit?: number) => payments.unpaidInvoices(db, account, today(clock), limit),
     // read-only look-ups for forms (pickers, pre-filled amounts, early warnings)
     searchAccounts: (text: string, limit?: number) => lookups.searchAccounts(db, text, limit),
     accountNameById: (id: number) => lookups.nameById(db, 'accounts', id),

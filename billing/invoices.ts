@@ -17,6 +17,8 @@ export interface InvoiceView {
   invoicer: string;
   billRunId: number;
   invoiceDate: string;
+  /** Fixed when the invoice was made (billing/payments/rules.ts, dueDate). */
+  dueDate: string;
   postingDate: string;
   periodStart: string;
   periodEnd: string;
@@ -87,6 +89,7 @@ export function toInvoice(prefix: string, r: any): InvoiceView {
     invoicer: r.invoicer,
     billRunId: r.bill_run_id,
     invoiceDate: r.invoice_date,
+    dueDate: r.due_date,
     postingDate: r.posting_date,
     periodStart: r.period_start,
     periodEnd: r.period_end,

@@ -10,6 +10,18 @@ import type { Knex } from 'knex';
  * Callers hold the lock of the invoicer the credits were issued to (see billRun/batch.ts,
  * credits.ts), so the checks they make before calling here still hold when it runs.
  */
+/**
+ * The statement every payer of invoices (a disbursement, a payment) lowers balances with: each
+ * invoice of the CTE \`input\` (invoice_id, amount) by the sum of its amounts there, paid at zero;
+ * it returns each invoice's id and balance after.
+ */
+export const LOWER_INVOICE_BALANCES = `
+       UPDATE invoices i SET balance = i.balance - x.amount,
+              status = CASE WHEN i.balance - x.amount = 0 THEN 'paid' ELSE 'open' END
+       FROM (SELECT invoice_id, sum(amount) AS amount FROM input GROUP BY invoice_id) x
+       WHERE i.id = x.invoice_id
+       RETURNING i.id, i.balance`;
+
 export interface DisbursementRow {
   creditId: number;
   invoiceId: number;
@@ -37,13 +49,7 @@ export async function applyDisbursements(
        SELECT credit_id, invoice_id, amount, ?, ?, ? FROM input ORDER BY ord
        RETURNING id, credit_id, invoice_id, amount
      ),
-     inv AS (
-       UPDATE invoices i SET balance = i.balance - x.amount,
-              status = CASE WHEN i.balance - x.amount = 0 THEN 'paid' ELSE 'open' END
-       FROM (SELECT invoice_id, sum(amount) AS amount FROM input GROUP BY invoice_id) x
-       WHERE i.id = x.invoice_id
-       RETURNING i.id, i.balance
-     ),
+     inv AS (${LOWER_INVOICE_BALANCES}),
      cr AS (
        UPDATE credits c SET amount_left = c.amount_left - x.amount
        FROM (SELECT credit_id, sum(amount) AS amount FROM input GROUP BY credit_id) x

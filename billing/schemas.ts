@@ -47,6 +47,13 @@ export const quantitySchema = z
   .min(1, 'A quantity is a whole number of at least 1.')
   .max(1_000_000, 'A quantity can be at most 1,000,000.');
 
+/** Payment terms: whole days from the invoice date to the due date (billing/payments/rules.ts). */
+export const paymentTermsSchema = z
+  .number({ message: 'Payment terms are a whole number of days from 0 to 3650.' })
+  .int('Payment terms are a whole number of days from 0 to 3650.')
+  .min(0, 'Payment terms are a whole number of days from 0 to 3650.')
+  .max(3650, 'Payment terms are a whole number of days from 0 to 3650.');
+
 export const periodRuleSchema = z.enum(['current month', 'previous month', 'explicit'], {
   message: 'A billing period rule is "current month", "previous month" or explicit dates.',
 });

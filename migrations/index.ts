@@ -23,6 +23,9 @@ import * as m090 from './20261122_090_deferrable_credit_invoice_keys';
 import * as m100 from './20261122_100_deferrable_account_tree_keys';
 import * as m110 from './20261122_110_rename_run_report_delivery';
 import * as m120 from './20261122_120_bill_run_keys_per_statement';
+import * as m130 from './20261122_130_add_payment_terms_and_due_dates';
+import * as m131 from './20261122_131_create_payments';
+import * as m132 from './20261122_132_guard_payment_ledger';
 import * as m140 from './20261122_140_add_account_addresses';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
@@ -51,5 +54,8 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_100_deferrable_account_tree_keys', migration: m100 },
   { name: '20261122_110_rename_run_report_delivery', migration: m110 },
   { name: '20261122_120_bill_run_keys_per_statement', migration: m120 },
+  { name: '20261122_130_add_payment_terms_and_due_dates', migration: m130 },
+  { name: '20261122_131_create_payments', migration: m131 },
+  { name: '20261122_132_guard_payment_ledger', migration: m132 },
   { name: '20261122_140_add_account_addresses', migration: m140 },
 ];

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { disburseAutomatically } from '../ledger';
+import { applyUnappliedPayments } from '../payments/ledger';
 import { insertInvoices, type InvoiceNumbering } from './numbering';
 import type { RunRow } from './plan';
 
@@ -279,4 +280,6 @@ export async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: 
       .sort((a: number, b: number) => a - b),
     run.started_by,
   );
+  // What the invoicers had unapplied on payments goes onto their new invoices (payments/ledger.ts).
+  await applyUnappliedPayments(trx, invoices.map((i: any) => ({ id: Number(i.id), invoicer: Number(i.bill_to) })), run.started_by);
 }

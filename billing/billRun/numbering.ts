@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dueDateSql } from '../payments/rules';
 import type { RunRow } from './plan';
 
 /**
@@ -38,10 +39,13 @@ export async function insertInvoices(
      ),
      numbering AS (${first})
      INSERT INTO invoices (id, number, account_id, bill_run_id, invoice_date, posting_date, period_start, period_end,
-                           currency, total, balance, status)
+                           currency, total, balance, status, due_date)
      SELECT t.invoice_id, n.first + t.k - 1, t.bill_to, :run, :invoiceDate::date, :posting::date, :ps::date, :pe::date,
-            t.currency, t.total, t.total, CASE WHEN t.total = 0 THEN 'paid' ELSE 'open' END
+            t.currency, t.total, t.total, CASE WHEN t.total = 0 THEN 'paid' ELSE 'open' END,
+            ${dueDateSql(':invoiceDate::date', 'a.payment_terms_days', 'c.payment_terms_days')}
      FROM t CROSS JOIN numbering n
+     JOIN accounts a ON a.id = t.bill_to
+     LEFT JOIN (SELECT c.payment_terms_days FROM bill_runs r JOIN bill_run_configurations c ON c.id = r.configuration_id WHERE r.id = :run) c ON true
      ORDER BY t.k`,
     {
       ids: invoices.map((i) => i.id),

@@ -65,6 +65,8 @@ export interface BillRunReport {
     creditsIssued: number;
     creditsDisbursed: number;
     reversalsApplied: number;
+    /** What the invoicers had unapplied on payments, applied to this run's invoices, by currency (absent on runs from before payments). */
+    paymentsApplied?: Record<string, string>;
   };
   billed: BilledPackage[];
   skipped: SkippedPackage[];
@@ -271,6 +273,13 @@ export async function countTotals(db: Db, runId: number): Promise<BillRunReport[
   const byCurrency = await db('invoices').where('bill_run_id', runId).groupBy('currency').select('currency', db.raw('sum(total) AS total'));
   const invoicedByCurrency: Record<string, string> = {};
   for (const r of byCurrency) invoicedByCurrency[r.currency] = Money.exact(r.total, r.currency).toString();
+  const paid = await db('payment_applications as pa')
+    .join('invoices as i', 'i.id', 'pa.invoice_id')
+    .where({ 'i.bill_run_id': runId, 'pa.automatic': true, 'pa.kind': 'applied' })
+    .groupBy('i.currency')
+    .select('i.currency', db.raw('sum(pa.amount) AS amount'));
+  const paymentsApplied: Record<string, string> = {};
+  for (const r of paid) paymentsApplied[r.currency] = Money.exact(r.amount, r.currency).toString();
   return {
     accountsBilled: Number(t.accounts_billed),
     packagesBilled: Number(t.packages_billed),
@@ -281,6 +290,7 @@ export async function countTotals(db: Db, runId: number): Promise<BillRunReport[
     creditsIssued: Number(t.credits_issued),
     creditsDisbursed: Number(t.credits_disbursed),
     reversalsApplied: Number(t.reversals_applied),
+    paymentsApplied,
   };
 }
 
@@ -325,12 +335,18 @@ function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-function addTotals(a: BillRunReport['totals'], b: BillRunReport['totals']): BillRunReport['totals'] {
-  const invoicedByCurrency = { ...a.invoicedByCurrency };
-  for (const [code, amount] of Object.entries(b.invoicedByCurrency)) {
-    const before = invoicedByCurrency[code];
-    invoicedByCurrency[code] = before ? Money.exact(before, code).add(Money.exact(amount, code)).toString() : amount;
+/** Two amounts-by-currency added up. */
+function addAmounts(a: Record<string, string>, b: Record<string, string>): Record<string, string> {
+  const out = { ...a };
+  for (const [code, amount] of Object.entries(b)) {
+    const before = out[code];
+    out[code] = before ? Money.exact(before, code).add(Money.exact(amount, code)).toString() : amount;
   }
+  return out;
+}
+
+function addTotals(a: BillRunReport['totals'], b: BillRunReport['totals']): BillRunReport['totals'] {
+  const invoicedByCurrency = addAmounts(a.invoicedByCurrency, b.invoicedByCurrency);
   return {
     accountsBilled: a.accountsBilled + b.accountsBilled,
     packagesBilled: a.packagesBilled + b.packagesBilled,
@@ -341,6 +357,7 @@ function addTotals(a: BillRunReport['totals'], b: BillRunReport['totals']): Bill
     creditsIssued: a.creditsIssued + b.creditsIssued,
     creditsDisbursed: a.creditsDisbursed + b.creditsDisbursed,
     reversalsApplied: a.reversalsApplied + b.reversalsApplied,
+    paymentsApplied: addAmounts(a.paymentsApplied ?? {}, b.paymentsApplied ?? {}),
   };
 }
 

@@ -1,4 +1,5 @@
-import type { Command } from '../commands/schema';
+import type { Command as Program } from 'commander';
+import type { Command, CommandInput } from '../commands/schema';
 
 /** What the CLI's two halves share: its streams, its jobs, its exit codes and its sentences. */
 
@@ -6,6 +7,14 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
+}
+
+/** What each group of CLI commands uses: the program, and how a command hands over its job. */
+export interface Builder {
+  program: Program;
+  setJob: (job: Job, json: boolean) => void;
+  json: (cmd: Program) => boolean;
+  run: (cmd: Program, input: CommandInput, usage: string) => void;
 }
 
 export type Job = { kind: 'command'; command: Command } | { kind: 'migrate' } | { kind: 'demo' };

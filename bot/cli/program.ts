@@ -1,6 +1,7 @@
 import { Command as Program } from 'commander';
 import type { Command, CommandInput } from '../commands/schema';
-import type { CliIo, Job } from './io';
+import type { Builder, CliIo, Job } from './io';
+import { addPaymentCommands } from './paymentCommands';
 
 /**
  * The billbot program (commander): each command's arguments become a checked Command (or
@@ -31,18 +32,10 @@ function quantity(text: string | undefined): number | string | undefined {
   return /^\d{1,9}$/.test(text.trim()) ? Number(text.trim()) : text;
 }
 
-/** What each group of commands uses: the program, and how a command hands over its job. */
-interface Builder {
-  program: Program;
-  setJob: (job: Job, json: boolean) => void;
-  json: (cmd: Program) => boolean;
-  run: (cmd: Program, input: CommandInput, usage: string) => void;
-}
-
 export function buildProgram(io: CliIo, setJob: (job: Job, json: boolean) => void): Program {
   const program = new Program('billbot');
   program
-    .description('Bill accounts, manage credits and move workbooks in and out from the terminal (the same commands as the Slack app).')
+    .description('Bill accounts, manage credits and payments, and move workbooks in and out from the terminal (the same commands as the Slack app).')
     .option('--json', 'print one JSON object instead of text')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined })
@@ -51,7 +44,7 @@ export function buildProgram(io: CliIo, setJob: (job: Job, json: boolean) => voi
   const json = (cmd: Program) => Boolean(cmd.optsWithGlobals().json);
   const run = (cmd: Program, input: CommandInput, usage: string) => setJob({ kind: 'command', command: validate(input, usage) }, json(cmd));
   const b: Builder = { program, setJob, json, run };
-  for (const add of [addSetupCommands, addRunCommands, addListCommands, addCreditCommands, addWorkbookCommands, addChartCommands]) add(b);
+  for (const add of [addSetupCommands, addRunCommands, addListCommands, addCreditCommands, addPaymentCommands, addWorkbookCommands, addChartCommands]) add(b);
   return program;
 }
 

@@ -7,7 +7,13 @@ import type { CommandKind, CommandOf, ModalCommand } from './schema';
  * each modal kind's form; forms.ts turns the answers into a Command. Field names are the
  * command's property names, so a CommandSyntaxError's `field` names the field to mark.
  */
-export type FieldType = 'text' | 'date' | 'amount' | 'quantity' | 'boolean';
+export type FieldType = 'text' | 'date' | 'amount' | 'quantity' | 'boolean' | 'invoices';
+
+/** One choice of an `invoices` field: an invoice number, and how it is shown. */
+export interface FieldChoice {
+  value: string;
+  label: string;
+}
 
 export interface FormField {
   name: string;
@@ -18,6 +24,8 @@ export interface FormField {
   hint: string | null;
   /** Prefilled answer as text ("yes"/"no" for booleans); null for none. */
   initial: string | null;
+  /** An `invoices` field: the invoices to choose from (several, in the order chosen). */
+  choices?: FieldChoice[];
 }
 
 export interface Form {
@@ -28,6 +36,8 @@ export interface Form {
   title: string;
   submit: string;
   fields: FormField[];
+  /** Once this field is answered the form is built again with its answer (the choices of later fields depend on it). */
+  rebuildOn?: string;
 }
 
 export type FormValues = Record<string, string | boolean | number | null | undefined>;
@@ -79,4 +89,27 @@ export async function creditDisburseForm(billing: Billing, modal: CommandOf<'cre
       credit ? `blank: the most allowed; ${credit.id} has ${Money.exact(credit.amountLeft, credit.currency).format()} left` : 'blank: the most allowed',
     ),
   ]);
+}
+
+/** `/payment add [<account>]`: once the account is known, its unpaid invoices to choose from (oldest due first). */
+export async function paymentAddForm(billing: Billing, modal: CommandOf<'payment.add.modal'>): Promise<Form> {
+  const unpaid = modal.account ? await billing.unpaidInvoices(modal.account, 100).catch(() => null) : null;
+  const choices = (unpaid?.invoices ?? []).map((i) => ({
+    value: i.number,
+    label: `${i.number} · ${Money.exact(i.balance, i.currency).format()} of ${Money.exact(i.total, i.currency).format()} · due ${i.dueDate}${i.overdue ? ' (overdue)' : ''}`,
+  }));
+  const toHint = !unpaid
+    ? 'invoice numbers in the order to pay, e.g. INV-000018 19; blank: the unpaid invoices, oldest due date first'
+    : unpaid.count === 0
+      ? `${unpaid.account} has no unpaid invoice; the payment stays unapplied and pays its next invoices`
+      : `${unpaid.count} unpaid; pick them in the order to pay; blank: oldest due date first`;
+  const built = form('payment.add.modal', 'payment.add', 'Record a payment', 'Record payment', [
+    field('account', 'Account', 'text', false, 'the invoicer account that paid, e.g. Parent Co', modal.account),
+    field('amount', 'Amount', 'amount', false, 'e.g. 60.00'),
+    { ...field('to', 'Invoices to pay', 'invoices', true, toHint), choices },
+    field('reference', 'Reference', 'text', true, 'e.g. the cheque or transfer number; recorded once per account'),
+    field('receivedOn', 'Received on', 'date', true, 'YYYY-MM-DD; blank: today', todayIn('UTC', billing.clock.now())),
+    field('method', 'Method', 'text', true, 'e.g. bank transfer, cheque, card'),
+  ]);
+  return modal.account ? built : { ...built, rebuildOn: 'account' };
 }

@@ -40,9 +40,22 @@ function toInput(f: FormField, value: FormValues[string]): unknown {
     case 'quantity':
       if (text === '') return undefined;
       return /^\d{1,9}$/.test(text) ? Number(text) : text;
+    case 'invoices':
+      return invoiceTargets(text);
     default:
       return text === '' ? null : text;
   }
+}
+
+/** Invoices as typed or chosen, in order: "INV-000018 19=40.00" (an amount after = pays that much of it). */
+export function invoiceTargets(text: string): { invoice: string; amount: string | null }[] {
+  return text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((word) => {
+      const [invoice, amount] = word.split('=', 2);
+      return { invoice, amount: amount === undefined ? null : amount };
+    });
 }
 
 /**
@@ -54,8 +67,9 @@ export function checkField(form: Form, name: string, value: FormValues[string]):
   if (!f) return `${name} is not a field of this form.`;
   try {
     const input = toInput(f, value);
-    if ((input === null || input === undefined) && !f.optional) return `${f.label} is required.`;
-    if (input === null || input === undefined) return null;
+    const blank = input === null || input === undefined || (Array.isArray(input) && input.length === 0);
+    if (blank && !f.optional) return `${f.label} is required.`;
+    if (blank) return null;
     const parsed = (schemaOf(form.command).shape as Record<string, z.ZodType>)[name].safeParse(input);
     return parsed.success ? null : parsed.error.issues[0].message;
   } catch (e) {

@@ -7,6 +7,7 @@ export { COMMANDS, entryOf, isModal, requiredRole } from './table';
 export type { CommandEntry } from './table';
 export { ANSWERED, executeCommand, errorOutcome, performCommand } from './execute';
 export type { Outcome, OutcomeKind, CommandContext, CommandHandlers, ExecutorServices, Face, FaceName, InvoiceDetail, Reply, WorkbookKind } from './execute';
+export type { ConfirmedChange } from './types';
 export { buildForm, checkField, commandFromForm } from './forms';
 export type { Form, FormField, FormValues, FieldType } from './forms';
 export { loadWorkedExample } from './demo';

@@ -13,7 +13,7 @@ const BILLING_FORMS = '/billing help|run|invoices|invoice|template|export|import
 
 function helpTopic(token: Token | undefined): HelpTopic | null {
   const word = token?.text.toLowerCase().replace(/^\//, '');
-  return word === 'bill' || word === 'credit' || word === 'billing' ? word : null;
+  return word === 'bill' || word === 'credit' || word === 'payment' || word === 'billing' ? word : null;
 }
 
 // -------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatCreditId, isoDateSchema, looksLikeAmount, parseCreditId, parseInvoiceNumber, quantitySchema } from '../../billing';
+import { formatCreditId, formatPaymentNumber, isoDateSchema, looksLikeAmount, parseCreditId, parseInvoiceNumber, parsePaymentNumber, quantitySchema } from '../../billing';
 import { CommandSyntaxError } from './errors';
 
 /**
@@ -49,6 +49,28 @@ export const amountSchema = z
   });
 
 const dateField = optional(isoDateSchema);
+
+/** Free text of a payment (a reference, a method, a reason): trimmed, 1-`max` characters. */
+function paymentText(what: string, max: number) {
+  return z
+    .string({ error: `${what} is required.` })
+    .trim()
+    .min(1, `${what} is required.`)
+    .max(max, `${what} can be at most ${max} characters.`)
+    .refine((s) => !s.includes('\u0000'), `${what} cannot contain a NUL character.`);
+}
+
+export const paymentNumberSchema = parsedBy((text) => {
+  const id = parsePaymentNumber(text);
+  if (id === null) throw new Error(`"${text}" is not a payment number; use the form PM-000001.`);
+  return formatPaymentNumber(id);
+}, 'A payment number like PM-000001 is required.');
+
+/** The invoices a payment names, in order, each with an amount or (null) as much as fits. */
+export const paymentTargetsSchema = z
+  .array(z.object({ invoice: invoiceNumberSchema, amount: optional(amountSchema) }), { error: 'Name invoices like INV-000018 or 18.' })
+  .max(100, 'A payment can name at most 100 invoices.')
+  .default([]);
 const period = {
   from: dateField,
   to: dateField,
@@ -169,13 +191,25 @@ export const commandSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('credit.reverse'), credit: creditIdSchema }),
   z.object({ kind: z.literal('credit.delete'), credit: creditIdSchema }),
   z.object({ kind: z.literal('credit.list'), account: name('The account whose credits to list') }),
+  z.object({
+    kind: z.literal('payment.add'),
+    account: name('The account that paid'),
+    amount: amountSchema,
+    reference: optional(paymentText('A reference', 200)),
+    receivedOn: dateField,
+    method: optional(paymentText('A method', 100)),
+    to: paymentTargetsSchema,
+  }),
+  z.object({ kind: z.literal('payment.add.modal'), account: optional(name('The account that paid')) }),
+  z.object({ kind: z.literal('payment.list'), account: name('The account whose payments to list') }),
+  z.object({ kind: z.literal('payment.reverse'), payment: paymentNumberSchema, reason: paymentText('A reason for the reversal', 500) }),
   z.object({ kind: z.literal('invoice.list'), account: name('The account whose invoices to list') }),
   z.object({ kind: z.literal('invoice.show'), invoice: invoiceNumberSchema }),
   /** The invoice as a PDF: Slack uploads it to the person; the shell and the CLI write `file` (null: a fresh name). */
   z.object({ kind: z.literal('invoice.pdf'), invoice: invoiceNumberSchema, file: optional(fileSchema) }),
   /** A bill run's invoices as one zip of PDFs, handed over like invoice.pdf. */
   z.object({ kind: z.literal('billing.export.pdfs'), run: runIdSchema, file: optional(fileSchema) }),
-  z.object({ kind: z.literal('billing.help'), topic: optional(z.enum(['bill', 'credit', 'billing'])) }),
+  z.object({ kind: z.literal('billing.help'), topic: optional(z.enum(['bill', 'credit', 'payment', 'billing'])) }),
   z.object({
     kind: z.literal('billing.access'),
     action: z.enum(['grant', 'revoke'], { error: 'Say grant or revoke.' }),
@@ -208,7 +242,7 @@ export type CommandInput = z.input<typeof commandSchema>;
 export type CommandKind = Command['kind'];
 export type CommandOf<K extends CommandKind> = Extract<Command, { kind: K }>;
 /** The kinds that open a form (a Slack modal, or field-by-field questions in the shell). */
-export type ModalCommand = CommandOf<'bill.modal' | 'credit.add.modal' | 'credit.disburse.modal'>;
+export type ModalCommand = CommandOf<'bill.modal' | 'credit.add.modal' | 'credit.disburse.modal' | 'payment.add.modal'>;
 
 /** The zod schema of one kind (one option of the discriminated union). */
 export function schemaOf(kind: CommandKind): z.ZodObject {
@@ -248,6 +282,9 @@ export const USAGE = {
   'credit.reverse': '/credit reverse <credit>',
   'credit.delete': '/credit delete <credit>',
   'credit.list': '/credit list <account>',
+  'payment.add': '/payment add <account> <amount> [ref <reference>] [on YYYY-MM-DD] [method <method>] [to <invoice>[=<amount>]...]',
+  'payment.list': '/payment list <account>',
+  'payment.reverse': '/payment reverse <payment> <reason...>',
   'invoice.list': '/billing invoices <account>',
   'invoice.show': '/billing invoice <number>',
   'invoice.pdf': '/billing invoice <number> pdf',
@@ -262,7 +299,7 @@ export const USAGE = {
   'billing.chart': '/billing chart runs [<configuration>]',
 } as const;
 
-export type HelpTopic = 'bill' | 'credit' | 'billing';
+export type HelpTopic = 'bill' | 'credit' | 'payment' | 'billing';
 
 export interface HelpEntry {
   topic: HelpTopic;
@@ -299,6 +336,19 @@ export const HELP: HelpEntry[] = [
   { topic: 'credit', usage: USAGE['credit.reverse'], description: 'Reverse an issued credit; what was disbursed goes onto the next invoice.' },
   { topic: 'credit', usage: USAGE['credit.delete'], description: 'Delete a credit that is not issued yet.' },
   { topic: 'credit', usage: USAGE['credit.list'], description: 'List an account\'s credits.' },
+  { topic: 'payment', usage: '/payment add [<account>]', description: "Open the payment form, with the account's unpaid invoices to choose from." },
+  {
+    topic: 'payment',
+    usage: USAGE['payment.add'],
+    description:
+      'Record a payment an invoicer account received (the amount is the first word that reads as money). It pays the invoices named, in order (INV-000018=40 pays 40 of it), or else the unpaid invoices oldest due date first; what is left stays unapplied and pays the next invoices. A reference is recorded once per account.',
+  },
+  { topic: 'payment', usage: USAGE['payment.list'], description: "List an account's payments and what each paid." },
+  {
+    topic: 'payment',
+    usage: USAGE['payment.reverse'],
+    description: 'Reverse a payment (a returned cheque, a charge-back): what it paid goes back onto each invoice; the payment is kept as reversed.',
+  },
   {
     topic: 'billing',
     usage: USAGE['billing.run'],

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Billing } from '../../billing';
-import { billForm, creditAddForm, creditDisburseForm, type Form } from './formBuilders';
+import { billForm, creditAddForm, creditDisburseForm, paymentAddForm, type Form } from './formBuilders';
+import { listPayments, recordPayment, reversePayment } from './payments';
 import { addCredit, billNow, deleteCredit, disburseCredit, listCredits, listInvoices, reverseCredit } from './handlers';
 import { changeSchedule, listSchedules, resumeRun, runNow, runStatus } from './schedules';
 import { Command, CommandKind, CommandOf, ModalCommand, Role, schemaOf } from './schema';
@@ -183,6 +184,15 @@ export const COMMANDS: { [K in CommandKind]: CommandEntry<K> } = {
     run: (c, ctx, s) => (s.face?.confirm ? s.face.confirm(c, ctx, 'delete') : deleteCredit(s.billing, c, ctx)),
   }),
   'credit.list': entry('credit.list', { role: 'viewer', gives: ['credit.list'], run: (c, _ctx, s) => listCredits(s.billing, c) }),
+  'payment.add': entry('payment.add', { role: 'operator', gives: ['payment'], announce: true, run: (c, ctx, s) => recordPayment(s.billing, c, ctx) }),
+  'payment.add.modal': modal('payment.add.modal', 'operator', paymentAddForm),
+  'payment.reverse': entry('payment.reverse', {
+    role: 'operator',
+    gives: ['payment'],
+    announce: true,
+    run: (c, ctx, s) => (s.face?.confirm ? s.face.confirm(c, ctx, 'reverse') : reversePayment(s.billing, c, ctx)),
+  }),
+  'payment.list': entry('payment.list', { role: 'viewer', gives: ['payment.list'], run: (c, _ctx, s) => listPayments(s.billing, c) }),
   'invoice.list': entry('invoice.list', { role: 'viewer', gives: ['invoice.list'], run: (c, _ctx, s) => listInvoices(s.billing, c) }),
   'invoice.show': entry('invoice.show', {
     role: 'viewer',

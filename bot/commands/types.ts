@@ -1,4 +1,4 @@
-import type { Billing, BillRunReport, CreditView, InvoiceView } from '../../billing';
+import type { Billing, BillRunReport, CreditView, InvoiceView, PaymentView } from '../../billing';
 import type { SetupImportResult } from '../../sheets';
 import type { CompanyHeader } from '../../sheets/documents/company';
 import type { Logger } from '../log';
@@ -19,6 +19,9 @@ export type Outcome =
   | { kind: 'credit'; action: 'added' | 'deleted' | 'reversed'; credit: CreditView }
   | { kind: 'credit.disbursed'; credit: CreditView; disbursed: string; invoice: string; invoiceBalance: string }
   | { kind: 'credit.list'; account: string; credits: CreditView[] }
+  /** A payment recorded (what it paid, balances after) or reversed (what went back onto which invoice). */
+  | { kind: 'payment'; action: 'recorded' | 'reversed'; payment: PaymentView }
+  | { kind: 'payment.list'; account: string; payments: PaymentView[] }
   | { kind: 'invoice'; invoice: InvoiceDetail }
   | { kind: 'invoice.list'; account: string; invoices: InvoiceView[] }
   /** `/billing schedules`: every configuration that has a schedule. */
@@ -148,6 +151,8 @@ export type Reply = Outcome | Answered;
 
 export type RunCommand = CommandOf<'bill'> | CommandOf<'billing.run'>;
 export type CreditChange = CommandOf<'credit.reverse'> | CommandOf<'credit.delete'>;
+/** The changes asked about first where the face can ask (Slack: a button behind a confirmation dialog). */
+export type ConfirmedChange = CreditChange | CommandOf<'payment.reverse'>;
 export type WorkbookCommand = CommandOf<'billing.template'> | CommandOf<'billing.export'>;
 export type DocumentCommand = CommandOf<'invoice.pdf'> | CommandOf<'billing.export.pdfs'>;
 
@@ -159,8 +164,8 @@ export interface Face {
   name: FaceName;
   /** A form command: Slack opens its modal; the shell asks its fields and gives the command they make (null: cancelled). */
   fill?: (modal: ModalCommand, ctx: CommandContext) => Promise<Command | Answered | null>;
-  /** Before reversing or deleting a credit (Slack: a button behind a confirmation dialog). */
-  confirm?: (command: CreditChange, ctx: CommandContext, action: 'reverse' | 'delete') => Promise<Reply>;
+  /** Before reversing or deleting a credit, or reversing a payment (Slack: a button behind a confirmation dialog). */
+  confirm?: (command: ConfirmedChange, ctx: CommandContext, action: 'reverse' | 'delete') => Promise<Reply>;
   /** The template and exports handed over by the face (Slack: uploaded to the channel) instead of written to a file. */
   deliverWorkbook?: (command: WorkbookCommand, ctx: CommandContext) => Promise<Reply>;
   /** A document handed over by the face (Slack: uploaded to the person) instead of written to a file. */

@@ -88,6 +88,7 @@ function reportDetails(report: BillRunReport): KnownBlock[] {
   }
 
   const invoiced = Object.entries(totals.invoicedByCurrency).map(([cur, amount]) => money(amount, cur));
+  const paidFromUnapplied = Object.entries(totals.paymentsApplied ?? {}).map(([cur, amount]) => money(amount, cur));
   const count = (n: number, one: string, many = `${one}s`) => plural(n, one, many, grouped);
   blocks.push(
     context(
@@ -100,6 +101,7 @@ function reportDetails(report: BillRunReport): KnownBlock[] {
         `${grouped(totals.creditsDisbursed)} disbursed automatically`,
         count(totals.reversalsApplied, 'reversal') + ' applied',
         ...(invoiced.length ? [`invoiced ${invoiced.join(' + ')}`] : []),
+        ...(paidFromUnapplied.length ? [`unapplied payments applied ${paidFromUnapplied.join(' + ')}`] : []),
       ].join(' · '),
     ),
   );

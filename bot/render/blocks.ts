@@ -7,6 +7,7 @@ import { renderChartWritten } from './charts/messages';
 import { renderCredit, renderCreditDisbursed, renderCreditList } from './credits';
 import { renderDocumentWritten } from './documents';
 import { renderInvoice, renderInvoiceList } from './invoices';
+import { renderPayment, renderPaymentList } from './payments';
 import { renderScheduleChanged, renderSchedules } from './schedules';
 import { renderImport, renderWorkbookWritten } from './workbooks';
 
@@ -31,6 +32,10 @@ function renderOutcome(outcome: Outcome): Rendered {
       return renderCreditDisbursed(outcome);
     case 'credit.list':
       return renderCreditList(outcome.account, outcome.credits);
+    case 'payment':
+      return renderPayment(outcome.action, outcome.payment);
+    case 'payment.list':
+      return renderPaymentList(outcome.account, outcome.payments);
     case 'invoice':
       return renderInvoice(outcome.invoice);
     case 'invoice.list':
@@ -69,10 +74,10 @@ function renderOutcome(outcome: Outcome): Rendered {
 // ---------------------------------------------------------------------------------------------
 // Help
 
-const TOPIC_TITLES: Record<HelpTopic, string> = { bill: 'Billing', credit: 'Credits', billing: 'More' };
+const TOPIC_TITLES: Record<HelpTopic, string> = { bill: 'Billing', credit: 'Credits', payment: 'Payments', billing: 'More' };
 
 function renderHelp(topic: HelpTopic | null): Rendered {
-  const topics: HelpTopic[] = topic ? [topic] : ['bill', 'credit', 'billing'];
+  const topics: HelpTopic[] = topic ? [topic] : ['bill', 'credit', 'payment', 'billing'];
   const blocks: KnownBlock[] = [header('billbot commands')];
   for (const t of topics) {
     blocks.push(
@@ -83,6 +88,6 @@ function renderHelp(topic: HelpTopic | null): Rendered {
       ),
     );
   }
-  blocks.push(context('Names with spaces may be typed plainly or in double quotes. Dates are YYYY-MM-DD. Credits are written CR-7, invoices INV-000018 or 18.'));
-  return { text: 'billbot commands: /bill, /credit and /billing (see /billing help).', blocks };
+  blocks.push(context('Names with spaces may be typed plainly or in double quotes. Dates are YYYY-MM-DD. Credits are written CR-7, payments PM-000001, invoices INV-000018 or 18.'));
+  return { text: 'billbot commands: /bill, /credit, /payment and /billing (see /billing help).', blocks };
 }

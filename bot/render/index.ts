@@ -10,6 +10,7 @@ export { billRunProgress, billRunRepeated, billRunScheduled, listsGoBeyondNotice
 export { reportThread, restOfLists } from './reportThread';
 export { renderCreditConfirmation } from './credits';
 export { documentUpload, INVOICE_PDF_BLOCK_ID, withPdfButton } from './documents';
+export { renderPaymentConfirmation } from './payments';
 export type { ScheduleView } from './schedules';
 export {
   IMPORT_SUMMARY_BLOCK_ID,

@@ -101,6 +101,7 @@ function totalsLines(run: RunView): string[] {
     ...invoiceLines(run),
     `Credits issued: ${t.creditsIssued.toLocaleString('en-US')} · credits disbursed: ${t.creditsDisbursed.toLocaleString('en-US')} · reversals applied: ${t.reversalsApplied.toLocaleString('en-US')}`,
   ];
+  if (Object.keys(t.paymentsApplied ?? {}).length) lines.push(`Unapplied payments applied to the new invoices: ${amounts(t.paymentsApplied ?? {})}`);
   if (t.packagesSkipped === 0) {
     lines.push('Packages skipped: none');
   } else {

@@ -32,6 +32,7 @@ export function shellFace(talk: ShellTalk, services: ExecutorServices): Face {
 async function askField(talk: ShellTalk, form: Form, values: FormValues, name: string): Promise<boolean> {
   const f = form.fields.find((x) => x.name === name);
   if (!f) return false;
+  if (f.choices?.length) talk.write(f.choices.map((c) => `  ${c.label}`).join('\n'));
   for (;;) {
     const answer = await talk.ask(`${f.label}${f.hint ? ` (${f.hint})` : ''}${f.initial ? ` [${f.initial}]` : ''}: `);
     if (answer === null) return false;
@@ -53,10 +54,15 @@ async function askField(talk: ShellTalk, form: Form, values: FormValues, name: s
 
 /** Asks a form's fields one by one; null when cancelled or the input ended. */
 async function fill(talk: ShellTalk, services: ExecutorServices, modal: ModalCommand): Promise<Command | null> {
-  const form = await buildForm(services.billing, modal);
+  let form = await buildForm(services.billing, modal);
   talk.write(`${form.title}: answer each field. Enter keeps the value in [brackets], - leaves it blank, /cancel stops.`);
   const values: FormValues = {};
-  for (const f of form.fields) if (!(await askField(talk, form, values, f.name))) return null;
+  for (let k = 0; k < form.fields.length; k++) {
+    const name = form.fields[k].name;
+    if (!(await askField(talk, form, values, name))) return null;
+    // The later fields depend on this answer (a payment's account: its unpaid invoices to choose from).
+    if (form.rebuildOn === name && values[name]) form = await buildForm(services.billing, { ...modal, [name]: values[name] } as ModalCommand);
+  }
   // Rules across fields (both ends of a period): ask again for the field at fault.
   for (let attempt = 0; ; attempt++) {
     try {

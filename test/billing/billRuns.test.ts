@@ -709,6 +709,7 @@ describe('billing an account (DOMAIN.md rules 1-8)', () => {
         creditsIssued: 1,
         creditsDisbursed: 1,
         reversalsApplied: 0,
+        paymentsApplied: {},
       });
       expect(report.billed).toEqual([
         {

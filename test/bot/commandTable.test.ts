@@ -35,6 +35,18 @@ const ROUTES: Record<string, Typed> = {
   'credit.reverse': { slack: ['/credit', 'reverse CR-7'], shell: '/credit reverse CR-7', cli: ['credit', 'reverse', 'CR-7'] },
   'credit.delete': { slack: ['/credit', 'delete CR-7'], shell: '/credit delete CR-7', cli: ['credit', 'delete', 'CR-7'] },
   'credit.list': { slack: ['/credit', 'list Parent Co'], shell: '/credit list Parent Co', cli: ['credits', 'Parent Co'] },
+  'payment.add': {
+    slack: ['/payment', 'add Parent Co 60 ref CHQ-1 to 18'],
+    shell: '/payment add "Parent Co" $60.00 on 2026-10-02 method cheque',
+    cli: ['payment', 'add', 'Parent Co', '60', '--ref', 'CHQ-1', '--to', '18', '19=5'],
+  },
+  'payment.add.modal': { slack: ['/payment', 'add'], shell: '/payment add Parent Co' },
+  'payment.list': { slack: ['/payment', 'list Parent Co'], shell: '/payment list Parent Co', cli: ['payment', 'list', 'Parent Co'] },
+  'payment.reverse': {
+    slack: ['/payment', 'reverse PM-000001 Cheque returned'],
+    shell: '/payment reverse pm-1 "Charge-back"',
+    cli: ['payment', 'reverse', 'PM-000001', 'Cheque', 'returned'],
+  },
   'invoice.list': { slack: ['/billing', 'invoices Parent Co'], shell: '/billing invoices Parent Co', cli: ['invoices', 'Parent Co'] },
   'invoice.show': { slack: ['/billing', 'invoice 18'], shell: '/billing invoice #18', cli: ['invoice', '18'] },
   'invoice.pdf': { slack: ['/billing', 'invoice 18 pdf'], shell: '/billing invoice INV-000018 PDF', cli: ['invoice', '18', '--pdf', 'inv.pdf'] },

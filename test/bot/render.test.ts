@@ -186,6 +186,7 @@ describe('renderBlocks: credits, invoices, help', () => {
           invoicer: 'Parent Co',
           billRunId: 3,
           invoiceDate: '2026-10-02',
+          dueDate: '2026-11-01',
           postingDate: '2026-10-02',
           periodStart: '2026-10-01',
           periodEnd: '2026-10-31',

@@ -2,20 +2,11 @@ import type { Knex } from 'knex';
 import type { Billing } from '../../billing';
 import { applyDisbursements } from '../../billing/ledger';
 import { useTestDatabase } from '../helpers/db';
-import { billMonth, ledgerSnapshot, ledgerViolations, setUpFamily } from './fixtures';
+import { billMonth, ledgerSnapshot, ledgerViolations, pgError, setUpFamily } from './fixtures';
 
 // What the database itself refuses, whatever code runs against it: changing the credit audit
 // trail or a disbursement, and committing an invoice balance or a credit's amount left that
 // does not match the disbursements.
-
-async function pgError(fn: () => Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await fn();
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error('expected the database to refuse');
-}
 
 describe('the database guards of the credits ledger', () => {
   const t = useTestDatabase();

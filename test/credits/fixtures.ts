@@ -32,6 +32,16 @@ export function billMonth(billing: Billing, account: string, month: string, conf
   return billing.bill({ account, configuration, from: p.start, to: p.end, startedBy: 'U_BILLER' });
 }
 
+/** Runs fn, expects the database to refuse it, and returns the error (its code, message and constraint). */
+export async function pgError(fn: () => Promise<unknown>): Promise<{ code: string; message: string; constraint?: string }> {
+  try {
+    await fn();
+  } catch (e) {
+    return e as { code: string; message: string; constraint?: string };
+  }
+  throw new Error('expected the database to refuse');
+}
+
 /** Runs fn, expects it to fail with a BillingError whose message is one sentence, and returns that error. */
 export async function refusal(fn: () => Promise<unknown>): Promise<BillingError> {
   let caught: unknown;
@@ -50,18 +60,20 @@ export async function refusal(fn: () => Promise<unknown>): Promise<BillingError>
 }
 
 /**
- * Everything a failed credit operation must not touch, as text: the rows of credits,
- * disbursements, credit_events, invoices and transactions.
+ * Everything a failed credit or payment operation must not touch, as text: the rows of credits,
+ * disbursements, credit_events, invoices, transactions, payments and payment_applications.
  */
 export async function ledgerSnapshot(db: Knex): Promise<string> {
-  const [credits, disbursements, events, invoices, transactions] = await Promise.all([
+  const [credits, disbursements, events, invoices, transactions, payments, applications] = await Promise.all([
     db('credits').orderBy('id'),
     db('disbursements').orderBy('id'),
     db('credit_events').orderBy('id'),
     db('invoices').orderBy('id'),
     db('transactions').orderBy('id'),
+    db('payments').orderBy('id'),
+    db('payment_applications').orderBy('id'),
   ]);
-  return JSON.stringify({ credits, disbursements, events, invoices, transactions });
+  return JSON.stringify({ credits, disbursements, events, invoices, transactions, payments, applications });
 }
 
 /**
@@ -81,10 +93,27 @@ export async function ledgerViolations(db: Knex): Promise<string[]> {
      WHERE i.total <> COALESCE(t.s, 0)`,
   );
   await check(
-    'invoice balance = total - disbursements, never negative, paid exactly at zero',
-    `SELECT i.number, i.total, i.balance, i.status, COALESCE(d.s, 0) AS disbursed
-     FROM invoices i LEFT JOIN (SELECT invoice_id, sum(amount) s FROM disbursements GROUP BY invoice_id) d ON d.invoice_id = i.id
-     WHERE i.balance <> i.total - COALESCE(d.s, 0) OR i.balance < 0 OR (i.status = 'paid') <> (i.balance = 0)`,
+    'invoice balance = total - credits disbursed - payments applied + payments reversed, 0 <= balance <= total, paid exactly at zero',
+    `SELECT i.number, i.total, i.balance, i.status, COALESCE(d.s, 0) AS disbursed, COALESCE(p.applied, 0) AS applied, COALESCE(p.given_back, 0) AS reversed
+     FROM invoices i
+     LEFT JOIN (SELECT invoice_id, sum(amount) s FROM disbursements GROUP BY invoice_id) d ON d.invoice_id = i.id
+     LEFT JOIN (SELECT invoice_id, sum(amount) FILTER (WHERE kind = 'applied') AS applied, sum(amount) FILTER (WHERE kind = 'reversed') AS given_back
+                FROM payment_applications GROUP BY invoice_id) p ON p.invoice_id = i.id
+     WHERE i.balance <> i.total - COALESCE(d.s, 0) - COALESCE(p.applied, 0) + COALESCE(p.given_back, 0)
+        OR i.balance < 0 OR i.balance > i.total OR (i.status = 'paid') <> (i.balance = 0)`,
+  );
+  await check(
+    'payment applied + unapplied = amount (a reversed payment: everything given back, nothing unapplied), to its own invoices',
+    `SELECT p.id, p.status, p.amount, p.unapplied, COALESCE(a.applied, 0) AS applied, COALESCE(a.given_back, 0) AS reversed, a.foreign_invoices
+     FROM payments p
+     LEFT JOIN (SELECT pa.payment_id, sum(pa.amount) FILTER (WHERE pa.kind = 'applied') AS applied,
+                       sum(pa.amount) FILTER (WHERE pa.kind = 'reversed') AS given_back,
+                       count(*) FILTER (WHERE i.account_id <> pp.account_id OR i.currency <> pp.currency) AS foreign_invoices
+                FROM payment_applications pa JOIN invoices i ON i.id = pa.invoice_id JOIN payments pp ON pp.id = pa.payment_id
+                GROUP BY pa.payment_id) a ON a.payment_id = p.id
+     WHERE p.unapplied < 0 OR p.unapplied > p.amount OR COALESCE(a.foreign_invoices, 0) <> 0
+        OR (p.status = 'recorded' AND (COALESCE(a.applied, 0) + p.unapplied <> p.amount OR COALESCE(a.given_back, 0) <> 0))
+        OR (p.status = 'reversed' AND (COALESCE(a.applied, 0) <> COALESCE(a.given_back, 0) OR p.unapplied <> 0))`,
   );
   await check(
     'credit amount left = disbursable - disbursed, never negative',

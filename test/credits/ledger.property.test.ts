@@ -4,8 +4,10 @@ import { BillingError, createBilling, type Billing } from '../../billing';
 import { monthOf, addMonths } from '../../billing/dates';
 import { createTestDatabase } from '../helpers/db';
 import { clock, ledgerSnapshot, ledgerViolations } from './fixtures';
+import { expectUnappliedUsed, paymentSteps, runPaymentStep, type PaymentStep } from '../payments/steps';
 
-// Random sequences of add / bill / disburse / delete / reverse on a small family of accounts.
+// Random sequences of add / bill / disburse / delete / reverse credits, and record / reverse
+// payments (test/payments/steps.ts), on a small family of accounts.
 // After EVERY step the ledger's invariants are checked by SQL over the real tables
 // (ledgerViolations), and each step's outcome is checked against what the rules allow,
 // computed from the rows as they were just before it.
@@ -40,7 +42,8 @@ type Step =
   | { kind: 'bill'; account: number; cumulative: boolean; invoice: boolean }
   | { kind: 'disburse'; credit: number; invoice: number; amount: 'most' | 'left' | 'balance' | 'over' | { percentOfMost: number } | number; aimed: boolean }
   | { kind: 'delete'; credit: number; aimed: boolean }
-  | { kind: 'reverse'; credit: number; aimed: boolean };
+  | { kind: 'reverse'; credit: number; aimed: boolean }
+  | PaymentStep;
 
 /**
  * An aimed step picks its credit (and invoice) among those the rules allow, so that most
@@ -85,6 +88,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), credit: fc.nat(), aimed }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reverse' as const), credit: fc.nat(), aimed }) },
+  ...paymentSteps,
 );
 
 /** Exact amounts in millionths (the database's numeric(20, 6)), as BigInt. */
@@ -203,7 +207,11 @@ async function runStep(db: Knex, billing: Billing, step: Step, state: { month: s
       expect(unpaidOlder).toEqual([]);
     }
     expectedNewEvents = issued + reversed + newDisbursements.length;
+    // What the invoicer had unapplied on payments went onto the new invoice: one of them is used up.
+    if (invoice) await expectUnappliedUsed(db, invoice.id);
   }
+
+  if (step.kind === 'pay' || step.kind === 'reversePayment') await runPaymentStep(db, billing, step, expectRefusal);
 
   if (step.kind === 'disburse') {
     const all = await creditRows(db);

@@ -14,12 +14,12 @@ import { ADMIN, CLOCK, fakeClient, fakeRespond, fakeSlack, FakeSlack, memoryLogg
 
 const VIEWER = 'U0VIEWER';
 const STRANGER = 'U0STRANGER';
-const COMMANDS: SlashCommand[] = ['/bill', '/credit', '/billing'];
+const COMMANDS: SlashCommand[] = ['/bill', '/credit', '/payment', '/billing'];
 /** Commands whose success is announced in the channel (bot/slack/dispatch.ts). */
-const ANNOUNCED = new Set(['credit.add', 'credit.disburse', 'credit.reverse', 'credit.delete', 'billing.access']);
+const ANNOUNCED = new Set(['credit.add', 'credit.disburse', 'credit.reverse', 'credit.delete', 'payment.add', 'payment.reverse', 'billing.access']);
 
 const words = fc.constantFrom(
-  'add', 'disburse', 'reverse', 'delete', 'list', 'status', 'help', 'access', 'grant', 'revoke', 'run', 'invoices', 'invoice',
+  'add', 'disburse', 'reverse', 'delete', 'list', 'status', 'ref', 'on', 'method', 'PM-000001', 'INV-000018=5', 'help', 'access', 'grant', 'revoke', 'run', 'invoices', 'invoice',
   'from', 'to', 'using', 'posting', 'preview', 'auto', 'viewer', 'admin', '"', '“', '”', "'", '2026-09-01', '2026-09-30', '2026-13-45',
   '$50', '50', '-5', '0', '1,234.56', '50.001', '1e9', '99999999999999999999', 'CR-1', 'CR-999999999999', 'INV-000018', '#18', '18',
   '<@U0EVIL>', '<!channel>', '<!here>', '&lt;', '&amp;', '*bold*', '`code`', "Robert'); DROP TABLE accounts;--", '=1+1', '@SUM(A1)',

@@ -6,11 +6,12 @@ import { ledgerSnapshot, ledgerViolations } from '../credits/fixtures';
 import { createTestDatabase } from '../helpers/db';
 
 // Random sequences of what people type (bill an account, run the bill groups, preview, add,
-// disburse, reverse and delete credits), some delivered twice and some at the same time as
+// disburse, reverse and delete credits, record and reverse payments), some delivered twice and some at the same time as
 // another, through the one parser and executor. After every step the ledger's invariants are
 // checked by SQL over the real tables (ledgerViolations, shared with the credits tests):
-// invoice total = its charges + reversed credits; balance = total - disbursements, never below
-// zero; a credit's amount left never below zero; invoice numbers unique and gapless; an
+// invoice total = its charges + reversed credits; balance = total - disbursements - payments
+// applied + payments reversed, between zero and the total; a payment's applied + unapplied = its
+// amount; a credit's amount left never below zero; invoice numbers unique and gapless; an
 // account package billed at most once per period; a credit_events row for every credit
 // action. And the audit trails only grow: no row of credit_events or audit_log seen before
 // ever changes or disappears (the database refuses it, checked at the end).
@@ -39,7 +40,9 @@ type Step =
   | { kind: 'run'; from: number; to: number; preview: boolean }
   | { kind: 'add'; account: number; cents: number; auto: boolean }
   | { kind: 'disburse'; credit: number; invoice: number; cents: number | null }
-  | { kind: 'reverse' | 'delete'; credit: number };
+  | { kind: 'reverse' | 'delete'; credit: number }
+  | { kind: 'pay'; account: number; cents: number; reference: number; invoice: number | null }
+  | { kind: 'unpay'; payment: number };
 
 const month = fc.integer({ min: 0, max: MONTHS.length - 1 });
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -48,6 +51,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), account: fc.nat(ACCOUNTS.length - 1), cents: fc.integer({ min: 1, max: 20000 }), auto: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('disburse' as const), credit: fc.nat(), invoice: fc.nat(), cents: fc.option(fc.integer({ min: 1, max: 20000 })) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('reverse' as const, 'delete' as const), credit: fc.nat() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('pay' as const), account: fc.nat(ACCOUNTS.length - 1), cents: fc.integer({ min: 1, max: 30000 }), reference: fc.nat(5), invoice: fc.option(fc.nat()) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('unpay' as const), payment: fc.nat() }) },
 );
 /** One step, the same step delivered twice (same request key), or two steps at once. */
 const move = fc.oneof(
@@ -79,6 +87,15 @@ async function commandText(db: Knex, s: Step): Promise<[SlashCommand, string]> {
       const invoice = invoices.length ? invoices[s.invoice % invoices.length] : 999;
       return ['/credit', `disburse CR-${credit} ${invoice}${s.cents ? ` ${dollars(s.cents)}` : ''}`];
     }
+    case 'pay': {
+      const invoices: number[] = await db('invoices').orderBy('number').pluck('number');
+      const to = s.invoice !== null && invoices.length ? ` to ${invoices[s.invoice % invoices.length]}` : '';
+      return ['/payment', `add "${ACCOUNTS[s.account]}" ${dollars(s.cents)} ref R-${s.reference}${to}`];
+    }
+    case 'unpay': {
+      const payments: number[] = await db('payments').orderBy('id').pluck('id');
+      return ['/payment', `reverse PM-${payments.length ? payments[s.payment % payments.length] : 999} Random reversal`];
+    }
     default: {
       const credits: number[] = await db('credits').orderBy('id').pluck('id');
       return ['/credit', `${s.kind} CR-${credits.length ? credits[s.credit % credits.length] : 999}`];
@@ -103,6 +120,7 @@ describe('billing under random sequences of commands', () => {
           const errors: string[] = [];
           const services = { billing: createBilling(db, CLOCK), log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => void errors.push(m) } };
           let events = await rowsById(db, 'credit_events');
+          let applications = await rowsById(db, 'payment_applications');
           for (const m of moves) {
             const typed = await Promise.all(m.steps.map((s) => commandText(db, s)));
             const before = typed.every(([, text]) => text.endsWith(' preview')) ? await ledgerSnapshot(db) : null;
@@ -119,13 +137,19 @@ describe('billing under random sequences of commands', () => {
             expect(outcomes.filter((o) => o.kind === 'error' && o.code === 'internal')).toEqual([]);
             if (before !== null) expect(await ledgerSnapshot(db)).toBe(before); // a preview changes nothing
             if (m.twice && typed[0][1].startsWith('add ')) {
-              expect(Number((await db('credits').where('request_key', `prop:${keys}`).count('* as n').first())!.n)).toBe(1);
+              // A credit is added once; a payment at most once (it may be refused: a reference taken, an account invoicing to another).
+              const [table, most] = typed[0][0] === '/payment' ? ['payments', [0, 1]] : ['credits', [1]];
+              expect(most).toContain(Number((await db(table).where('request_key', `prop:${keys}`).count('* as n').first())!.n));
             }
             expect(await ledgerViolations(db)).toEqual([]);
             // The credit audit trail only grows: every row seen before is still there, unchanged.
             const now = await rowsById(db, 'credit_events');
             for (const [id, row] of events) expect([id, now.get(id)]).toEqual([id, row]);
             events = now;
+            // So does the payment ledger.
+            const applied = await rowsById(db, 'payment_applications');
+            for (const [id, row] of applications) expect([id, applied.get(id)]).toEqual([id, row]);
+            applications = applied;
           }
         } finally {
           await database.drop();

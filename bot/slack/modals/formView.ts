@@ -44,6 +44,7 @@ function defaultElement(f: FormField, multiline: boolean): InputElement {
     }
     case 'amount':
     case 'text':
+    case 'invoices':
       return {
         type: 'plain_text_input',
         action_id: f.name,
@@ -87,6 +88,10 @@ export function formValues(form: Form, values: ViewStateValues, given: FormValue
     // Blank is the empty text, as the shell gives it: the shared form reads it as "not given".
     if (!element) {
       answers[f.name] = '';
+      continue;
+    }
+    if (f.type === 'invoices' && element.selected_options) {
+      answers[f.name] = element.selected_options.map((x) => x.value).join(' ');
       continue;
     }
     if (f.type === 'boolean') {

@@ -5,6 +5,7 @@ import { describeFailure, SlackRequestError } from '../errors';
 import { billAccountView, BILL_ACCOUNT_CALLBACK } from './billAccount';
 import { creditAddView, CREDIT_ADD_CALLBACK } from './creditAdd';
 import { creditDisburseView, CREDIT_DISBURSE_CALLBACK } from './creditDisburse';
+import { paymentAddView, PAYMENT_ADD_CALLBACK } from './paymentAdd';
 import { loadingView, messageView, ModalMetadata, ModalView } from './kit';
 
 type Builder = (billing: SlackDeps['services']['billing'], meta: ModalMetadata) => Promise<ModalView>;
@@ -13,6 +14,7 @@ export const MODALS: Record<ModalCommand['kind'], { title: string; callbackId: s
   'bill.modal': { title: 'Bill account', callbackId: BILL_ACCOUNT_CALLBACK, build: (b, m) => billAccountView(b, m) },
   'credit.add.modal': { title: 'Add credit', callbackId: CREDIT_ADD_CALLBACK, build: creditAddView },
   'credit.disburse.modal': { title: 'Disburse credit', callbackId: CREDIT_DISBURSE_CALLBACK, build: creditDisburseView },
+  'payment.add.modal': { title: 'Record payment', callbackId: PAYMENT_ADD_CALLBACK, build: paymentAddView },
 };
 
 /** A modal Slack has opened: its id and hash, for views.update. */

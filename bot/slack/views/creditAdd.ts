@@ -1,17 +1,17 @@
 import { parseAmount } from '../../../billing';
-import { CommandOf, executeCommand } from '../../commands';
+import { Command, CommandOf, executeCommand } from '../../commands';
 import { renderBlocks } from '../../render';
 import { executorServices, SlackDeps } from '../deps';
 import { announce, tellUser } from '../reply';
-import { FieldErrors, fieldError, handleSubmission, ViewArgs } from './submit';
+import { FieldErrors, fieldError, handleSubmission, Submission, ViewArgs } from './submit';
 
 type CreditAdd = CommandOf<'credit.add'>;
 
-/** The account exists and the amount suits its currency (JPY has no cents). */
-export async function checkCreditAdd(command: CreditAdd, deps: SlackDeps): Promise<FieldErrors | null> {
+/** The account exists and the amount (and `more` amounts) suit its currency (JPY has no cents): the Add Credit and Record Payment forms. */
+export async function checkAccountAmounts(command: Pick<CreditAdd, 'account' | 'amount'>, deps: SlackDeps, more: string[] = []): Promise<FieldErrors | null> {
   try {
     const account = await deps.services.billing.findAccount(command.account);
-    parseAmount(command.amount, account.currency);
+    for (const amount of [command.amount, ...more]) parseAmount(amount, account.currency);
     return null;
   } catch (error) {
     return fieldError(error, { unknown_account: 'account', invalid_amount: 'amount' }, 'amount');
@@ -24,11 +24,14 @@ export function creditAddSubmission(deps: SlackDeps) {
     handleSubmission<CreditAdd>(deps, args, {
       modal: 'credit.add.modal',
       defaultField: 'amount',
-      check: checkCreditAdd,
-      act: async (d, { command, where, requestKey, client, logger }) => {
-        const outcome = await executeCommand(executorServices(d), command, { actor: where.user, channel: where.channel ?? undefined, requestKey });
-        if (outcome.kind === 'error') await tellUser(client, logger, where, renderBlocks(outcome));
-        else await announce(client, logger, where, renderBlocks(outcome));
-      },
+      check: checkAccountAmounts,
+      act: runAndAnnounce,
     });
+}
+
+/** A form's command done once: a refusal told to the person, a change announced in the channel. */
+export async function runAndAnnounce(deps: SlackDeps, { command, where, requestKey, client, logger }: Submission<Command>): Promise<void> {
+  const outcome = await executeCommand(executorServices(deps), command, { actor: where.user, channel: where.channel ?? undefined, requestKey });
+  if (outcome.kind === 'error') await tellUser(client, logger, where, renderBlocks(outcome));
+  else await announce(client, logger, where, renderBlocks(outcome));
 }

@@ -1,0 +1,93 @@
+import type { Knex } from 'knex';
+import type { Billing } from '../../billing';
+import { applyPayments } from '../../billing/payments/ledger';
+import { useTestDatabase } from '../helpers/db';
+import { billMonth, ledgerSnapshot, ledgerViolations, pgError, setUpFamily } from '../credits/fixtures';
+
+// What the database itself refuses, whatever code runs against it (migration 132): changing or
+// removing an application or a payment beyond its two allowed changes, a reference recorded
+// twice on one account, and committing a balance or an unapplied amount that does not match.
+
+describe('the database guards of the payments ledger', () => {
+  const t = useTestDatabase();
+  let billing: Billing;
+  let paymentId: number;
+  let invoiceId: number;
+  beforeAll(async () => {
+    billing = await setUpFamily(t.db);
+    await billMonth(billing, 'Child Co', '2026-09'); // #18, $140
+    await billMonth(billing, 'Other Co', '2026-09'); // #19, $60, another invoicer
+    await billing.recordPayment({ account: 'Parent Co', amount: '100', reference: 'CHQ-1', to: [{ invoice: '18', amount: '40' }] }, 'U_FIN');
+    paymentId = (await t.db('payments').first('id')).id;
+    invoiceId = (await t.db('invoices').where('number', 18).first('id')).id;
+  });
+
+  afterEach(async () => {
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+
+  it.each([
+    ['UPDATE', (db: Knex) => db('payment_applications').update({ amount: '1' })],
+    ['DELETE', (db: Knex) => db('payment_applications').del()],
+    ['TRUNCATE', (db: Knex) => db.raw('TRUNCATE payment_applications CASCADE')],
+    ['DELETE of a payment', (db: Knex) => db('payments').del()],
+    ['TRUNCATE of payments', (db: Knex) => db.raw('TRUNCATE payments CASCADE')],
+  ])('refuses %s', async (_label, change) => {
+    const before = await ledgerSnapshot(t.db);
+    const error = await pgError(() => change(t.db));
+    expect(error.code).toBe('42501');
+    expect(error.message).toMatch(/the payment ledger only grows/);
+    expect(await ledgerSnapshot(t.db)).toBe(before);
+  });
+
+  it.each([
+    ['its amount', { amount: '200' }],
+    ['its reference', { reference: 'CHQ-2' }],
+    ['its account', { account_id: 3 }],
+    ['its unapplied amount upwards', { unapplied: '70' }],
+    ['a reversal that keeps something unapplied', { status: 'reversed', reversal_reason: 'x', reversed_by: 'U', reversed_at: new Date() }],
+  ])('refuses a change of %s', async (_label, patch) => {
+    const before = await ledgerSnapshot(t.db);
+    const error = await pgError(() => t.db('payments').where('id', paymentId).update(patch));
+    expect(error.code).toBe('42501');
+    expect(error.message).toMatch(/a payment is changed only by applying what it has unapplied or by reversing it once/);
+    expect(await ledgerSnapshot(t.db)).toBe(before);
+  });
+
+  it('refuses the same reference twice on one account (a constraint, not only a check in code)', async () => {
+    const error = await pgError(() =>
+      t.db('payments').insert({ account_id: 1, currency: 'USD', amount: '1', unapplied: '1', received_on: '2026-10-01', reference: 'CHQ-1', created_by: 'U' }),
+    );
+    expect(error).toMatchObject({ code: '23505', constraint: 'payments_account_reference_key' });
+  });
+
+  it('refuses at the commit a balance or an unapplied amount that does not add up', async () => {
+    const before = await ledgerSnapshot(t.db);
+    const balance = await pgError(() => t.db.transaction((trx) => trx('invoices').where('id', invoiceId).update({ balance: '50' })));
+    expect(balance.message).toMatch(/less payments applied 40\.000000 plus payments reversed 0 is 100\.000000/);
+    const unapplied = await pgError(() => t.db.transaction((trx) => trx('payments').where('id', paymentId).update({ unapplied: '10' })));
+    expect(unapplied.message).toMatch(/payment PM-000001 \(recorded\) of 100\.000000 has 40\.000000 applied, 0 reversed and 10\.000000 unapplied/);
+    expect(await ledgerSnapshot(t.db)).toBe(before);
+  });
+
+  it("refuses from code that skips the checks: above a balance, or onto another invoicer's invoice", async () => {
+    const before = await ledgerSnapshot(t.db);
+    const other = (await t.db('invoices').where('number', 19).first('id')).id;
+    const over = await pgError(() =>
+      t.db.transaction((trx) => applyPayments(trx, [{ paymentId, invoiceId, amount: '100.01' }], 'U', { automatic: false })),
+    );
+    expect(over.code).toBe('23514'); // the invoice's own check: balance >= 0 (or the payment's unapplied >= 0)
+    const foreign = await pgError(() =>
+      t.db.transaction((trx) => applyPayments(trx, [{ paymentId, invoiceId: other, amount: '1' }], 'U', { automatic: false })),
+    );
+    expect(foreign.message).toMatch(/applied to an invoice of another account or currency/);
+    expect(await ledgerSnapshot(t.db)).toBe(before);
+  });
+
+  it('allows the reversal, once, and nothing after it', async () => {
+    await billing.reversePayment('PM-000001', 'Returned', 'U_FIN');
+    const error = await pgError(() => t.db('payments').where('id', paymentId).update({ reversal_reason: 'Another reason' }));
+    expect(error.code).toBe('42501');
+    expect((await billing.getInvoice('18')).balance).toBe('140.00');
+  });
+});
