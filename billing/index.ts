@@ -188,15 +188,6 @@ function operations(db: Knex, clock: Clock) {
     getCredit: (credit: string) => credits.getCredit(db, credit),
     listCredits: (account: string, options?: { includeDeleted?: boolean }) => credits.listCredits(db, account, options),
     creditHistory: (credit: string) => credits.creditHistory(db, credit),
-    // payments (what an invoicer account paid, applied to its invoices)
-    recordPayment: async (input: payments.RecordPaymentInput, actor: string) => (await payments.recordPaymentOnce(db, input, actor, clock)).payment,
-    /** recordPayment that also says whether this call recorded it (false: its request key already had). */
-    recordPaymentOnce: (input: payments.RecordPaymentInput, actor: string) => payments.recordPaymentOnce(db, input, actor, clock),
-    reversePayment: (payment: string, reason: string, actor: string) => payments.reversePayment(db, payment, reason, actor, clock),
-    getPayment: (payment: string) => payments.getPayment(db, payment, today(clock)),
-    listPayments: (account: string, limit?: number) => payments.listPayments(db, account, today(clock), limit),
-    /** An invoicer's unpaid invoices, oldest due date first (at most `limit`, ≤ 100), and how many in all. */
-    unpaidInvoices: (account: string, limit?: number) => payments.unpaidInvoices(db, account, today(clock), limit),
     // read-only look-ups for forms (pickers, pre-filled amounts, early warnings)
     searchAccounts: (text: string, limit?: number) => lookups.searchAccounts(db, text, limit),
     accountNameById: (id: number) => lookups.nameById(db, 'accounts', id),
@@ -209,6 +200,20 @@ function operations(db: Knex, clock: Clock) {
     // the database itself
     databaseAnswers: () => databaseAnswers(db),
     migrateLatest: () => migrateLatest(db),
+  };
+}
+
+/** Payments: what an invoicer account paid, applied to its invoices. */
+function paymentOperations(db: Knex, clock: Clock) {
+  return {
+    recordPayment: async (input: payments.RecordPaymentInput, actor: string) => (await payments.recordPaymentOnce(db, input, actor, clock)).payment,
+    /** recordPayment that also says whether this call recorded it (false: its request key already had). */
+    recordPaymentOnce: (input: payments.RecordPaymentInput, actor: string) => payments.recordPaymentOnce(db, input, actor, clock),
+    reversePayment: (payment: string, reason: string, actor: string) => payments.reversePayment(db, payment, reason, actor, clock),
+    getPayment: (payment: string) => payments.getPayment(db, payment, today(clock)),
+    listPayments: (account: string, limit?: number) => payments.listPayments(db, account, today(clock), limit),
+    /** An invoicer's unpaid invoices, oldest due date first (at most `limit`, ≤ 100), and how many in all. */
+    unpaidInvoices: (account: string, limit?: number) => payments.unpaidInvoices(db, account, today(clock), limit),
   };
 }
 
@@ -298,6 +303,7 @@ function buildBilling(db: Knex, clock: Clock, options: BillingOptions) {
     db,
     clock,
     ...operations(db, clock),
+    ...paymentOperations(db, clock),
     schedules: scheduleServices(db, clock, options),
     access: access.createAccess(db, { admins: options.admins }),
     pendingImports: pendingImportServices(db, clock, options),

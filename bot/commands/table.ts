@@ -190,7 +190,7 @@ export const COMMANDS: { [K in CommandKind]: CommandEntry<K> } = {
     role: 'operator',
     gives: ['payment'],
     announce: true,
-    run: (c, ctx, s) => (s.face?.confirm ? s.face.confirm(c, ctx, 'reverse') : reversePayment(s.billing, c, ctx)),
+    run: (c, ctx, s) => (s.face?.confirmPayment ? s.face.confirmPayment(c, ctx) : reversePayment(s.billing, c, ctx)),
   }),
   'payment.list': entry('payment.list', { role: 'viewer', gives: ['payment.list'], run: (c, _ctx, s) => listPayments(s.billing, c) }),
   'invoice.list': entry('invoice.list', { role: 'viewer', gives: ['invoice.list'], run: (c, _ctx, s) => listInvoices(s.billing, c) }),

@@ -152,7 +152,7 @@ export type Reply = Outcome | Answered;
 export type RunCommand = CommandOf<'bill'> | CommandOf<'billing.run'>;
 export type CreditChange = CommandOf<'credit.reverse'> | CommandOf<'credit.delete'>;
 /** The changes asked about first where the face can ask (Slack: a button behind a confirmation dialog). */
-export type ConfirmedChange = CreditChange | CommandOf<'payment.reverse'>;
+export type ConfirmedChange = CreditChange;
 export type WorkbookCommand = CommandOf<'billing.template'> | CommandOf<'billing.export'>;
 export type DocumentCommand = CommandOf<'invoice.pdf'> | CommandOf<'billing.export.pdfs'>;
 
@@ -166,6 +166,8 @@ export interface Face {
   fill?: (modal: ModalCommand, ctx: CommandContext) => Promise<Command | Answered | null>;
   /** Before reversing or deleting a credit, or reversing a payment (Slack: a button behind a confirmation dialog). */
   confirm?: (command: ConfirmedChange, ctx: CommandContext, action: 'reverse' | 'delete') => Promise<Reply>;
+  /** Before reversing a payment, the same. */
+  confirmPayment?: (command: CommandOf<'payment.reverse'>, ctx: CommandContext) => Promise<Reply>;
   /** The template and exports handed over by the face (Slack: uploaded to the channel) instead of written to a file. */
   deliverWorkbook?: (command: WorkbookCommand, ctx: CommandContext) => Promise<Reply>;
   /** A document handed over by the face (Slack: uploaded to the person) instead of written to a file. */

@@ -26,7 +26,6 @@ export type ButtonValue = z.infer<typeof buttonValueSchema>;
 export const readButtonValue = buttonValueReader(buttonValueSchema);
 
 export async function confirmMessage(deps: SlackDeps, command: ConfirmedChange, action: 'reverse' | 'delete'): Promise<Message> {
-  if (command.kind === 'payment.reverse') return paymentConfirmMessage(deps, command);
   const credit = await deps.services.billing.getCredit(command.credit);
   const value: ButtonValue = { credit: credit.id, request: newRequestId() };
   return renderCreditConfirmation(credit, action, {
@@ -43,7 +42,7 @@ export const paymentButtonSchema = z.object({
 export type PaymentButtonValue = z.infer<typeof paymentButtonSchema>;
 export const readPaymentButton = buttonValueReader(paymentButtonSchema);
 
-async function paymentConfirmMessage(deps: SlackDeps, command: CommandOf<'payment.reverse'>): Promise<Message> {
+export async function paymentConfirmMessage(deps: SlackDeps, command: CommandOf<'payment.reverse'>): Promise<Message> {
   const payment = await deps.services.billing.getPayment(command.payment);
   const value: PaymentButtonValue = { payment: payment.number, reason: command.reason, request: newRequestId() };
   return renderPaymentConfirmation(payment, command.reason, { actionId: PAYMENT_REVERSE_ACTION, value: JSON.stringify(value) });

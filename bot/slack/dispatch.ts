@@ -6,7 +6,7 @@ import { changeAccess } from './accessCommand';
 import { postChart } from './chartCommand';
 import { auditInvalid, authorize, AuditContext } from './access';
 import { runBill } from './billRun';
-import { confirmMessage } from './confirm';
+import { confirmMessage, paymentConfirmMessage } from './confirm';
 import { executorServices, SlackDeps, WebClient } from './deps';
 import { describeFailure } from './errors';
 import { fillOpened, openLoading, tellInView, type OpenedView } from './modals/open';
@@ -71,6 +71,7 @@ function slackFace(deps: SlackDeps, { command: slash, respond, client, logger }:
       return ANSWERED;
     },
     confirm: async (command, _ctx, action) => answer(ephemeral(await confirmMessage(deps, command, action))),
+    confirmPayment: async (command) => answer(ephemeral(await paymentConfirmMessage(deps, command))),
     deliverWorkbook: async (command) => {
       await postWorkbook(deps, client, logger, command, where, respond);
       return ANSWERED;
