@@ -30,6 +30,8 @@ import * as invoices from './invoices';
 import * as lookups from './lookups';
 import type * as migrate from './migrate';
 import * as payments from './payments';
+import * as aging from './payments/aging';
+import * as statements from './payments/statement';
 import * as pendingImports from './pendingImports';
 import * as runReports from './runReports';
 import * as schedules from './schedules';
@@ -62,6 +64,9 @@ export type { PaymentView, PaymentApplicationView, PaymentStatus, UnpaidInvoice,
 export type { InvoicePaymentStatus, Allocation, NamedInvoice, PayableInvoice } from './payments/rules';
 export { DEFAULT_PAYMENT_TERMS_DAYS, allocatePayment, daysPastDue, dueDate, formatPaymentNumber } from './payments/rules';
 export { invoicePaymentStatus, isOverdue, parsePaymentNumber, paymentTermsDays } from './payments/rules';
+export { AGING_BUCKETS, AGING_TOP, agingBucket } from './payments/aging';
+export type { AgingAccount, AgingBucket, AgingReport, AgingTotal, BucketAmounts, OverdueInvoice } from './payments/aging';
+export type { Statement, StatementLine, StatementLineKind } from './payments/statement';
 export { formatCreditId, parseInvoiceNumber } from './invoices';
 export type { BillRunConfiguration, ConfigurationInput } from './configurations';
 export { periodFor } from './configurations';
@@ -199,6 +204,19 @@ function operations(db: Knex, clock: Clock) {
   };
 }
 
+/** Receivables: the aging report, the accounts' statements, the invoices that became overdue (dates default to today, UTC). */
+function receivableServices(db: Knex, clock: Clock) {
+  return {
+    aging: (asOf?: string | null) => aging.agingReport(db, asOf ?? today(clock), today(clock)),
+    /** Every account that owes something, with its buckets (the aging workbook). */
+    agingAccounts: (asOf?: string | null) => aging.agingAccounts(db, asOf ?? today(clock), today(clock)),
+    statement: (account: string, period: { from?: string | null; to?: string | null } = {}) =>
+      statements.accountStatement(db, account, period, today(clock)),
+    /** Invoices due on or after `since` and overdue by `asOf` (at most `limit`), and how many in all. */
+    newlyOverdue: (since: string | null, asOf?: string | null, limit = 20) => aging.newlyOverdue(db, since, asOf ?? today(clock), today(clock), limit),
+  };
+}
+
 /** Scheduled configurations, the claim of each scheduled fire, and run reports with their delivery. */
 function scheduleServices(db: Knex, clock: Clock, options: BillingOptions) {
   return {
@@ -285,6 +303,7 @@ function buildBilling(db: Knex, clock: Clock, options: BillingOptions) {
     db,
     clock,
     ...operations(db, clock),
+    receivables: receivableServices(db, clock),
     schedules: scheduleServices(db, clock, options),
     access: access.createAccess(db, { admins: options.admins }),
     pendingImports: pendingImportServices(db, clock, options),
