@@ -51,7 +51,7 @@ export function buildProgram(io: CliIo, setJob: (job: Job, json: boolean) => voi
   const json = (cmd: Program) => Boolean(cmd.optsWithGlobals().json);
   const run = (cmd: Program, input: CommandInput, usage: string) => setJob({ kind: 'command', command: validate(input, usage) }, json(cmd));
   const b: Builder = { program, setJob, json, run };
-  for (const add of [addSetupCommands, addRunCommands, addListCommands, addCreditCommands, addWorkbookCommands]) add(b);
+  for (const add of [addSetupCommands, addRunCommands, addListCommands, addReceivableCommands, addCreditCommands, addWorkbookCommands]) add(b);
   return program;
 }
 
@@ -157,6 +157,29 @@ function addListCommands({ program, run }: Builder): void {
     .action((words: string[], _opts, cmd: Program) => run(cmd, { kind: 'credit.list', account: words.join(' ') }, 'billbot credits <account>'));
 }
 
+/** aging, statement. */
+function addReceivableCommands({ program, run }: Builder): void {
+  program
+    .command('aging')
+    .description('receivables by account in the buckets current, 1-30, 31-60, 61-90 and over 90 days past due, per currency')
+    .option('--as-of <date>', 'the balances of this day, YYYY-MM-DD (default: today)')
+    .action((opts, cmd: Program) => run(cmd, { kind: 'billing.aging', asOf: opts.asOf ?? null }, 'billbot aging [--as-of YYYY-MM-DD]'));
+
+  program
+    .command('statement')
+    .description("an account's statement: opening balance, invoices, disbursements, payments and reversals with a running balance, closing balance")
+    .argument('<account...>')
+    .option('--from <date>', 'from this date, YYYY-MM-DD (default: the first line)')
+    .option('--to <date>', 'to this date, YYYY-MM-DD (default: today)')
+    .action((words: string[], opts, cmd: Program) =>
+      run(
+        cmd,
+        { kind: 'billing.statement', account: words.join(' '), from: opts.from ?? null, to: opts.to ?? null },
+        'billbot statement <account> [--from YYYY-MM-DD] [--to YYYY-MM-DD]',
+      ),
+    );
+}
+
 /** credit add, delete, disburse, reverse. */
 function addCreditCommands({ program, run }: Builder): void {
   const credit = program.command('credit').description('add, delete, disburse or reverse a credit');
@@ -213,16 +236,18 @@ function addWorkbookCommands({ program, run }: Builder): void {
     .option('--dry-run', 'check and count what would change, and write nothing')
     .action((file: string, opts, cmd: Program) => run(cmd, { kind: 'billing.import', file, dryRun: Boolean(opts.dryRun) }, importUsage));
 
-  const exportUsage = 'billbot export accounts|invoices|credits <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N]';
+  const exportUsage =
+    'billbot export accounts|invoices|credits|aging|statement <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N] [--as-of YYYY-MM-DD]';
   program
     .command('export')
-    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices or credits')
-    .argument('<what>', 'accounts, invoices or credits')
+    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices, credits, aging or statement (of --account)')
+    .argument('<what>', 'accounts, invoices, credits, aging or statement')
     .argument('<file>', 'the .xlsx file to write')
     .option('--account <name>', 'only this account and the accounts that invoice to it')
     .option('--from <date>', 'from this date, YYYY-MM-DD (inclusive)')
     .option('--to <date>', 'to this date, YYYY-MM-DD (inclusive)')
     .option('--run <n>', 'invoices: only those of this bill run')
+    .option('--as-of <date>', 'aging: the balances of this day, YYYY-MM-DD (default: today)')
     .action((what: string, file: string, opts, cmd: Program) => {
       let runId: number | null = null;
       if (opts.run !== undefined) {
@@ -240,6 +265,7 @@ function addWorkbookCommands({ program, run }: Builder): void {
           from: opts.from ?? null,
           to: opts.to ?? null,
           run: runId,
+          asOf: opts.asOf,
         },
         exportUsage,
       );

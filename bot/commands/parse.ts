@@ -2,6 +2,8 @@ import { looksLikeAmount, parseIsoDate } from '../../billing';
 import { CommandSyntaxError } from './errors';
 import { Command, HelpTopic, USAGE, validateCommand } from './schema';
 import { isWord, joinTokens, nextToken, Token, tokenize, UnclosedQuoteError } from './tokens';
+import { parseExport } from './parseExports';
+import { parseAging, parseStatement } from './parseReceivables';
 
 /**
  * The one parser for command text, shared by Slack, the local shell and (through the same
@@ -44,7 +46,7 @@ export function decodeSlackText(text: string): string {
 }
 
 const CREDIT_FORMS = '/credit add|disburse|reverse|delete|list ... (/credit help shows each form)';
-const BILLING_FORMS = '/billing help|run|invoices|invoice|template|export|import|schedules|schedule|access ... (/billing help shows each form)';
+const BILLING_FORMS = '/billing help|run|invoices|invoice|aging|statement|template|export|import|schedules|schedule|access ... (/billing help shows each form)';
 
 function quoteError(e: unknown, usage: string): never {
   if (e instanceof UnclosedQuoteError) {
@@ -327,6 +329,10 @@ function parseBilling(text: string): Command {
       if (rest.length !== 1) throw new CommandSyntaxError('Give one invoice number', usage);
       return validateCommand({ kind: 'invoice.show', invoice: rest[0].text }, usage);
     }
+    case 'aging':
+      return parseAging(rest);
+    case 'statement':
+      return parseStatement(rest);
     case 'template':
       if (rest.length) throw new CommandSyntaxError('"/billing template" takes nothing after it', USAGE['billing.template']);
       return validateCommand({ kind: 'billing.template' }, USAGE['billing.template']);
@@ -363,51 +369,6 @@ function parseSchedule(rest: Token[]): Command {
   }
   if (name.length === 0) throw new CommandSyntaxError(`Name the configuration whose schedule to ${action.text.toLowerCase()}`, usage);
   return validateCommand({ kind: 'billing.schedule', action: action.text.toLowerCase(), configuration: joinTokens(name) }, usage);
-}
-
-/**
- * `/billing export accounts|invoices|credits [<account>] [from D] [to D] [run N]`: the account
- * runs up to the first clause (quote a name that contains "from", "to" or "run" before a date
- * or number); the clauses come in any order, each at most once.
- */
-function parseExport(rest: Token[]): Command {
-  const usage = USAGE['billing.export'];
-  if (rest.length === 0) throw new CommandSyntaxError('Say what to export: accounts, invoices or credits', usage);
-  const [first, ...tokens] = rest;
-  const what = first.quoted ? '' : first.text.toLowerCase().replace(/^(account|invoice|credit)$/, '$1s');
-  if (what !== 'accounts' && what !== 'invoices' && what !== 'credits') {
-    throw new CommandSyntaxError(`"${first.text}" is not an export; say accounts, invoices or credits`, usage);
-  }
-  const isDate = (t: Token | undefined) => /^\d{4}-/.test(t?.text ?? '');
-  const clause = (k: number) =>
-    (isWord(tokens[k], 'from', 'to') && isDate(tokens[k + 1])) || (isWord(tokens[k], 'run') && /^(?:#|run-?)?\d/i.test(tokens[k + 1]?.text ?? ''));
-  let i = 0;
-  const nameTokens: Token[] = [];
-  while (i < tokens.length && !clause(i)) nameTokens.push(tokens[i++]);
-  const values: { from: string | null; to: string | null; run: number | null } = { from: null, to: null, run: null };
-  while (i < tokens.length) {
-    const keyword = tokens[i];
-    const word = keyword.text.toLowerCase() as 'from' | 'to' | 'run';
-    const value = tokens[i + 1];
-    if (!clause(i) || !value) throw new CommandSyntaxError(`Did not understand "${keyword.text}"; the account comes before the dates`, usage);
-    if (values[word] !== null) throw new CommandSyntaxError(`"${word}" is given twice`, usage);
-    if (word === 'run') {
-      const m = /^(?:#|run-?)?(\d{1,9})$/i.exec(value.text);
-      if (!m) throw new CommandSyntaxError(`"${value.text}" is not a bill run number`, usage);
-      values.run = Number(m[1]);
-    } else {
-      try {
-        values[word] = parseIsoDate(value.text);
-      } catch {
-        throw new CommandSyntaxError(`"${value.text}" after "${word}" is not a real date; write dates as YYYY-MM-DD, for example 2026-09-30`, usage);
-      }
-    }
-    i += 2;
-  }
-  return validateCommand(
-    { kind: 'billing.export', what, account: nameTokens.length ? joinTokens(nameTokens) : null, ...values },
-    usage,
-  );
 }
 
 /** `/billing import <file> [preview]`: the file as typed (quote it to end it with "preview"). */

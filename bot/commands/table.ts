@@ -163,6 +163,17 @@ export const COMMANDS: { [K in CommandKind]: CommandEntry<K> } = {
     gives: ['invoice'],
     run: async (c, _ctx, s) => ({ kind: 'invoice', invoice: await s.billing.getInvoice(c.invoice) }),
   }),
+  'billing.aging': entry('billing.aging', {
+    role: 'viewer',
+    gives: ['receivables.aging'],
+    bulk: true,
+    run: async (c, _ctx, s) => ({ kind: 'receivables.aging', report: await s.billing.receivables.aging(c.asOf) }),
+  }),
+  'billing.statement': entry('billing.statement', {
+    role: 'viewer',
+    gives: ['receivables.statement'],
+    run: async (c, _ctx, s) => ({ kind: 'receivables.statement', statement: await s.billing.receivables.statement(c.account, c) }),
+  }),
   'billing.help': entry('billing.help', {
     role: 'viewer',
     faces: FORMS,

@@ -1,4 +1,4 @@
-import type { Billing, BillRunReport, CreditView, InvoiceView } from '../../billing';
+import type { AgingReport, Billing, BillRunReport, CreditView, InvoiceView, Statement } from '../../billing';
 import type { SetupImportResult } from '../../sheets';
 import type { Logger } from '../log';
 import type { ScheduleView } from '../render/schedules';
@@ -44,6 +44,10 @@ export type Outcome =
       resumeWith: string | null;
     }
   | { kind: 'help'; topic: HelpTopic | null }
+  /** `/billing aging [as of D]`: receivables by bucket, per currency, and the accounts that owe the most. */
+  | { kind: 'receivables.aging'; report: AgingReport }
+  /** `/billing statement <account> [from D] [to D]`. */
+  | { kind: 'receivables.statement'; statement: Statement }
   /**
    * A workbook written to a file (the shell, the CLI): the empty setup template or an export,
    * with the rows written per sheet.
@@ -61,8 +65,8 @@ export type Outcome =
 
 export type OutcomeKind = Outcome['kind'];
 
-/** The workbooks billbot writes: the empty setup template and the three exports. */
-export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits';
+/** The workbooks billbot writes: the empty setup template and the exports. */
+export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits' | 'aging' | 'statement';
 
 export interface CommandContext {
   /** Who asks: a Slack user id, the shell user, the CLI user. Recorded as who did it. */

@@ -5,6 +5,7 @@ import { capBlocks, context, header, list, section, type KnownBlock, type Render
 import { renderReport, renderRunResuming, renderRunStarted, renderRunStatus } from './bills';
 import { renderCredit, renderCreditDisbursed, renderCreditList } from './credits';
 import { renderInvoice, renderInvoiceList } from './invoices';
+import { renderAging, renderStatement } from './receivables';
 import { renderScheduleChanged, renderSchedules } from './schedules';
 import { renderImport, renderWorkbookWritten } from './workbooks';
 
@@ -35,6 +36,10 @@ function renderOutcome(outcome: Outcome): Rendered {
       return renderInvoiceList(outcome);
     case 'help':
       return renderHelp(outcome.topic);
+    case 'receivables.aging':
+      return renderAging(outcome.report);
+    case 'receivables.statement':
+      return renderStatement(outcome.statement);
     case 'schedule.list':
       return renderSchedules(outcome.schedules);
     case 'schedule.changed':

@@ -37,6 +37,12 @@ const ROUTES: Record<string, Typed> = {
   'credit.list': { slack: ['/credit', 'list Parent Co'], shell: '/credit list Parent Co', cli: ['credits', 'Parent Co'] },
   'invoice.list': { slack: ['/billing', 'invoices Parent Co'], shell: '/billing invoices Parent Co', cli: ['invoices', 'Parent Co'] },
   'invoice.show': { slack: ['/billing', 'invoice 18'], shell: '/billing invoice #18', cli: ['invoice', '18'] },
+  'billing.aging': { slack: ['/billing', 'aging'], shell: '/billing aging as of 2026-11-30', cli: ['aging', '--as-of', '2026-11-30'] },
+  'billing.statement': {
+    slack: ['/billing', 'statement Parent Co'],
+    shell: '/billing statement Parent Co from 2026-10-01 to 2026-10-31',
+    cli: ['statement', 'Parent Co', '--from', '2026-10-01'],
+  },
   'billing.help': { slack: ['/billing', 'help'], shell: '/billing help credit' },
   'billing.access': { slack: ['/billing', 'access grant <@U012ABC|alice> operator'] },
   'billing.template': { slack: ['/billing', 'template'], shell: '/billing template', cli: ['template', 'setup.xlsx'] },
