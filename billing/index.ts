@@ -32,6 +32,7 @@ import type * as migrate from './migrate';
 import * as payments from './payments';
 import * as aging from './payments/aging';
 import * as statements from './payments/statement';
+import * as digests from './payments/digests';
 import * as pendingImports from './pendingImports';
 import * as runReports from './runReports';
 import * as schedules from './schedules';
@@ -67,6 +68,8 @@ export { invoicePaymentStatus, isOverdue, parsePaymentNumber, paymentTermsDays }
 export { AGING_BUCKETS, AGING_TOP, agingBucket } from './payments/aging';
 export type { AgingAccount, AgingBucket, AgingReport, AgingTotal, BucketAmounts, OverdueInvoice } from './payments/aging';
 export type { Statement, StatementLine, StatementLineKind } from './payments/statement';
+export { DIGEST_OVERDUE_LIMIT } from './payments/digests';
+export type { DigestClaim, DigestContent, DigestFire, OverdueDigest } from './payments/digests';
 export { formatCreditId, parseInvoiceNumber } from './invoices';
 export type { BillRunConfiguration, ConfigurationInput } from './configurations';
 export { periodFor } from './configurations';
@@ -217,6 +220,18 @@ function receivableServices(db: Knex, clock: Clock) {
   };
 }
 
+/** Overdue digests: per channel, a schedule; each fire claimed once with what it says; its post recorded once. */
+function digestServices(db: Knex, clock: Clock) {
+  return {
+    list: () => digests.listDigests(db),
+    set: (input: { channel: string; schedule: string; timeZone?: string | null; actor: string }) => digests.setDigest(db, input),
+    setPaused: (channel: string, paused: boolean) => digests.setDigestPaused(db, channel, paused),
+    claimFire: (fire: Parameters<typeof digests.claimDigestFire>[1]) => digests.claimDigestFire(db, fire, today(clock)),
+    unposted: () => digests.unpostedDigests(db),
+    postOnce: (fire: { digestId: number; scheduledFor: Date }, post: () => Promise<{ channelId: string; ts: string }>) => digests.postDigestOnce(db, fire, post),
+  };
+}
+
 /** Scheduled configurations, the claim of each scheduled fire, and run reports with their delivery. */
 function scheduleServices(db: Knex, clock: Clock, options: BillingOptions) {
   return {
@@ -304,6 +319,7 @@ function buildBilling(db: Knex, clock: Clock, options: BillingOptions) {
     clock,
     ...operations(db, clock),
     receivables: receivableServices(db, clock),
+    digests: digestServices(db, clock),
     schedules: scheduleServices(db, clock, options),
     access: access.createAccess(db, { admins: options.admins }),
     pendingImports: pendingImportServices(db, clock, options),

@@ -124,13 +124,23 @@ function addRunCommands({ program, run }: Builder): void {
     .action((_opts, cmd: Program) => run(cmd, { kind: 'billing.schedules' }, 'billbot schedules'));
 
   const scheduleUsage = 'billbot schedule pause|resume <configuration>';
+  const digestUsage = "billbot schedule digest <channel> '<cron>' [--time-zone ZONE] | billbot schedule digest <channel> pause|resume";
   program
     .command('schedule')
-    .description("pause a configuration's schedule, or resume it (runs missed while paused are not caught up)")
-    .argument('<action>', 'pause or resume')
-    .argument('<configuration...>', 'the bill run configuration')
-    .action((action: string, words: string[], _opts, cmd: Program) => {
+    .description("pause a configuration's schedule, or resume it (runs missed while paused are not caught up); digest: a channel's overdue digest")
+    .argument('<action>', 'pause, resume, or digest')
+    .argument('<configuration...>', 'the bill run configuration (digest: the channel, then a cron schedule, or pause or resume)')
+    .option('--time-zone <zone>', "digest: the cron schedule's time zone (default UTC)")
+    .action((action: string, words: string[], opts, cmd: Program) => {
       const verb = action.trim().toLowerCase();
+      if (verb === 'digest') {
+        const [channel, ...rest] = words;
+        const toggle = rest.length === 1 && /^(pause|resume)$/i.test(rest[0].trim()) ? rest[0].trim().toLowerCase() : null;
+        const input = toggle
+          ? { kind: 'billing.digest' as const, action: toggle as 'pause', channel }
+          : { kind: 'billing.digest' as const, action: 'set' as const, channel, schedule: rest.join(' ') || null, timeZone: opts.timeZone ?? null };
+        return run(cmd, input, digestUsage);
+      }
       if (verb !== 'pause' && verb !== 'resume') throw new UsageError(`Say pause or resume, not "${action}"; usage: ${scheduleUsage}`);
       run(cmd, { kind: 'billing.schedule', action: verb, configuration: words.join(' ') }, scheduleUsage);
     });

@@ -3,7 +3,7 @@ import { CommandSyntaxError } from './errors';
 import { Command, HelpTopic, USAGE, validateCommand } from './schema';
 import { isWord, joinTokens, nextToken, Token, tokenize, UnclosedQuoteError } from './tokens';
 import { parseExport } from './parseExports';
-import { parseAging, parseStatement } from './parseReceivables';
+import { parseAging, parseDigest, parseStatement } from './parseReceivables';
 
 /**
  * The one parser for command text, shared by Slack, the local shell and (through the same
@@ -357,6 +357,8 @@ function parseBilling(text: string): Command {
 function parseSchedule(rest: Token[]): Command {
   const usage = USAGE['billing.schedule'];
   if (rest.length === 0) throw new CommandSyntaxError('Say pause or resume, then the configuration', usage);
+  // "digest" first is the overdue digest (quote a configuration whose name starts with it).
+  if (isWord(rest[0], 'digest') && rest.length > 1) return parseDigest(rest.slice(1));
   let action: Token | undefined;
   let name: Token[];
   if (isWord(rest[0], 'pause', 'resume')) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatCreditId, isoDateSchema, looksLikeAmount, parseCreditId, parseInvoiceNumber, quantitySchema } from '../../billing';
+import { formatCreditId, isoDateSchema, looksLikeAmount, parseCreditId, parseInvoiceNumber, quantitySchema, timeZoneSchema } from '../../billing';
 import { CommandSyntaxError } from './errors';
 
 /**
@@ -124,6 +124,16 @@ const receivableSchemas = [
   z
     .object({ kind: z.literal('billing.statement'), account: name('The account whose statement to show'), from: dateField, to: dateField })
     .refine(inOrder.check, { message: 'The statement starts after it ends; the "from" date must not be after the "to" date.', path: ['from'] }),
+  /** `/billing schedule digest <channel> <cron> [<time zone>]`, or `... <channel> pause|resume`: the overdue digest of a channel. */
+  z
+    .object({
+      kind: z.literal('billing.digest'),
+      action: z.enum(['set', 'pause', 'resume'], { error: 'Say a cron schedule, pause or resume.' }),
+      channel: z.string({ error: 'Name the channel, like #finance.' }).trim().min(1, 'Name the channel, like #finance.').max(100, 'A channel name can be at most 100 characters.'),
+      schedule: optional(z.string().trim().min(1).max(200, 'A cron schedule can be at most 200 characters.')),
+      timeZone: optional(timeZoneSchema),
+    })
+    .refine((c) => (c.action === 'set') === (c.schedule !== null), { message: 'Give the cron schedule (like 0 9 * * 1) to set a digest, and none to pause or resume it.', path: ['schedule'] }),
 ] as const;
 
 const billSchema = z
@@ -252,6 +262,7 @@ export const USAGE = {
   'billing.export': '/billing export accounts|invoices|credits [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>]',
   'billing.aging': '/billing aging [as of YYYY-MM-DD]',
   'billing.statement': '/billing statement <account> [from YYYY-MM-DD] [to YYYY-MM-DD]',
+  'billing.digest': '/billing schedule digest <#channel> <cron, e.g. 0 9 * * 1> [<time zone>] | /billing schedule digest <#channel> pause|resume',
   'billing.export.receivables': '/billing export aging [as of YYYY-MM-DD] | /billing export statement <account> [from YYYY-MM-DD] [to YYYY-MM-DD]',
   'billing.import': '/billing import <file> [preview]',
   'billing.schedules': '/billing schedules',
@@ -338,6 +349,12 @@ export const HELP: HelpEntry[] = [
     topic: 'billing',
     usage: USAGE['billing.statement'],
     description: "An account's statement: opening balance, each invoice, credit disbursement, payment and reversal with a running balance, closing balance.",
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.digest'],
+    description:
+      'Post the overdue digest (the aging summary and the invoices that became overdue since the last digest) to a channel on a cron schedule, in a time zone (default UTC); pause or resume it.',
   },
   {
     topic: 'billing',

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Billing } from '../../billing';
 import { billForm, creditAddForm, creditDisburseForm, type Form } from './formBuilders';
 import { addCredit, billNow, deleteCredit, disburseCredit, listCredits, listInvoices, reverseCredit } from './handlers';
-import { changeSchedule, listSchedules, resumeRun, runNow, runStatus } from './schedules';
+import { changeDigest, changeSchedule, listSchedules, resumeRun, runNow, runStatus } from './schedules';
 import { Command, CommandKind, CommandOf, ModalCommand, Role, schemaOf } from './schema';
 import { ANSWERED, CommandContext, ExecutorServices, FaceName, FACES, OutcomeKind, Reply, ScheduleRuntime, WorkbookCommand, WorkbookRuntime } from './types';
 
@@ -173,6 +173,12 @@ export const COMMANDS: { [K in CommandKind]: CommandEntry<K> } = {
     role: 'viewer',
     gives: ['receivables.statement'],
     run: async (c, _ctx, s) => ({ kind: 'receivables.statement', statement: await s.billing.receivables.statement(c.account, c) }),
+  }),
+  'billing.digest': entry('billing.digest', {
+    role: 'operator',
+    gives: ['digest.changed'],
+    announce: true,
+    run: (c, ctx, s) => changeDigest(s.billing, c, ctx, s.handlers?.scheduling?.scheduler ?? null),
   }),
   'billing.help': entry('billing.help', {
     role: 'viewer',

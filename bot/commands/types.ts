@@ -1,4 +1,4 @@
-import type { AgingReport, Billing, BillRunReport, CreditView, InvoiceView, Statement } from '../../billing';
+import type { AgingReport, Billing, BillRunReport, CreditView, InvoiceView, OverdueDigest, Statement } from '../../billing';
 import type { SetupImportResult } from '../../sheets';
 import type { Logger } from '../log';
 import type { ScheduleView } from '../render/schedules';
@@ -48,6 +48,8 @@ export type Outcome =
   | { kind: 'receivables.aging'; report: AgingReport }
   /** `/billing statement <account> [from D] [to D]`. */
   | { kind: 'receivables.statement'; statement: Statement }
+  /** A channel's overdue digest set, paused or resumed; `next`: its next post (null: paused). */
+  | { kind: 'digest.changed'; action: 'set' | 'pause' | 'resume'; digest: OverdueDigest; next: Date | null }
   /**
    * A workbook written to a file (the shell, the CLI): the empty setup template or an export,
    * with the rows written per sheet.

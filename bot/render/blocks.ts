@@ -5,7 +5,7 @@ import { capBlocks, context, header, list, section, type KnownBlock, type Render
 import { renderReport, renderRunResuming, renderRunStarted, renderRunStatus } from './bills';
 import { renderCredit, renderCreditDisbursed, renderCreditList } from './credits';
 import { renderInvoice, renderInvoiceList } from './invoices';
-import { renderAging, renderStatement } from './receivables';
+import { renderAging, renderDigestChanged, renderStatement } from './receivables';
 import { renderScheduleChanged, renderSchedules } from './schedules';
 import { renderImport, renderWorkbookWritten } from './workbooks';
 
@@ -40,6 +40,8 @@ function renderOutcome(outcome: Outcome): Rendered {
       return renderAging(outcome.report);
     case 'receivables.statement':
       return renderStatement(outcome.statement);
+    case 'digest.changed':
+      return renderDigestChanged(outcome);
     case 'schedule.list':
       return renderSchedules(outcome.schedules);
     case 'schedule.changed':

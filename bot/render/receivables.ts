@@ -1,6 +1,7 @@
-import { AGING_BUCKETS, Money, type AgingAccount, type AgingReport, type AgingTotal, type Statement, type StatementLine } from '../../billing';
+import { AGING_BUCKETS, Money, type AgingAccount, type AgingReport, type AgingTotal, type DigestContent, type OverdueDigest, type Statement, type StatementLine } from '../../billing';
 import { escapeMrkdwn } from './mrkdwn';
-import { clip, context, fields, grouped, header, list, money, plural, section, type KnownBlock, type Rendered } from './kit';
+import { channelRef, clip, context, fields, grouped, header, list, money, plural, section, type KnownBlock, type Rendered } from './kit';
+import { slackTime } from './time';
 
 /**
  * Receivables: the aging report and an account's statement. Both are compact whatever the
@@ -118,4 +119,31 @@ export function renderStatement(s: Statement): Rendered {
   if (s.closingBalance.startsWith('-')) blocks.push(context(`${name(s.account)} is in credit: its payments exceed what it was invoiced.`));
   const text = `Statement of ${name(s.account)}, ${period}: opening ${money(s.openingBalance, cur)}, closing ${money(s.closingBalance, cur)} (${plural(s.lines.length, 'line', 'lines', grouped)}).`;
   return { text, blocks };
+}
+
+/** An overdue digest (the scheduler posts it in its channel): the aging summary and the invoices that became overdue since the last digest. */
+export function renderDigest(d: DigestContent): Rendered {
+  const blocks: KnownBlock[] = [header(`Overdue digest, ${d.asOf}`), section(escapeMrkdwn(agingSummary(d.aging)))];
+  for (const t of d.aging.totals.slice(0, MAX_CURRENCIES)) {
+    blocks.push(...fields(AGING_BUCKETS.map((b) => [`${t.currency} ${BUCKET_LABELS[b].toLowerCase()}`, money(t.buckets[b], t.currency)])));
+  }
+  const title = d.since ? `Became overdue since the last digest (${d.since})` : 'Overdue';
+  const lines = d.overdue.invoices.map(
+    (i) => `${i.number} *${name(i.account)}* ${money(i.balance, i.currency)}, due ${i.dueDate} (${plural(i.daysPastDue, 'day', 'days', grouped)} past due)`,
+  );
+  blocks.push(...(lines.length ? list(`${title}: ${grouped(d.overdue.count)}`, lines, lines.length, d.overdue.count) : [section(`*${title}:* none`)]));
+  blocks.push(context(`Every account: /billing aging as of ${d.asOf} (and /billing export aging as of ${d.asOf} for the workbook).`));
+  const text = `Overdue digest, ${d.asOf}: ${plural(d.overdue.count, 'invoice', 'invoices', grouped)} became overdue${d.since ? ` since ${d.since}` : ''}. ${agingSummary(d.aging)}`;
+  return { text: escapeMrkdwn(text), blocks };
+}
+
+/** A channel's digest set, paused or resumed (posted in the channel where it was asked). */
+export function renderDigestChanged(o: { action: 'set' | 'pause' | 'resume'; digest: OverdueDigest; next: Date | null }): Rendered {
+  const { digest } = o;
+  const where = channelRef(digest.channel);
+  const when = `\`${escapeMrkdwn(digest.schedule)}\` (${escapeMrkdwn(digest.timeZone)})`;
+  const text = digest.paused
+    ? `The overdue digest for ${where} is paused (${when}).`
+    : `The overdue digest for ${where} is ${o.action === 'set' ? 'set' : 'resumed'}: ${when}${o.next ? `, next ${slackTime(o.next, digest.timeZone)}` : ''}.`;
+  return { text, blocks: [section(text), context('It posts the aging summary and the invoices that became overdue since the last digest.')] };
 }

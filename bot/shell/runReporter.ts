@@ -1,9 +1,11 @@
 import {
+  blocksToText,
   mrkdwnToText,
   runEndedMessage,
   runNotStartedMessage,
   runProgressMessage,
   runStartedMessage,
+  type Rendered,
   type RunNotStarted,
   type RunView,
 } from '../render';
@@ -66,5 +68,9 @@ export class TextRunReporter implements RunReporter {
 
   async runNotStarted(channel: string, failure: RunNotStarted): Promise<void> {
     this.print(channel, runNotStartedMessage(failure).text);
+  }
+
+  async postDigest(channel: string, message: Rendered): Promise<PostedMessage> {
+    return this.print(channel, blocksToText(message.blocks));
   }
 }

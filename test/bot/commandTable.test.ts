@@ -43,6 +43,11 @@ const ROUTES: Record<string, Typed> = {
     shell: '/billing statement Parent Co from 2026-10-01 to 2026-10-31',
     cli: ['statement', 'Parent Co', '--from', '2026-10-01'],
   },
+  'billing.digest': {
+    slack: ['/billing', 'schedule digest <#C0FIN|finance> 0 9 * * 1 Europe/Paris'],
+    shell: '/billing schedule digest #finance pause',
+    cli: ['schedule', 'digest', '#finance', '0 9 * * 1', '--time-zone', 'Europe/Paris'],
+  },
   'billing.help': { slack: ['/billing', 'help'], shell: '/billing help credit' },
   'billing.access': { slack: ['/billing', 'access grant <@U012ABC|alice> operator'] },
   'billing.template': { slack: ['/billing', 'template'], shell: '/billing template', cli: ['template', 'setup.xlsx'] },

@@ -122,6 +122,12 @@ describe('the receivables commands', () => {
         ['closing balance', undefined, undefined, 80],
       ]);
       expect(await shell.type('/billing statement Nobody Ltd')).toContain('There is no account named "Nobody Ltd".');
+      // The overdue digest of a channel: set (its next post named), paused, refused with a bad schedule.
+      expect(await shell.type('/billing schedule digest #finance 0 9 * * 1 Europe/Paris')).toContain(
+        'The overdue digest for #finance is set: `0 9 * * 1` (Europe/Paris), next 2026-10-05 09:00 (Europe/Paris).',
+      );
+      expect(await shell.type('/billing schedule digest #finance pause')).toContain('The overdue digest for #finance is paused');
+      expect(await shell.type('/billing schedule digest #finance every monday')).toContain('The digest cannot be scheduled');
       shell.close();
       await shell.finished;
     }, 120_000);
