@@ -31,6 +31,9 @@ import * as invoices from './invoices';
 import * as lookups from './lookups';
 import type * as migrate from './migrate';
 import * as payments from './payments';
+import * as aging from './payments/aging';
+import * as statements from './payments/statement';
+import * as digests from './payments/digests';
 import * as pendingImports from './pendingImports';
 import * as runReports from './runReports';
 import * as runHistory from './runHistory';
@@ -67,6 +70,11 @@ export type { PaymentView, PaymentApplicationView, PaymentStatus, UnpaidInvoice,
 export type { InvoicePaymentStatus, Allocation, NamedInvoice, PayableInvoice } from './payments/rules';
 export { DEFAULT_PAYMENT_TERMS_DAYS, allocatePayment, daysPastDue, dueDate, formatPaymentNumber } from './payments/rules';
 export { invoicePaymentStatus, isOverdue, parsePaymentNumber, paymentTermsDays } from './payments/rules';
+export { AGING_BUCKETS, AGING_TOP, agingBucket } from './payments/aging';
+export type { AgingAccount, AgingBucket, AgingReport, AgingTotal, BucketAmounts, OverdueInvoice } from './payments/aging';
+export type { Statement, StatementLine, StatementLineKind } from './payments/statement';
+export { DIGEST_OVERDUE_LIMIT } from './payments/digests';
+export type { DigestClaim, DigestContent, DigestFire, OverdueDigest } from './payments/digests';
 export { formatCreditId, parseInvoiceNumber } from './invoices';
 export type { BillRunConfiguration, ConfigurationInput } from './configurations';
 export { periodFor } from './configurations';
@@ -217,6 +225,31 @@ function paymentOperations(db: Knex, clock: Clock) {
   };
 }
 
+/** Receivables: the aging report, the accounts' statements, the invoices that became overdue (dates default to today, UTC). */
+function receivableServices(db: Knex, clock: Clock) {
+  return {
+    aging: (asOf?: string | null) => aging.agingReport(db, asOf ?? today(clock), today(clock)),
+    /** Every account that owes something, with its buckets (the aging workbook). */
+    agingAccounts: (asOf?: string | null) => aging.agingAccounts(db, asOf ?? today(clock), today(clock)),
+    statement: (account: string, period: { from?: string | null; to?: string | null } = {}) =>
+      statements.accountStatement(db, account, period, today(clock)),
+    /** Invoices due on or after `since` and overdue by `asOf` (at most `limit`), and how many in all. */
+    newlyOverdue: (since: string | null, asOf?: string | null, limit = 20) => aging.newlyOverdue(db, since, asOf ?? today(clock), today(clock), limit),
+  };
+}
+
+/** Overdue digests: per channel, a schedule; each fire claimed once with what it says; its post recorded once. */
+function digestServices(db: Knex, clock: Clock) {
+  return {
+    list: () => digests.listDigests(db),
+    set: (input: { channel: string; schedule: string; timeZone?: string | null; actor: string }) => digests.setDigest(db, input),
+    setPaused: (channel: string, paused: boolean) => digests.setDigestPaused(db, channel, paused),
+    claimFire: (fire: Parameters<typeof digests.claimDigestFire>[1]) => digests.claimDigestFire(db, fire, today(clock)),
+    unposted: () => digests.unpostedDigests(db),
+    postOnce: (fire: { digestId: number; scheduledFor: Date }, post: () => Promise<{ channelId: string; ts: string }>) => digests.postDigestOnce(db, fire, post),
+  };
+}
+
 /** Scheduled configurations, the claim of each scheduled fire, and run reports with their delivery. */
 function scheduleServices(db: Knex, clock: Clock, options: BillingOptions) {
   return {
@@ -304,6 +337,8 @@ function buildBilling(db: Knex, clock: Clock, options: BillingOptions) {
     clock,
     ...operations(db, clock),
     ...paymentOperations(db, clock),
+    receivables: receivableServices(db, clock),
+    digests: digestServices(db, clock),
     schedules: scheduleServices(db, clock, options),
     access: access.createAccess(db, { admins: options.admins }),
     pendingImports: pendingImportServices(db, clock, options),

@@ -27,6 +27,7 @@ import * as m130 from './20261122_130_add_payment_terms_and_due_dates';
 import * as m131 from './20261122_131_create_payments';
 import * as m132 from './20261122_132_guard_payment_ledger';
 import * as m140 from './20261122_140_add_account_addresses';
+import * as m150 from './20261122_150_create_overdue_digests';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -58,4 +59,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_131_create_payments', migration: m131 },
   { name: '20261122_132_guard_payment_ledger', migration: m132 },
   { name: '20261122_140_add_account_addresses', migration: m140 },
+  { name: '20261122_150_create_overdue_digests', migration: m150 },
 ];

@@ -12,7 +12,7 @@ import { ColumnSpec, OutValue, WorkbookWriter } from './xlsx';
  * out. `billing`: the billing services.
  */
 
-async function writeWorkbook<T>(
+export async function writeWorkbook<T>(
   billing: Billing,
   out: Writable | string,
   build: (reads: ExportReads) => Promise<(writer: WorkbookWriter) => Promise<T>>,
@@ -34,7 +34,7 @@ async function writeWorkbook<T>(
 }
 
 /** Writes one sheet: its header, then a row for each item of each page; the rows written. */
-async function copySheet<T>(
+export async function copySheet<T>(
   writer: WorkbookWriter,
   name: string,
   columns: ColumnSpec[],

@@ -7,6 +7,8 @@ export { writeTemplate, readSetupWorkbook, importSetupWorkbook } from './setup';
 export type { SheetRef, WorkbookProblem, WorkbookWarning, ReadOptions, ImportOptions, SetupReadResult, SetupImportResult } from './setup';
 export { exportAccounts, exportInvoices, exportCredits } from './exports';
 export type { AccountsExportCounts, InvoicesExportCounts, CreditsExportCounts } from './exports';
+export { exportAging, exportStatement } from './receivables';
+export type { AgingExportCounts, StatementExportCounts } from './receivables';
 export { DEFAULT_LIMITS, FILE_MAX_BYTES, UPLOAD_MAX_BYTES } from './limits';
 export type { WorkbookLimits } from './limits';
 export * from './errors';

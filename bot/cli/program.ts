@@ -44,7 +44,7 @@ export function buildProgram(io: CliIo, setJob: (job: Job, json: boolean) => voi
   const json = (cmd: Program) => Boolean(cmd.optsWithGlobals().json);
   const run = (cmd: Program, input: CommandInput, usage: string) => setJob({ kind: 'command', command: validate(input, usage) }, json(cmd));
   const b: Builder = { program, setJob, json, run };
-  for (const add of [addSetupCommands, addRunCommands, addListCommands, addCreditCommands, addPaymentCommands, addWorkbookCommands, addChartCommands]) add(b);
+  for (const add of [addSetupCommands, addRunCommands, addListCommands, addReceivableCommands, addCreditCommands, addPaymentCommands, addWorkbookCommands, addChartCommands]) add(b);
   return program;
 }
 
@@ -117,13 +117,23 @@ function addRunCommands({ program, run }: Builder): void {
     .action((_opts, cmd: Program) => run(cmd, { kind: 'billing.schedules' }, 'billbot schedules'));
 
   const scheduleUsage = 'billbot schedule pause|resume <configuration>';
+  const digestUsage = "billbot schedule digest <channel> '<cron>' [--time-zone ZONE] | billbot schedule digest <channel> pause|resume";
   program
     .command('schedule')
-    .description("pause a configuration's schedule, or resume it (runs missed while paused are not caught up)")
-    .argument('<action>', 'pause or resume')
-    .argument('<configuration...>', 'the bill run configuration')
-    .action((action: string, words: string[], _opts, cmd: Program) => {
+    .description("pause a configuration's schedule, or resume it (runs missed while paused are not caught up); digest: a channel's overdue digest")
+    .argument('<action>', 'pause, resume, or digest')
+    .argument('<configuration...>', 'the bill run configuration (digest: the channel, then a cron schedule, or pause or resume)')
+    .option('--time-zone <zone>', "digest: the cron schedule's time zone (default UTC)")
+    .action((action: string, words: string[], opts, cmd: Program) => {
       const verb = action.trim().toLowerCase();
+      if (verb === 'digest') {
+        const [channel, ...rest] = words;
+        const toggle = rest.length === 1 && /^(pause|resume)$/i.test(rest[0].trim()) ? rest[0].trim().toLowerCase() : null;
+        const input = toggle
+          ? { kind: 'billing.digest' as const, action: toggle as 'pause', channel }
+          : { kind: 'billing.digest' as const, action: 'set' as const, channel, schedule: rest.join(' ') || null, timeZone: opts.timeZone ?? null };
+        return run(cmd, input, digestUsage);
+      }
       if (verb !== 'pause' && verb !== 'resume') throw new UsageError(`Say pause or resume, not "${action}"; usage: ${scheduleUsage}`);
       run(cmd, { kind: 'billing.schedule', action: verb, configuration: words.join(' ') }, scheduleUsage);
     });
@@ -152,6 +162,29 @@ function addListCommands({ program, run }: Builder): void {
     .description("list an account's credits")
     .argument('<account...>')
     .action((words: string[], _opts, cmd: Program) => run(cmd, { kind: 'credit.list', account: words.join(' ') }, 'billbot credits <account>'));
+}
+
+/** aging, statement. */
+function addReceivableCommands({ program, run }: Builder): void {
+  program
+    .command('aging')
+    .description('receivables by account in the buckets current, 1-30, 31-60, 61-90 and over 90 days past due, per currency')
+    .option('--as-of <date>', 'the balances of this day, YYYY-MM-DD (default: today)')
+    .action((opts, cmd: Program) => run(cmd, { kind: 'billing.aging', asOf: opts.asOf ?? null }, 'billbot aging [--as-of YYYY-MM-DD]'));
+
+  program
+    .command('statement')
+    .description("an account's statement: opening balance, invoices, disbursements, payments and reversals with a running balance, closing balance")
+    .argument('<account...>')
+    .option('--from <date>', 'from this date, YYYY-MM-DD (default: the first line)')
+    .option('--to <date>', 'to this date, YYYY-MM-DD (default: today)')
+    .action((words: string[], opts, cmd: Program) =>
+      run(
+        cmd,
+        { kind: 'billing.statement', account: words.join(' '), from: opts.from ?? null, to: opts.to ?? null },
+        'billbot statement <account> [--from YYYY-MM-DD] [--to YYYY-MM-DD]',
+      ),
+    );
 }
 
 /** credit add, delete, disburse, reverse. */
@@ -210,16 +243,18 @@ function addWorkbookCommands({ program, run }: Builder): void {
     .option('--dry-run', 'check and count what would change, and write nothing')
     .action((file: string, opts, cmd: Program) => run(cmd, { kind: 'billing.import', file, dryRun: Boolean(opts.dryRun) }, importUsage));
 
-  const exportUsage = 'billbot export accounts|invoices|credits <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N]';
+  const exportUsage =
+    'billbot export accounts|invoices|credits|aging|statement <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N] [--as-of YYYY-MM-DD]';
   program
     .command('export')
-    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices or credits; or pdfs: a bill run\'s invoices as a zip of PDFs')
-    .argument('<what>', 'accounts, invoices, credits or pdfs')
+    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices, credits, aging or statement (of --account); or pdfs: a bill run\'s invoices as a zip of PDFs')
+    .argument('<what>', 'accounts, invoices, credits, aging, statement or pdfs')
     .argument('<file>', 'the .xlsx file to write (pdfs: the .zip file, with --run)')
     .option('--account <name>', 'only this account and the accounts that invoice to it')
     .option('--from <date>', 'from this date, YYYY-MM-DD (inclusive)')
     .option('--to <date>', 'to this date, YYYY-MM-DD (inclusive)')
     .option('--run <n>', 'invoices: only those of this bill run')
+    .option('--as-of <date>', 'aging: the balances of this day, YYYY-MM-DD (default: today)')
     .action((what: string, file: string, opts, cmd: Program) => {
       let runId: number | null = null;
       if (opts.run !== undefined) {
@@ -243,6 +278,7 @@ function addWorkbookCommands({ program, run }: Builder): void {
           from: opts.from ?? null,
           to: opts.to ?? null,
           run: runId,
+          asOf: opts.asOf,
         },
         exportUsage,
       );

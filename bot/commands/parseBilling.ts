@@ -1,6 +1,8 @@
 import { parseIsoDate } from '../../billing';
 import { CommandSyntaxError } from './errors';
 import { parseChart } from './parseCharts';
+import { channelClause, parseExport } from './parseExports';
+import { parseAging, parseDigest, parseStatement } from './parseReceivables';
 import { parseDocumentExport, parseInvoice } from './parseDocuments';
 import { parseRunClauses } from './parseRun';
 import { words } from './parseWords';
@@ -9,7 +11,7 @@ import { isWord, joinTokens, Token } from './tokens';
 
 /** The /billing commands' forms (the one parser, parse.ts, hands /billing text here). */
 
-const BILLING_FORMS = '/billing help|run|invoices|invoice|template|export|import|schedules|schedule|chart|access ... (/billing help shows each form)';
+const BILLING_FORMS = '/billing help|run|invoices|invoice|aging|statement|template|export|import|schedules|schedule|chart|access ... (/billing help shows each form)';
 
 function helpTopic(token: Token | undefined): HelpTopic | null {
   const word = token?.text.toLowerCase().replace(/^\//, '');
@@ -62,6 +64,10 @@ export function parseBilling(text: string): Command {
     }
     case 'invoice':
       return parseInvoice(rest);
+    case 'aging':
+      return parseAging(rest);
+    case 'statement':
+      return parseStatement(rest);
     case 'template': {
       const { tokens: more, channel } = channelClause(rest, USAGE['billing.template']);
       if (more.length) throw new CommandSyntaxError('"/billing template" takes nothing after it but "in #channel"', USAGE['billing.template']);
@@ -90,6 +96,8 @@ export function parseBilling(text: string): Command {
 function parseSchedule(rest: Token[]): Command {
   const usage = USAGE['billing.schedule'];
   if (rest.length === 0) throw new CommandSyntaxError('Say pause or resume, then the configuration', usage);
+  // "digest" first is the overdue digest (quote a configuration whose name starts with it).
+  if (isWord(rest[0], 'digest') && rest.length > 1) return parseDigest(rest.slice(1));
   let action: Token | undefined;
   let name: Token[];
   if (isWord(rest[0], 'pause', 'resume')) {
@@ -102,71 +110,6 @@ function parseSchedule(rest: Token[]): Command {
   }
   if (name.length === 0) throw new CommandSyntaxError(`Name the configuration whose schedule to ${action.text.toLowerCase()}`, usage);
   return validateCommand({ kind: 'billing.schedule', action: action.text.toLowerCase(), configuration: joinTokens(name) }, usage);
-}
-
-/** A channel as Slack sends it in command text (<#C123|name>, or <#C123>), or typed as #name. */
-const CHANNEL_LINK = /^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
-
-/**
- * A final `in #channel` (where a workbook is posted instead of the person's direct message):
- * the words before it, and the channel's id (null when there is no such clause). A channel
- * typed as plain text (Slack did not link it) is refused: billbot posts by id.
- */
-function channelClause(tokens: Token[], usage: string): { tokens: Token[]; channel: string | null } {
-  const last = tokens[tokens.length - 1];
-  if (tokens.length < 2 || !isWord(tokens[tokens.length - 2], 'in') || last.quoted) return { tokens, channel: null };
-  const link = CHANNEL_LINK.exec(last.text);
-  if (link) return { tokens: tokens.slice(0, -2), channel: link[1] };
-  if (/^#[^\s#]+$/.test(last.text)) {
-    throw new CommandSyntaxError(`Slack did not link "${last.text}" as a channel; type # and pick the channel from the list`, usage);
-  }
-  return { tokens, channel: null };
-}
-
-/**
- * `/billing export accounts|invoices|credits [<account>] [from D] [to D] [run N] [in #channel]`:
- * the account runs up to the first clause (quote a name that contains "from", "to" or "run" before a date
- * or number); the clauses come in any order, each at most once.
- */
-function parseExport(all: Token[]): Command {
-  const usage = USAGE['billing.export'];
-  const { tokens: rest, channel } = channelClause(all, usage);
-  if (rest.length === 0) throw new CommandSyntaxError('Say what to export: accounts, invoices or credits', usage);
-  const [first, ...tokens] = rest;
-  const what = first.quoted ? '' : first.text.toLowerCase().replace(/^(account|invoice|credit)$/, '$1s');
-  if (what !== 'accounts' && what !== 'invoices' && what !== 'credits') {
-    throw new CommandSyntaxError(`"${first.text}" is not an export; say accounts, invoices or credits`, usage);
-  }
-  const isDate = (t: Token | undefined) => /^\d{4}-/.test(t?.text ?? '');
-  const clause = (k: number) =>
-    (isWord(tokens[k], 'from', 'to') && isDate(tokens[k + 1])) || (isWord(tokens[k], 'run') && /^(?:#|run-?)?\d/i.test(tokens[k + 1]?.text ?? ''));
-  let i = 0;
-  const nameTokens: Token[] = [];
-  while (i < tokens.length && !clause(i)) nameTokens.push(tokens[i++]);
-  const values: { from: string | null; to: string | null; run: number | null } = { from: null, to: null, run: null };
-  while (i < tokens.length) {
-    const keyword = tokens[i];
-    const word = keyword.text.toLowerCase() as 'from' | 'to' | 'run';
-    const value = tokens[i + 1];
-    if (!clause(i) || !value) throw new CommandSyntaxError(`Did not understand "${keyword.text}"; the account comes before the dates`, usage);
-    if (values[word] !== null) throw new CommandSyntaxError(`"${word}" is given twice`, usage);
-    if (word === 'run') {
-      const m = /^(?:#|run-?)?(\d{1,9})$/i.exec(value.text);
-      if (!m) throw new CommandSyntaxError(`"${value.text}" is not a bill run number`, usage);
-      values.run = Number(m[1]);
-    } else {
-      try {
-        values[word] = parseIsoDate(value.text);
-      } catch {
-        throw new CommandSyntaxError(`"${value.text}" after "${word}" is not a real date; write dates as YYYY-MM-DD, for example 2026-09-30`, usage);
-      }
-    }
-    i += 2;
-  }
-  return validateCommand(
-    { kind: 'billing.export', what, account: nameTokens.length ? joinTokens(nameTokens) : null, ...values, channel },
-    usage,
-  );
 }
 
 /** `/billing import <file> [preview]`: the file as typed (quote it to end it with "preview"). */

@@ -1,4 +1,5 @@
-import { BillRunStateError, type BillRunReport } from '../../billing';
+import { BillRunStateError, nextFireAfter, type Billing, type BillRunReport } from '../../billing';
+import type { Scheduler } from '../scheduler/scheduler';
 import { errorForPeople } from '../render/runReports';
 import type { CommandOf } from './schema';
 import type { CommandContext, Outcome, ScheduleRuntime } from './types';
@@ -91,4 +92,19 @@ export async function resumeRun(rt: ScheduleRuntime, command: CommandOf<'bill.re
     reportChannel: resumed.reportChannel,
     here: resumed.reportChannel !== null && resumed.reportChannel === ctx.channel,
   };
+}
+
+/**
+ * `/billing schedule digest <channel> <cron> [<time zone>]`, `... pause|resume`: a channel's
+ * overdue digest, written in the database; a scheduler running here re-arms it at once (the
+ * others pick it up at their next sweep).
+ */
+export async function changeDigest(billing: Billing, command: CommandOf<'billing.digest'>, ctx: CommandContext, scheduler: Scheduler | null): Promise<Outcome> {
+  const digest =
+    command.action === 'set'
+      ? await billing.digests.set({ channel: command.channel, schedule: command.schedule ?? '', timeZone: command.timeZone, actor: ctx.actor })
+      : await billing.digests.setPaused(command.channel, command.action === 'pause');
+  await scheduler?.digests.reload();
+  const next = digest.paused ? null : nextFireAfter(digest.schedule, digest.timeZone, scheduler?.now() ?? billing.clock.now());
+  return { kind: 'digest.changed', action: command.action, digest, next };
 }

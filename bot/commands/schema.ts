@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatCreditId, formatPaymentNumber, isoDateSchema, looksLikeAmount, parseCreditId, parseInvoiceNumber, parsePaymentNumber, quantitySchema } from '../../billing';
+import { formatCreditId, formatPaymentNumber, isoDateSchema, looksLikeAmount, parseCreditId, parseInvoiceNumber, parsePaymentNumber, quantitySchema, timeZoneSchema } from '../../billing';
 import { CommandSyntaxError } from './errors';
 
 /**
@@ -115,22 +115,26 @@ const fileSchema = z
   .max(1024, 'A file name can be at most 1,024 characters.')
   .refine((s) => !s.includes('\u0000'), 'A file name cannot contain a NUL character.');
 
-export const EXPORTS = ['accounts', 'invoices', 'credits'] as const;
+export const EXPORTS = ['accounts', 'invoices', 'credits', 'aging', 'statement'] as const;
 export const CHARTS = ['runs'] as const;
 
 /**
  * `accounts`: the setup workbook of everything stored (no filters); `invoices`: invoices and
  * their transactions; `credits`: credits, disbursements and reversals. An account also takes
  * in the accounts that invoice to it; dates are inclusive, either end may be left open.
+ * `aging`: the aging report as of a day (default today); `statement`: an account's statement
+ * from..to (receivables.ts).
  */
 const billingExportSchema = z
   .object({
     kind: z.literal('billing.export'),
-    what: z.enum(EXPORTS, { error: 'Say what to export: accounts, invoices or credits.' }),
+    what: z.enum(EXPORTS, { error: 'Say what to export: accounts, invoices, credits, aging or statement.' }),
     account: optional(name('The account')),
     from: dateField,
     to: dateField,
     run: optional(runIdSchema),
+    /** The aging export's day (absent or null: today). */
+    asOf: isoDateSchema.nullish(),
     file: optional(fileSchema),
     channel: optional(slackChannelSchema),
   })
@@ -139,7 +143,31 @@ const billingExportSchema = z
     message: 'The accounts export is the whole setup; it takes no account, dates or bill run.',
     path: ['what'],
   })
-  .refine((c) => c.run === null || c.what === 'invoices', { message: 'Only the invoices export can be limited to one bill run.', path: ['run'] });
+  .refine((c) => c.run === null || c.what === 'invoices', { message: 'Only the invoices export can be limited to one bill run.', path: ['run'] })
+  .refine((c) => c.asOf == null || c.what === 'aging', { message: 'Only the aging export takes "as of" a day.', path: ['asOf'] })
+  .refine((c) => c.what !== 'aging' || (c.account === null && c.from === null && c.to === null), {
+    message: 'The aging export covers every account as of one day: write /billing export aging [as of YYYY-MM-DD].',
+    path: ['what'],
+  })
+  .refine((c) => c.what !== 'statement' || c.account !== null, { message: 'Name the account whose statement to export.', path: ['account'] });
+
+/** `/billing aging [as of D]` and `/billing statement <account> [from D] [to D]`: receivables, for viewers. */
+const receivableSchemas = [
+  z.object({ kind: z.literal('billing.aging'), asOf: dateField }),
+  z
+    .object({ kind: z.literal('billing.statement'), account: name('The account whose statement to show'), from: dateField, to: dateField })
+    .refine(inOrder.check, { message: 'The statement starts after it ends; the "from" date must not be after the "to" date.', path: ['from'] }),
+  /** `/billing schedule digest <channel> <cron> [<time zone>]`, or `... <channel> pause|resume`: the overdue digest of a channel. */
+  z
+    .object({
+      kind: z.literal('billing.digest'),
+      action: z.enum(['set', 'pause', 'resume'], { error: 'Say a cron schedule, pause or resume.' }),
+      channel: z.string({ error: 'Name the channel, like #finance.' }).trim().min(1, 'Name the channel, like #finance.').max(100, 'A channel name can be at most 100 characters.'),
+      schedule: optional(z.string().trim().min(1).max(200, 'A cron schedule can be at most 200 characters.')),
+      timeZone: optional(timeZoneSchema),
+    })
+    .refine((c) => (c.action === 'set') === (c.schedule !== null), { message: 'Give the cron schedule (like 0 9 * * 1) to set a digest, and none to pause or resume it.', path: ['schedule'] }),
+] as const;
 
 const billSchema = z
   .object({
@@ -221,6 +249,7 @@ export const commandSchema = z.discriminatedUnion('kind', [
   billingExportSchema,
   /** A setup workbook to check and apply (the shell and the CLI name a file; Slack takes an upload). */
   z.object({ kind: z.literal('billing.import'), file: optional(fileSchema), dryRun: z.boolean().default(false) }),
+  ...receivableSchemas,
   z.object({ kind: z.literal('billing.schedules') }),
   z.object({
     kind: z.literal('billing.schedule'),
@@ -293,6 +322,10 @@ export const USAGE = {
   'billing.access': '/billing access grant|revoke <@user> viewer|operator|admin',
   'billing.template': '/billing template [in #channel]',
   'billing.export': '/billing export accounts|invoices|credits [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>] [in #channel]',
+  'billing.aging': '/billing aging [as of YYYY-MM-DD]',
+  'billing.statement': '/billing statement <account> [from YYYY-MM-DD] [to YYYY-MM-DD]',
+  'billing.digest': '/billing schedule digest <#channel> <cron, e.g. 0 9 * * 1> [<time zone>] | /billing schedule digest <#channel> pause|resume',
+  'billing.export.receivables': '/billing export aging [as of YYYY-MM-DD] [in #channel] | /billing export statement <account> [from YYYY-MM-DD] [to YYYY-MM-DD] [in #channel]',
   'billing.import': '/billing import <file> [preview]',
   'billing.schedules': '/billing schedules',
   'billing.schedule': '/billing schedule pause|resume <configuration>',
@@ -388,6 +421,28 @@ export const HELP: HelpEntry[] = [
     usage: USAGE['billing.chart'],
     description:
       "Draw a configuration's last 12 completed bill runs as a chart: invoices and amount invoiced per run (in Slack, sent to you in a direct message; the shell writes a PNG file).",
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.aging'],
+    description:
+      'Receivables by account in the buckets current, 1-30, 31-60, 61-90 and over 90 days past due, with totals per currency and the accounts that owe the most. As of a past day: the balances of that day.',
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.statement'],
+    description: "An account's statement: opening balance, each invoice, credit disbursement, payment and reversal with a running balance, closing balance.",
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.digest'],
+    description:
+      'Post the overdue digest (the aging summary and the invoices that became overdue since the last digest) to a channel on a cron schedule, in a time zone (default UTC); pause or resume it.',
+  },
+  {
+    topic: 'billing',
+    usage: USAGE['billing.export.receivables'],
+    description: 'The aging report (every account that owes something) or a statement (every line) as a workbook.',
   },
   { topic: 'billing', usage: USAGE['invoice.list'], description: 'List the invoices an account has received.' },
   { topic: 'billing', usage: USAGE['invoice.show'], description: 'Show an invoice with its transactions and disbursements.' },

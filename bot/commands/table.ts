@@ -3,7 +3,7 @@ import type { Billing } from '../../billing';
 import { billForm, creditAddForm, creditDisburseForm, paymentAddForm, type Form } from './formBuilders';
 import { listPayments, recordPayment, reversePayment } from './payments';
 import { addCredit, billNow, deleteCredit, disburseCredit, listCredits, listInvoices, reverseCredit } from './handlers';
-import { changeSchedule, listSchedules, resumeRun, runNow, runStatus } from './schedules';
+import { changeDigest, changeSchedule, listSchedules, resumeRun, runNow, runStatus } from './schedules';
 import { Command, CommandKind, CommandOf, ModalCommand, Role, schemaOf } from './schema';
 import {
   ANSWERED,
@@ -201,6 +201,23 @@ export const COMMANDS: { [K in CommandKind]: CommandEntry<K> } = {
   }),
   'invoice.pdf': entry('invoice.pdf', documentOut()),
   'billing.export.pdfs': entry('billing.export.pdfs', { ...documentOut(), bulk: true }),
+  'billing.aging': entry('billing.aging', {
+    role: 'viewer',
+    gives: ['receivables.aging'],
+    bulk: true,
+    run: async (c, _ctx, s) => ({ kind: 'receivables.aging', report: await s.billing.receivables.aging(c.asOf) }),
+  }),
+  'billing.statement': entry('billing.statement', {
+    role: 'viewer',
+    gives: ['receivables.statement'],
+    run: async (c, _ctx, s) => ({ kind: 'receivables.statement', statement: await s.billing.receivables.statement(c.account, c) }),
+  }),
+  'billing.digest': entry('billing.digest', {
+    role: 'operator',
+    gives: ['digest.changed'],
+    announce: true,
+    run: (c, ctx, s) => changeDigest(s.billing, c, ctx, s.handlers?.scheduling?.scheduler ?? null),
+  }),
   'billing.help': entry('billing.help', {
     role: 'viewer',
     faces: FORMS,

@@ -1,4 +1,4 @@
-import type { Billing, BillRunReport, CreditView, InvoiceView, PaymentView } from '../../billing';
+import type { AgingReport, Billing, BillRunReport, CreditView, InvoiceView, OverdueDigest, PaymentView, Statement } from '../../billing';
 import type { SetupImportResult } from '../../sheets';
 import type { CompanyHeader } from '../../sheets/documents/company';
 import type { Logger } from '../log';
@@ -48,6 +48,12 @@ export type Outcome =
       resumeWith: string | null;
     }
   | { kind: 'help'; topic: HelpTopic | null }
+  /** `/billing aging [as of D]`: receivables by bucket, per currency, and the accounts that owe the most. */
+  | { kind: 'receivables.aging'; report: AgingReport }
+  /** `/billing statement <account> [from D] [to D]`. */
+  | { kind: 'receivables.statement'; statement: Statement }
+  /** A channel's overdue digest set, paused or resumed; `next`: its next post (null: paused). */
+  | { kind: 'digest.changed'; action: 'set' | 'pause' | 'resume'; digest: OverdueDigest; next: Date | null }
   /**
    * A workbook written to a file (the shell, the CLI): the empty setup template or an export,
    * with the rows written per sheet.
@@ -69,8 +75,8 @@ export type Outcome =
 
 export type OutcomeKind = Outcome['kind'];
 
-/** The workbooks billbot writes: the empty setup template and the three exports. */
-export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits';
+/** The workbooks billbot writes: the empty setup template and the exports. */
+export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits' | 'aging' | 'statement';
 
 /** The documents billbot writes: one invoice's PDF, a bill run's invoices as a zip of PDFs. */
 export type DocumentKind = 'invoice' | 'run invoices';

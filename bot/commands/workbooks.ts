@@ -6,8 +6,10 @@ import { BillingError, type Billing } from '../../billing';
 import {
   DEFAULT_LIMITS,
   exportAccounts,
+  exportAging,
   exportCredits,
   exportInvoices,
+  exportStatement,
   importSetupWorkbook,
   NotAWorkbookError,
   SetupImportResult,
@@ -104,6 +106,10 @@ export async function writeWorkbook(billing: Billing, command: WorkbookCommand, 
       };
     case 'credits':
       return { workbook: 'credits', rows: { ...(await exportCredits(billing, out, { account: command.account, from: command.from, to: command.to })) } };
+    case 'aging':
+      return { workbook: 'aging', rows: { ...(await exportAging(billing, out, command.asOf ?? null)) } };
+    case 'statement':
+      return { workbook: 'statement', rows: { ...(await exportStatement(billing, out, command.account ?? '', command)) } };
   }
 }
 
@@ -142,9 +148,10 @@ export function workbookFileName(command: WorkbookCommand, today: string): strin
   const account = command.account ? slug(command.account) : '';
   if (account) parts.push(account);
   if (command.run !== null) parts.push(`run-${command.run}`);
+  if (command.asOf) parts.push(`as-of-${command.asOf}`);
   if (command.from) parts.push(`from-${command.from}`);
   if (command.to) parts.push(`to-${command.to}`);
-  if (!command.from && !command.to && command.run === null) parts.push(today);
+  if (!command.from && !command.to && command.run === null && !command.asOf) parts.push(today);
   return `${parts.join('-')}.xlsx`;
 }
 

@@ -8,6 +8,7 @@ import { renderCredit, renderCreditDisbursed, renderCreditList } from './credits
 import { renderDocumentWritten } from './documents';
 import { renderInvoice, renderInvoiceList } from './invoices';
 import { renderPayment, renderPaymentList } from './payments';
+import { renderAging, renderDigestChanged, renderStatement } from './receivables';
 import { renderScheduleChanged, renderSchedules } from './schedules';
 import { renderImport, renderWorkbookWritten } from './workbooks';
 
@@ -42,6 +43,12 @@ function renderOutcome(outcome: Outcome): Rendered {
       return renderInvoiceList(outcome);
     case 'help':
       return renderHelp(outcome.topic);
+    case 'receivables.aging':
+      return renderAging(outcome.report);
+    case 'receivables.statement':
+      return renderStatement(outcome.statement);
+    case 'digest.changed':
+      return renderDigestChanged(outcome);
     case 'schedule.list':
       return renderSchedules(outcome.schedules);
     case 'schedule.changed':

@@ -11,6 +11,8 @@ const WORKBOOK_TITLES: Record<WorkbookKind, string> = {
   accounts: 'the accounts export (the setup workbook of what is stored)',
   invoices: 'the invoices export',
   credits: 'the credits export',
+  aging: 'the aging export',
+  statement: 'the statement export',
 };
 
 const ROW_LABELS: Record<string, [string, string]> = {
@@ -23,6 +25,8 @@ const ROW_LABELS: Record<string, [string, string]> = {
   credits: ['credit', 'credits'],
   disbursements: ['disbursement', 'disbursements'],
   reversals: ['reversal', 'reversals'],
+  agingAccounts: ['account that owes', 'accounts that owe'],
+  statementLines: ['statement line', 'statement lines'],
 };
 
 /**
@@ -47,6 +51,8 @@ const UPLOAD_TITLES: Record<WorkbookKind, string> = {
   accounts: 'Accounts export',
   invoices: 'Invoices export',
   credits: 'Credits export',
+  aging: 'Aging export',
+  statement: 'Statement export',
 };
 
 /** A workbook uploaded to Slack for `user`: the file's title and the comment posted with it. */

@@ -1,4 +1,5 @@
 import type { ChartImage } from '../render/charts';
+import type { Rendered } from '../render/kit';
 import type { RunInterrupted, RunNotStarted, RunView } from '../render/runReports';
 
 /** A posted message: Slack's channel id and message timestamp. */
@@ -44,4 +45,6 @@ export interface RunReporter {
    * or recorded): updates its message, or posts one when there is none.
    */
   runInterrupted?(channel: string, message: PostedMessage | null, interruption: RunInterrupted): Promise<PostedMessage>;
+  /** Posts an overdue digest (built by bot/render) in its channel (absent: digests are not posted here). */
+  postDigest?(channel: string, message: Rendered): Promise<PostedMessage>;
 }

@@ -13,6 +13,7 @@ import {
 } from '../../billing';
 import type { ScheduleView } from '../render/schedules';
 import { SchedulerClock, systemSchedulerClock, type TimerHandle } from './clock';
+import { DigestScheduler } from './digests';
 import { ConfigurationChanges } from './listener';
 import { consoleSchedulerLogger, type SchedulerLogger } from './logger';
 import type { RunChartSource } from './chart';
@@ -78,6 +79,8 @@ export class Scheduler {
   private queuedReload: Promise<void> | null = null;
   private fingerprint: string | null = null;
   private readonly changes: ConfigurationChanges;
+  /** The overdue digests' schedules, started, swept and stopped with this scheduler. */
+  readonly digests: DigestScheduler;
   private resuming: Promise<void> | null = null;
   private state: 'new' | 'started' | 'stopped' = 'new';
 
@@ -94,6 +97,14 @@ export class Scheduler {
       clock: this.clock,
       logger: this.logger,
       progressIntervalMs: options.progressIntervalMs ?? 5000,
+    });
+    this.digests = new DigestScheduler({
+      billing: this.billing,
+      clock: this.clock,
+      reporter: options.reporter ?? null,
+      logger: this.logger,
+      instanceId: this.instanceId,
+      track: (work) => this.track(work),
     });
     this.changes = new ConfigurationChanges(this.billing, this.logger, () => {
       if (this.state === 'started') {
@@ -114,7 +125,9 @@ export class Scheduler {
     this.state = 'started';
     this.track(this.resumeUnfinished());
     await this.reload();
+    await this.digests.start();
     this.track(this.reports.postDue());
+    this.track(this.digests.sweep());
     this.every(this.options.pollIntervalMs ?? 15_000, () => this.pollForChanges());
     this.every(this.options.sweepIntervalMs ?? 60_000, () => this.sweep());
     if (this.options.listen ?? true) await this.changes.listen();
@@ -127,8 +140,14 @@ export class Scheduler {
     this.state = 'stopped';
     for (const timer of this.housekeeping.splice(0)) timer.cancel();
     for (const entry of this.entries.values()) entry.timer?.cancel();
+    this.digests.stop();
     await this.changes.unlisten();
     if (options.wait ?? true) await this.idle();
+  }
+
+  /** The scheduler's time (a test's ManualClock, or real time). */
+  now(): Date {
+    return this.clock.now();
   }
 
   /** Resolves once nothing started by this scheduler is still going on. */
@@ -383,6 +402,7 @@ export class Scheduler {
   private async sweep(): Promise<void> {
     await this.resumeUnfinished();
     await this.reports.postDue().catch((e) => this.logger.error(`Could not post due reports: ${messageOf(e)}`));
+    await this.digests.reload().then(() => this.digests.sweep()).catch((e) => this.logger.error(`Could not post due digests: ${messageOf(e)}`));
     for (const entry of this.entries.values()) {
       if (!entry.problem && !entry.config.paused) this.fireIfDue(entry);
     }

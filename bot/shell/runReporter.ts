@@ -70,4 +70,8 @@ export class TextRunReporter implements RunReporter {
   async runNotStarted(channel: string, failure: RunNotStarted): Promise<void> {
     this.print(channel, runNotStartedMessage(failure));
   }
+
+  async postDigest(channel: string, message: Rendered): Promise<PostedMessage> {
+    return this.print(channel, message);
+  }
 }

@@ -88,6 +88,10 @@ export class SlackRunReporter implements RunReporter {
     return posted;
   }
 
+  async postDigest(channel: string, message: Rendered): Promise<PostedMessage> {
+    return this.post(channel, message);
+  }
+
   private async post(channel: string, content: Rendered): Promise<PostedMessage> {
     const result = await this.client.chat.postMessage({ channel, ...content });
     if (!result.channel || !result.ts) throw new Error('Slack did not return the posted message.');

@@ -51,6 +51,17 @@ const ROUTES: Record<string, Typed> = {
   'invoice.show': { slack: ['/billing', 'invoice 18'], shell: '/billing invoice #18', cli: ['invoice', '18'] },
   'invoice.pdf': { slack: ['/billing', 'invoice 18 pdf'], shell: '/billing invoice INV-000018 PDF', cli: ['invoice', '18', '--pdf', 'inv.pdf'] },
   'billing.export.pdfs': { slack: ['/billing', 'export pdfs run 3'], shell: '/billing export pdfs run #3', cli: ['export', 'pdfs', 'run-3.zip', '--run', '3'] },
+  'billing.aging': { slack: ['/billing', 'aging'], shell: '/billing aging as of 2026-11-30', cli: ['aging', '--as-of', '2026-11-30'] },
+  'billing.statement': {
+    slack: ['/billing', 'statement Parent Co'],
+    shell: '/billing statement Parent Co from 2026-10-01 to 2026-10-31',
+    cli: ['statement', 'Parent Co', '--from', '2026-10-01'],
+  },
+  'billing.digest': {
+    slack: ['/billing', 'schedule digest <#C0FIN|finance> 0 9 * * 1 Europe/Paris'],
+    shell: '/billing schedule digest #finance pause',
+    cli: ['schedule', 'digest', '#finance', '0 9 * * 1', '--time-zone', 'Europe/Paris'],
+  },
   'billing.help': { slack: ['/billing', 'help'], shell: '/billing help credit' },
   'billing.access': { slack: ['/billing', 'access grant <@U012ABC|alice> operator'] },
   'billing.template': { slack: ['/billing', 'template'], shell: '/billing template', cli: ['template', 'setup.xlsx'] },
