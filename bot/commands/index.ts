@@ -1,7 +1,9 @@
 export { CommandSyntaxError } from './errors';
 export { parseCommand, decodeSlackText, SLASH_COMMANDS } from './parse';
 export type { SlashCommand, ParseOptions } from './parse';
-export { commandSchema, validateCommand, USAGE, HELP } from './schema';
+export { commandSchema, validateCommand, USAGE } from './schema';
+export { HELP } from './help';
+
 export type { Command, CommandInput, CommandKind, CommandOf, ModalCommand, Role, HelpTopic } from './schema';
 export { COMMANDS, entryOf, isModal, requiredRole } from './table';
 export type { CommandEntry } from './table';

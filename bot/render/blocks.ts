@@ -1,5 +1,5 @@
 import type { Outcome } from '../commands/execute';
-import { HELP, HelpTopic } from '../commands/schema';
+import { HELP, HelpTopic } from '../commands/help';
 import { escapeMrkdwn } from './mrkdwn';
 import { capBlocks, context, header, list, section, type KnownBlock, type Rendered } from './kit';
 import { renderReport, renderRunResuming, renderRunStarted, renderRunStatus } from './bills';
