@@ -34,6 +34,8 @@ export interface RunReporter {
   runEnded(channel: string, message: PostedMessage | null, run: RunView): Promise<PostedMessage>;
   /** Attaches the run's invoices workbook next to its message. */
   attachInvoices(message: PostedMessage, run: RunView, file: InvoicesWorkbookFile): Promise<void>;
+  /** Posts the run's lists (invoices, packages skipped and billed) next to its message, when the message cannot show them all. */
+  attachLists?(message: PostedMessage, run: RunView): Promise<void>;
   /** A scheduled run that could not even start (the configuration targets nothing, ...). */
   runNotStarted(channel: string, failure: RunNotStarted): Promise<void>;
   /**

@@ -122,9 +122,13 @@ export class RunReports {
           return { result: undefined };
         }
         if (!state.messageId || !state.destinationId) return { result: undefined };
-        if (file) {
-          await reporter.attachInvoices({ channelId: state.destinationId, ts: state.messageId }, await this.view(billing, state, 0), file);
-        }
+        const posted = { channelId: state.destinationId, ts: state.messageId };
+        const view = await this.view(billing, state, reporter.attachLists ? 200 : 0);
+        if (file) await reporter.attachInvoices(posted, view, file);
+        // The lists once at most: after the workbook (the full record), and never posted twice.
+        await reporter.attachLists?.(posted, view).catch((e: unknown) => {
+          this.options.logger.error(`Could not post the lists of bill run #${runId} in Slack: ${messageOf(e)}`);
+        });
         return { change: { workbookPosted: true }, result: undefined };
       });
     });
