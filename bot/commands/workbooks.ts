@@ -167,7 +167,7 @@ const todayUtc = () => new Date().toISOString().slice(0, 10);
 /** `/billing template`, `/billing export ...`: written to the file named, or under a fresh name in the folder. */
 export async function writeWorkbookFile(rt: WorkbookRuntime, command: WorkbookCommand): Promise<Outcome> {
   if (command.channel) {
-    throw new CommandSyntaxError('Only Slack posts a workbook in a channel; here it is written to a file, so leave out "in #channel"', USAGE[command.kind]);
+    throw new CommandSyntaxError('Only Slack posts a workbook in a channel; here it is written to a file, so leave out "in #channel"');
   }
   const directory = rt.directory ?? process.cwd();
   const named = !!command.file;

@@ -25,6 +25,7 @@ export {
 export type { DecidedImport, ImportDecisionIds } from './workbooks';
 export {
   errorForPeople,
+  REPORT_SHOWN,
   runEndedMessage,
   runInterruptedMessage,
   runInvoicesTitle,

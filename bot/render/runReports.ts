@@ -79,8 +79,11 @@ function amounts(byCurrency: Record<string, string>): string {
   return entries.map(([currency, amount]) => `${money(amount, currency)} ${currency}`).join(', ');
 }
 
+/** How many invoices, and packages skipped, a run's report shows; the rest are counted (and listed in its thread). */
+export const REPORT_SHOWN = 5;
+
 /** The first few invoices, and how many more the run created (counted from its totals); all are in its workbook. */
-const INVOICES_SHOWN = 5;
+const INVOICES_SHOWN = REPORT_SHOWN;
 function invoiceLines(run: RunView): string[] {
   const { invoices, totals } = run.report;
   const shown = invoices.slice(0, INVOICES_SHOWN);
@@ -107,7 +110,7 @@ function totalsLines(run: RunView): string[] {
   } else {
     const reasons = run.skipReasons.map((s) => `${escapeMrkdwn(s.reason)} ${s.count.toLocaleString('en-US')}`).join(', ');
     lines.push(`Packages skipped: ${t.packagesSkipped.toLocaleString('en-US')} (${reasons})`);
-    const shown = run.report.skipped.slice(0, 5);
+    const shown = run.report.skipped.slice(0, REPORT_SHOWN);
     for (const s of shown) lines.push(clip(`• ${escapeMrkdwn(s.account)} – ${escapeMrkdwn(s.package)}: ${escapeMrkdwn(s.message)}`, 400));
     if (t.packagesSkipped > shown.length) lines.push(`• … and ${grouped(t.packagesSkipped - shown.length)} more, counted by reason above.`);
   }

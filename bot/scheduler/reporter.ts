@@ -38,6 +38,8 @@ export interface RunReporter {
   attachInvoices(message: PostedMessage, run: RunView, file: InvoicesWorkbookFile): Promise<void>;
   /** Attaches a chart of the configuration's runs next to its message (absent: this reporter shows no charts). */
   attachChart?(message: PostedMessage, run: RunView, chart: ChartImage): Promise<void>;
+  /** Posts the run's lists (invoices, packages skipped and billed) next to its message, when the message cannot show them all. */
+  attachLists?(message: PostedMessage, run: RunView): Promise<void>;
   /** A scheduled run that could not even start (the configuration targets nothing, ...). */
   runNotStarted(channel: string, failure: RunNotStarted): Promise<void>;
   /**

@@ -138,8 +138,12 @@ export class RunReports {
       }
       if (!state.messageId || !state.destinationId) return { result: undefined };
       const posted = { channelId: state.destinationId, ts: state.messageId };
-      const view = await this.view(billing, state, 0);
+      const view = await this.view(billing, state, reporter.attachLists ? 200 : 0);
       if (file) await reporter.attachInvoices(posted, view, file);
+      // The lists once at most: after the workbook (the full record), and never posted twice.
+      await reporter.attachLists?.(posted, view).catch((e: unknown) => {
+        this.options.logger.error(`Could not post the lists of bill run #${runId} in Slack: ${messageOf(e)}`);
+      });
       if (chart) await reporter.attachChart?.(posted, view, chart).catch((e: unknown) => this.chartFailed(runId, e));
       return { change: { workbookPosted: true }, result: undefined };
     });

@@ -66,7 +66,7 @@ function slackFace(deps: SlackDeps, { command: slash, respond, client, logger }:
   return {
     name: 'slack',
     fill: async (modal) => {
-      const view = opened ?? (await openLoading(client, slash.trigger_id, modal.kind));
+      const view = opened ?? (await openLoading(client, slash.trigger_id, modal));
       await fillOpened(deps, client, logger, view, { channel: where.channel, modal, version: 0 });
       return ANSWERED;
     },
@@ -115,10 +115,10 @@ async function perform(deps: SlackDeps, args: SlashArgs): Promise<void> {
     return;
   }
   // A form's view opens first, on the trigger (valid 3 s): the role check and the audit are database work.
-  const opened = isModal(command) ? await openLoading(args.client, slash.trigger_id, command.kind) : null;
+  const opened = isModal(command) ? await openLoading(args.client, slash.trigger_id, command) : null;
   const refused = await authorize(deps, audit, command);
   if (refused) {
-    if (opened && isModal(command)) await tellInView(args.client, opened, command.kind, refused);
+    if (opened && isModal(command)) await tellInView(args.client, opened, command, refused);
     else await respond(ephemeral(refused));
     return;
   }

@@ -1,5 +1,8 @@
 import { WebClient, type RetryOptions } from '@slack/web-api';
 import {
+  REPORT_SHOWN,
+  reportThread,
+  restOfLists,
   runEndedMessage,
   runInvoicesTitle,
   runInterruptedMessage,
@@ -26,6 +29,9 @@ export interface SlackReporterOptions {
    */
   timeoutMs?: number;
 }
+
+/** Thread replies a run's lists take at most (the rest is counted, and in its workbook). */
+export const THREAD_REPLIES = 3;
 
 /** Reports runs in Slack channels through the Web API (chat.postMessage, chat.update, files upload). */
 export class SlackRunReporter implements RunReporter {
@@ -75,6 +81,18 @@ export class SlackRunReporter implements RunReporter {
   /** The run history chart in the report's thread, with its alt text. */
   async attachChart(posted: PostedMessage, _run: RunView, chart: ChartImage): Promise<void> {
     await uploadChart(this.client, chart, { channel: posted.channelId, threadTs: posted.ts });
+  }
+
+  /**
+   * The run's lists as replies in its message's thread (after its invoices workbook), when
+   * the message shows only the first few: at most THREAD_REPLIES messages, within Slack's limits.
+   */
+  async attachLists(posted: PostedMessage, run: RunView): Promise<void> {
+    const { totals } = run.report;
+    if (totals.invoicesCreated <= REPORT_SHOWN && totals.packagesSkipped <= REPORT_SHOWN) return;
+    for (const m of reportThread(run.report, { messages: THREAD_REPLIES, rest: restOfLists(run.report, true) })) {
+      await this.client.chat.postMessage({ channel: posted.channelId, thread_ts: posted.ts, ...m });
+    }
   }
 
   async runNotStarted(channel: string, failure: RunNotStarted): Promise<void> {

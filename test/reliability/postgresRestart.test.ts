@@ -166,7 +166,8 @@ describe('Postgres stopped in the middle of a bill run', () => {
     await scheduler.idle();
     expect(logger.lines).toContain(`info Resuming bill run #${started.runId} (running).`);
     expect(await db('bill_runs').where('id', started.runId).first('status')).toEqual({ status: 'completed' });
-    expect(slack.of('chat.postMessage').filter((r) => r.outcome === 'ok')).toHaveLength(1);
+    expect(slack.of('chat.postMessage').filter((r) => r.outcome === 'ok' && !r.body.thread_ts)).toHaveLength(1);
+    expect(slack.of('chat.postMessage').filter((r) => r.body.thread_ts).map((r) => r.body.text)).toEqual([`The lists of bill run #${started.runId}`]);
     const [finished] = slack.channel();
     expect(finished.ts).toBe(stopped.ts);
     expect(finished.text).toMatch(new RegExp(`^Bill run #${started.runId} completed: Nightly, [\\d-]+ to [\\d-]+: ${FAMILIES} invoices, total `));

@@ -180,7 +180,10 @@ describe('a scheduled run whose process is killed half way', () => {
       expect(await count(t.db, `SELECT count(*) AS n FROM account_packages WHERE next_bill_date = '2026-11-05'`)).toBe(12);
 
       // One report: the killed process's message, updated by the next start; never posted again.
-      expect(slack.of('chat.postMessage')).toEqual([]);
+      expect(slack.of('chat.postMessage').filter((c) => !c.body.thread_ts)).toEqual([]);
+      // Its 12 invoices are more than the message shows: the lists follow once in its thread.
+      expect(slack.of('chat.postMessage').map((c) => [c.body.thread_ts, c.body.text])).toEqual([['1790000001.000001', `The lists of bill run #${run.id}`]]);
+      expect(reportBlocks(slack.of('chat.postMessage')[0].body)).toContain('*Invoices created (12)*');
       expect(local.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
       const end = slack.of('chat.update').at(-1)!;
       expect(end.body).toMatchObject({ channel: 'C0DOOMED', ts: '1790000001.000001' });

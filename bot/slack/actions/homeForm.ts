@@ -25,13 +25,13 @@ export interface HomeButtonArgs {
 async function openHomeForm(deps: SlackDeps, kind: ModalCommand['kind'], args: HomeButtonArgs): Promise<void> {
   const { ack, body, action, client, logger } = args;
   await ack();
+  const modal = validateCommand({ kind }) as ModalCommand;
   let opened: OpenedView | null = null;
   const tell = (text: string) =>
-    opened ? tellInView(client, opened, kind, text) : client.views.open({ trigger_id: body.trigger_id, view: messageView(MODALS[kind].title, text) }).then(() => undefined);
+    opened ? tellInView(client, opened, modal, text) : client.views.open({ trigger_id: body.trigger_id, view: messageView(MODALS[kind].title, text) }).then(() => undefined);
   await deps.tasks.run(
     async () => {
-      opened = await openLoading(client, body.trigger_id, kind);
-      const modal = validateCommand({ kind }) as ModalCommand;
+      opened = await openLoading(client, body.trigger_id, modal);
       const refused = await authorize(deps, { user: body.user.id, channel: null, command: `button:${action.action_id}`, input: '' }, modal);
       if (refused) return tell(refused);
       await fillOpened(deps, client, logger, opened, { channel: null, modal, version: 0 });

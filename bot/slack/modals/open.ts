@@ -28,8 +28,8 @@ export interface OpenedView {
  * seconds after Slack sent it): before any database work, the role check and the audit
  * included, so that a slow database cannot make the form fail to open.
  */
-export async function openLoading(client: WebClient, triggerId: string, kind: ModalCommand['kind']): Promise<OpenedView> {
-  const modal = MODALS[kind];
+export async function openLoading(client: WebClient, triggerId: string, form: ModalCommand): Promise<OpenedView> {
+  const modal = MODALS[form.kind];
   const opened = await client.views
     .open({ trigger_id: triggerId, view: loadingView(modal.title, modal.callbackId) })
     .catch((error: { data?: { error?: string } }) => {
@@ -44,8 +44,8 @@ export async function openLoading(client: WebClient, triggerId: string, kind: Mo
 }
 
 /** Shows one sentence (a refusal, a failure) in place of the opened view. */
-export async function tellInView(client: WebClient, opened: OpenedView, kind: ModalCommand['kind'], text: string): Promise<void> {
-  await client.views.update({ view_id: opened.id, hash: opened.hash, view: messageView(MODALS[kind].title, text) });
+export async function tellInView(client: WebClient, opened: OpenedView, form: ModalCommand, text: string): Promise<void> {
+  await client.views.update({ view_id: opened.id, hash: opened.hash, view: messageView(MODALS[form.kind].title, text) });
 }
 
 /** The form, built from the data (a failure is shown in the view instead), in place of the opened loading view. */

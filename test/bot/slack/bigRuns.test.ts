@@ -1,10 +1,12 @@
 import { createBilling } from '../../../billing';
 import { escapeMrkdwn, runEndedMessage, type RunView } from '../../../bot/render';
+import type { WebClient } from '../../../bot/slack/deps';
+import { SlackRunReporter } from '../../../bot/slack/runReporter';
 import { seedBillingData } from '../../bench/data';
 import { useTestDatabase } from '../../helpers/db';
 import { checkMessage } from '../../helpers/slackLimits';
 import { reportBlocks } from '../../scheduler/helpers';
-import { ADMIN, buttonClick, CLOCK, interactionBody, messageText, postSigned, settle, slashBody, useSlackApp } from './helpers';
+import { ADMIN, buttonClick, CLOCK, fakeClient, interactionBody, messageText, postSigned, settle, slashBody, useSlackApp } from './helpers';
 
 /**
  * Real sizes through the Slack app, every payload checked against Slack's limits (the fake
@@ -43,7 +45,11 @@ describe('big runs and long names through Slack', () => {
     };
     const ended = runEndedMessage(view);
     expect(checkMessage(ended)).toBeNull();
-    return ended;
+    // Its lists, as replies in its thread (the fake client refuses what Slack would).
+    const client = fakeClient();
+    await new SlackRunReporter(client as unknown as WebClient).attachLists({ channelId: 'C0REPORTS', ts: '1790000000.000001' }, view);
+    const thread = client.chat.postMessage.mock.calls.map((c) => c[0] as unknown as { thread_ts: string; text: string; blocks: any[] });
+    return Object.assign(ended, { thread });
   }
 
   it('reverses a credit with a 500-character detail on a 200-character account: the command, the confirm message and the click', async () => {
@@ -124,6 +130,11 @@ describe('big runs and long names through Slack', () => {
     const report = reportBlocks(await schedulerReport(run.id));
     expect(report.match(new RegExp(`^• \\*INV-\\d+\\* to \\*${tag}-\\d{7}\\*: total `, 'gm'))).toHaveLength(5);
     expect(report).toContain(`• … and ${grouped(written - 5)} more invoices (every invoice is in the invoices workbook in this thread).`);
+    const { thread: replies } = await schedulerReport(run.id);
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.length).toBeLessThanOrEqual(3);
+    expect(replies.every((m) => m.thread_ts === '1790000000.000001')).toBe(true);
+    expect(replies.map(messageText).join('\n')).toContain("Every invoice is in the run's invoices workbook in this thread, or");
   }, 300_000);
 
   it('previews and runs 100,000 accounts: the notice, the preview and the run report are read at a glance', async () => {
