@@ -21,6 +21,7 @@ import {
   topUpInvoices,
 } from './bench/data';
 import { runChild } from './bench/fork';
+import { pdfZip } from './bench/pdfs';
 import { measureSlackDuringRun } from './bench/slack';
 import { measureUserPath, userPathTargets } from './bench/userPath';
 import { userPathExpectation, writeSetupWorkbook } from './bench/workbook';
@@ -98,6 +99,18 @@ describe('the benchmark, small', () => {
     expect(slack).toMatchObject({ commands: 20, ok: 20, replies: 20 });
     expect(slack.p99Ms).toBeGreaterThanOrEqual(slack.p50Ms);
     expect(await checkRun(t.db, slack.run, november, { preview: false })).toEqual([]);
+  });
+
+  it("zips a bill run's invoice PDFs in its own process, one PDF per invoice", async () => {
+    const target = await createTestDatabase();
+    try {
+      await pdfZip.run(async () => ({ url: target.url, db: createDb(target.url) }), () => undefined, 60);
+      expect(pdfZip.figures).toMatchObject({ invoices: 40, entries: 40 });
+      expect(pdfZip.targets().map((x) => x.figure)).toEqual(['zip of 40 invoice PDFs, time', 'zip of 40 invoice PDFs, peak memory', 'zip holds one PDF per invoice']);
+      expect(pdfZip.targets()[2].met).toBe(true);
+    } finally {
+      await target.drop();
+    }
   });
 
   it('imports the setup workbook in its own process', async () => {

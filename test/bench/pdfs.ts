@@ -32,11 +32,11 @@ const fmt = (n: number, digits = 2) => n.toFixed(digits);
 class PdfZipStep {
   figures: PdfZipFigures | undefined;
 
-  async run(createDatabase: (label: string) => Promise<{ url: string; db: Knex }>, log: (m: string) => void): Promise<void> {
+  async run(createDatabase: (label: string) => Promise<{ url: string; db: Knex }>, log: (m: string) => void, accounts = ACCOUNTS): Promise<void> {
     const { url, db } = await createDatabase('pdfs');
     const file = path.join(os.tmpdir(), `billbot-bench-pdfs-${process.pid}.zip`);
     try {
-      const data = await seedBillingData(db, { accounts: ACCOUNTS, tag: 'P' });
+      const data = await seedBillingData(db, { accounts, tag: 'P' });
       const bill = await runChild<BillResult>({ kind: 'bill', configuration: data.configuration, from: data.period.start, to: data.period.end, preview: false }, url);
       const load = os.loadavg()[0];
       const z = await runChild<{ invoices: number; bytes: number; entries: number; cpuSeconds: number }>({ kind: 'pdfs', run: bill.result.runId, file }, url);

@@ -6,6 +6,9 @@ import { useTestDatabase } from '../helpers/db';
 import { flat, pdfText, workedExampleThroughOctober } from './helpers';
 import { INVOICE_18 } from './pageImage';
 
+// PDFs are read back by pdf-parse in a process of their own: on a busy machine that takes seconds.
+jest.setTimeout(120_000);
+
 const COMPANY: CompanyHeader = {
   name: 'Northwind Billing Ltd',
   address: ['1 Harbour Road', 'Bristol BS1 4ST', 'United Kingdom'],

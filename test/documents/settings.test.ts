@@ -8,6 +8,9 @@ import type { InvoiceDocument } from '../../billing';
 import { invoicePdf } from '../../sheets/documents';
 import { flat, pdfText } from './helpers';
 
+// PDFs are read back by pdf-parse in a process of their own: on a busy machine that takes seconds.
+jest.setTimeout(120_000);
+
 /** The company on the documents: settings read and checked at start, like every other setting. */
 describe('the company header settings', () => {
   let dir: string;

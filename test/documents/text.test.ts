@@ -4,6 +4,9 @@ import { clock } from '../credits/fixtures';
 import { useTestDatabase } from '../helpers/db';
 import { flat, pdfText } from './helpers';
 
+// PDFs are read back by pdf-parse in a process of their own: on a busy machine that takes seconds.
+jest.setTimeout(120_000);
+
 /**
  * What an invoice's text survives: accents, Greek and Cyrillic in the embedded font; a
  * character the font lacks, shown as its code point with a note; a 200-character name

@@ -8,6 +8,9 @@ import { useTestDatabase } from '../../helpers/db';
 import { fakeFiles } from './files';
 import { ADMIN, buttonClick, CHANNEL, CLOCK, dmOf, fakeSlack, FakeSlack, interactionBody, postSigned, settle, slashBody, startTestApp } from './helpers';
 
+// PDFs are read back by pdf-parse in a process of their own: on a busy machine that takes seconds.
+jest.setTimeout(120_000);
+
 const VIEWER = 'U0VIEWER';
 const STRANGER = 'U0STRANGER';
 
