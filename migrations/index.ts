@@ -23,6 +23,7 @@ import * as m090 from './20261122_090_deferrable_credit_invoice_keys';
 import * as m100 from './20261122_100_deferrable_account_tree_keys';
 import * as m110 from './20261122_110_rename_run_report_delivery';
 import * as m120 from './20261122_120_bill_run_keys_per_statement';
+import * as m160 from './20261122_160_invoice_key_per_statement';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -50,4 +51,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_100_deferrable_account_tree_keys', migration: m100 },
   { name: '20261122_110_rename_run_report_delivery', migration: m110 },
   { name: '20261122_120_bill_run_keys_per_statement', migration: m120 },
+  { name: '20261122_160_invoice_key_per_statement', migration: m160 },
 ];

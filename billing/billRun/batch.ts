@@ -1,16 +1,14 @@
 import type { Knex } from 'knex';
 import { disburseAutomatically } from '../ledger';
-import { insertInvoices, type InvoiceNumbering } from './numbering';
+import { invoiceWrites, type InvoiceNumbering } from './numbering';
 import type { RunRow } from './plan';
 
 /**
- * The batch statement: what bills one batch of invoicer families, set-based, in the batch's
- * one transaction (charges, skips, invoices with their credits and reversals, then the
- * automatic disbursements). Invoices are numbered last, by numbering.ts.
+ * The batch statement: what bills one batch of invoicer families, set-based, in one statement
+ * of the batch's one transaction (charges, skips, invoices with their credits and reversals),
+ * then the automatic disbursements. Invoices are numbered and written by numbering.ts's part
+ * of the statement.
  */
-
-/** The foreign keys that refer to invoices from the rows a batch writes before its invoices. */
-const INVOICE_KEYS = ['transactions_invoice_id_fkey', 'credits_issued_invoice_id_fkey', 'credits_reversal_invoice_id_fkey'];
 
 /** The accounts a batch's statement works on, as its parallel arrays (unnest). */
 interface BatchAccounts {
@@ -65,15 +63,15 @@ async function lockFamilies(trx: Knex.Transaction, accountIds: number[]): Promis
 
 /**
  * One statement does the batch, so that each row is written once and in its final form:
- * the charges (and reversed credits) are inserted already on their invoice. Invoice ids are
- * drawn from the sequence first (one per invoicer with anything to invoice); the statement
- * returns each id that received a line, with the sum of its lines, and insertInvoices then
- * numbers and inserts those invoices. So the keys that refer to invoices are checked at the
- * commit (they are DEFERRABLE, migration 090), when the invoices exist.
+ * the charges (and reversed credits) are inserted already on their invoice, whose id is drawn
+ * from the sequence first (one per invoicer with anything to invoice), and the invoices are
+ * numbered and inserted last (numbering.ts), with their totals, in the same statement. The
+ * keys of the rows written are checked at the end of the statement (migrations 120 and 160),
+ * when every row it writes exists.
  * Every part sees the snapshot from before the statement: the skips see next_bill_date as
  * found, and the earlier uninvoiced transactions picked up are only those from before.
  */
-const BATCH_STATEMENT = `WITH m AS MATERIALIZED (
+const batchStatement = (numbering: InvoiceNumbering): string => `WITH m AS MATERIALIZED (
        SELECT * FROM unnest(:accounts::bigint[], :billTos::bigint[], :billed::boolean[], :statuses::text[], :currencies::text[])
          AS m(account_id, bill_to, billed, status, currency)
      ),
@@ -156,6 +154,7 @@ const BATCH_STATEMENT = `WITH m AS MATERIALIZED (
          SELECT 'reversed credit', r.account_id, NULL, NULL, r.credit_id, NULL, NULL, 1, r.amount, i.invoice_id
          FROM reversing r JOIN new_invoices i ON i.bill_to = r.bill_to
        ) x
+       RETURNING 1
      ),
      picked_up AS (
        UPDATE transactions t SET invoice_id = i.invoice_id
@@ -187,7 +186,12 @@ const BATCH_STATEMENT = `WITH m AS MATERIALIZED (
        UPDATE account_packages ap SET next_bill_date = x.next_date
        FROM (SELECT id, max(next_date) AS next_date FROM billable GROUP BY id) x
        WHERE ap.id = x.id
+       RETURNING 1
      ),
+     -- Known once the transactions and next bill dates are written: the invoices' numbers are
+     -- taken after it.
+     written AS (SELECT (SELECT count(*) FROM inserted) + (SELECT count(*) FROM moved) AS rows),
+     ${invoiceWrites(numbering)},
      -- Every other package of the billed accounts is reported as skipped, with its reason.
      skipped AS (
        INSERT INTO bill_run_skips (bill_run_id, account_package_id, reason, next_bill_date)
@@ -241,9 +245,7 @@ const BATCH_STATEMENT = `WITH m AS MATERIALIZED (
               jsonb_build_object('status', 'reversed', 'reversal_invoice_id', invoice_id, 'reversed_amount', reversed_amount::text)
        FROM reversal_done
      )
-     SELECT 'invoice' AS what, invoice_id AS id, bill_to, currency, total, k FROM totals
-     UNION ALL
-     SELECT 'credit', id, NULL, NULL, NULL, NULL FROM issued WHERE auto_disburse`;
+     SELECT id FROM issued WHERE auto_disburse`;
 
 /**
  * Bills one batch of accounts inside the caller's transaction: charges, skips, then
@@ -255,9 +257,7 @@ export async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: 
   // look-up costs about what a sequential read does.
   await trx.raw(`SET LOCAL work_mem = '64MB'; SET LOCAL random_page_cost = 1.1`);
   const members = await lockFamilies(trx, accountIds);
-  // Keys checked at the commit, when the invoices exist (BATCH_STATEMENT).
-  await trx.raw(`SET CONSTRAINTS ${INVOICE_KEYS.join(', ')} DEFERRED`);
-  const { rows: output } = await trx.raw(BATCH_STATEMENT, {
+  const { rows: disbursing } = await trx.raw(batchStatement(numbering), {
     ...members,
     billPackages: run.bill_packages,
     generateInvoice: run.generate_invoice,
@@ -267,16 +267,12 @@ export async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: 
     posting: run.posting_date,
     invoiceDate: run.invoice_date,
     actor: run.started_by,
+    offset: numbering.take ? 0 : numbering.offset,
   });
-  const invoices = output.filter((r: any) => r.what === 'invoice').sort((a: any, b: any) => Number(a.k) - Number(b.k));
-  await insertInvoices(trx, run, invoices, numbering);
   // Automatic disbursement reads the invoicers' unpaid invoices, the new ones included.
   await disburseAutomatically(
     trx,
-    output
-      .filter((r: any) => r.what === 'credit')
-      .map((r: any) => Number(r.id))
-      .sort((a: number, b: number) => a - b),
+    disbursing.map((r: { id: string }) => Number(r.id)).sort((a: number, b: number) => a - b),
     run.started_by,
   );
 }
