@@ -28,6 +28,7 @@ import * as m131 from './20261122_131_create_payments';
 import * as m132 from './20261122_132_guard_payment_ledger';
 import * as m140 from './20261122_140_add_account_addresses';
 import * as m150 from './20261122_150_create_overdue_digests';
+import * as m160 from './20261122_160_invoice_key_per_statement';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -60,4 +61,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_132_guard_payment_ledger', migration: m132 },
   { name: '20261122_140_add_account_addresses', migration: m140 },
   { name: '20261122_150_create_overdue_digests', migration: m150 },
+  { name: '20261122_160_invoice_key_per_statement', migration: m160 },
 ];

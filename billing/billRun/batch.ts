@@ -1,80 +1,80 @@
 import type { Knex } from 'knex';
 import { disburseAutomatically } from '../ledger';
 import { applyUnappliedPayments } from '../payments/ledger';
-import { insertInvoices, type InvoiceNumbering } from './numbering';
+import { invoiceWrites, type InvoiceNumbering } from './numbering';
 import type { RunRow } from './plan';
 
 /**
- * The batch statement: what bills one batch of invoicer families, set-based, in the batch's
- * one transaction (charges, skips, invoices with their credits and reversals, then the
- * automatic disbursements). Invoices are numbered last, by numbering.ts.
+ * The batch statement: what bills one batch of invoicer families, set-based, in one statement
+ * of the batch's one transaction (charges, skips, invoices with their credits and reversals),
+ * then the automatic disbursements. Invoices are numbered and written by numbering.ts's part
+ * of the statement.
  */
 
-/** The foreign keys that refer to invoices from the rows a batch writes before its invoices. */
-const INVOICE_KEYS = ['transactions_invoice_id_fkey', 'credits_issued_invoice_id_fkey', 'credits_reversal_invoice_id_fkey'];
-
-/** The accounts a batch's statement works on, as its parallel arrays (unnest). */
+/**
+ * The accounts a batch's statement works on, as its parallel arrays (unnest), each in
+ * PostgreSQL's text form: they go from one statement to the next without being read into
+ * JavaScript values and written back (at 100,000 accounts that was a third of the CLI's CPU).
+ */
 interface BatchAccounts {
-  accounts: number[];
-  billTos: number[];
-  billed: boolean[];
-  statuses: (string | null)[];
-  currencies: string[];
+  accounts: string;
+  billTos: string;
+  billed: string;
+  statuses: string;
+  currencies: string;
 }
 
 /**
- * The accounts of a batch and their invoicers, each invoicer's row locked (in id order).
+ * The accounts of a batch and their invoicers, each invoicer's row locked (in id order), in
+ * one statement, before the batch statement reads any money (its snapshot is taken after the
+ * locks are held): the accounts this batch bills (`billed`), and each invoicer not billed
+ * itself, whose credits and pending reversals still go on its own invoice; with the invoicer,
+ * status and invoicer's currency of each, so that the batch statement need not read accounts.
  */
-async function lockFamilies(trx: Knex.Transaction, accountIds: number[]): Promise<BatchAccounts> {
-  // Who each account invoices to (following invoicer links to the end), with the account's
-  // status and the invoicer's currency, so that the statement below need not read accounts.
-  const { rows: family } = await trx.raw(
-    // Look-ups by id (= ANY, and LIMIT 1 for each step up), so that the cost follows the batch
-    // and not the number of accounts: a hash join would read every account for every batch.
+async function lockFamilies(trx: Knex.Transaction, batchNo: number, runId: number): Promise<BatchAccounts> {
+  const { rows: [members] } = await trx.raw(
+    // Who each account invoices to, following invoicer links to the end: look-ups by id (= ANY,
+    // and LIMIT 1 for each step up), so that the cost follows the batch and not the number of
+    // accounts (a hash join would read every account for every batch).
     `WITH RECURSIVE up(account_id, status, cur, next, currency, depth) AS (
-       SELECT a.id, a.status, a.id, a.invoicer_id, a.currency, 0 FROM accounts a WHERE a.id = ANY(?::bigint[])
+       SELECT a.id, a.status, a.id, a.invoicer_id, a.currency, 0 FROM accounts a
+       WHERE a.id = ANY((SELECT b.account_ids FROM bill_run_batches b WHERE b.bill_run_id = :run AND b.batch_no = :batch)::bigint[])
        UNION ALL
        SELECT up.account_id, up.status, i.id, i.invoicer_id, i.currency, up.depth + 1
        FROM up CROSS JOIN LATERAL (SELECT i.id, i.invoicer_id, i.currency FROM accounts i WHERE i.id = up.next LIMIT 1) i
        WHERE up.depth < 100
-     ) SELECT account_id, status, cur AS bill_to, currency FROM up WHERE next IS NULL`,
-    [accountIds],
+     ),
+     family AS MATERIALIZED (SELECT account_id, status, cur AS bill_to, currency FROM up WHERE next IS NULL),
+     -- Every write that touches an invoicer's money takes the invoicer's row lock first, in id
+     -- order: two runs (or a run and a disbursement) for one family wait for each other.
+     locked AS MATERIALIZED (
+       SELECT a.id, a.currency FROM accounts a WHERE a.id IN (SELECT bill_to FROM family) ORDER BY a.id FOR UPDATE OF a
+     ),
+     members AS (
+       SELECT account_id, bill_to, true AS billed, status, currency FROM family
+       UNION ALL
+       SELECT l.id, l.id, false, NULL, l.currency FROM locked l
+       WHERE NOT EXISTS (SELECT 1 FROM family WHERE account_id = l.id)
+     )
+     SELECT array_agg(account_id)::text AS accounts, array_agg(bill_to)::text AS "billTos", array_agg(billed)::text AS billed,
+            array_agg(status)::text AS statuses, array_agg(currency)::text AS currencies
+     FROM members`,
+    { run: runId, batch: batchNo },
   );
-  const invoicers = [...new Set<number>(family.map((r: any) => r.bill_to))].sort((a, b) => a - b);
-  // Every write that touches an invoicer's money takes the invoicer's row lock first, in id
-  // order: two runs (or a run and a disbursement) for one family wait for each other.
-  await trx.raw('SELECT a.id FROM accounts a WHERE a.id = ANY(?::bigint[]) ORDER BY a.id FOR UPDATE OF a', [invoicers]);
-
-  // The accounts this batch bills (`billed`), and each invoicer not billed itself, whose credits
-  // and pending reversals still go on its own invoice; with the invoicer of each.
-  const pairs = new Map<number, { billTo: number; billed: boolean; status: string | null; currency: string }>();
-  const currencyOf = new Map<number, string>();
-  for (const r of family) {
-    pairs.set(r.account_id, { billTo: r.bill_to, billed: true, status: r.status, currency: r.currency });
-    currencyOf.set(r.bill_to, r.currency);
-  }
-  for (const i of invoicers) if (!pairs.has(i)) pairs.set(i, { billTo: i, billed: false, status: null, currency: currencyOf.get(i)! });
-  const accounts = [...pairs.keys()];
-  return {
-    accounts,
-    billTos: accounts.map((a) => pairs.get(a)!.billTo),
-    billed: accounts.map((a) => pairs.get(a)!.billed),
-    statuses: accounts.map((a) => pairs.get(a)!.status),
-    currencies: accounts.map((a) => pairs.get(a)!.currency),
-  };
+  return members;
 }
 
 /**
  * One statement does the batch, so that each row is written once and in its final form:
- * the charges (and reversed credits) are inserted already on their invoice. Invoice ids are
- * drawn from the sequence first (one per invoicer with anything to invoice); the statement
- * returns each id that received a line, with the sum of its lines, and insertInvoices then
- * numbers and inserts those invoices. So the keys that refer to invoices are checked at the
- * commit (they are DEFERRABLE, migration 090), when the invoices exist.
+ * the charges (and reversed credits) are inserted already on their invoice, whose id is drawn
+ * from the sequence first (one per invoicer with anything to invoice), and the invoices are
+ * numbered and inserted last (numbering.ts), with their totals, in the same statement. The
+ * keys of the rows written are checked at the end of the statement (migrations 120 and 160),
+ * when every row it writes exists.
  * Every part sees the snapshot from before the statement: the skips see next_bill_date as
  * found, and the earlier uninvoiced transactions picked up are only those from before.
  */
-const BATCH_STATEMENT = `WITH m AS MATERIALIZED (
+const batchStatement = (numbering: InvoiceNumbering): string => `WITH m AS MATERIALIZED (
        SELECT * FROM unnest(:accounts::bigint[], :billTos::bigint[], :billed::boolean[], :statuses::text[], :currencies::text[])
          AS m(account_id, bill_to, billed, status, currency)
      ),
@@ -157,6 +157,7 @@ const BATCH_STATEMENT = `WITH m AS MATERIALIZED (
          SELECT 'reversed credit', r.account_id, NULL, NULL, r.credit_id, NULL, NULL, 1, r.amount, i.invoice_id
          FROM reversing r JOIN new_invoices i ON i.bill_to = r.bill_to
        ) x
+       RETURNING 1
      ),
      picked_up AS (
        UPDATE transactions t SET invoice_id = i.invoice_id
@@ -188,7 +189,12 @@ const BATCH_STATEMENT = `WITH m AS MATERIALIZED (
        UPDATE account_packages ap SET next_bill_date = x.next_date
        FROM (SELECT id, max(next_date) AS next_date FROM billable GROUP BY id) x
        WHERE ap.id = x.id
+       RETURNING 1
      ),
+     -- Known once the transactions and next bill dates are written: the invoices' numbers are
+     -- taken after it.
+     written AS (SELECT (SELECT count(*) FROM inserted) + (SELECT count(*) FROM moved) AS rows),
+     ${invoiceWrites(numbering)},
      -- Every other package of the billed accounts is reported as skipped, with its reason.
      skipped AS (
        INSERT INTO bill_run_skips (bill_run_id, account_package_id, reason, next_bill_date)
@@ -242,23 +248,29 @@ const BATCH_STATEMENT = `WITH m AS MATERIALIZED (
               jsonb_build_object('status', 'reversed', 'reversal_invoice_id', invoice_id, 'reversed_amount', reversed_amount::text)
        FROM reversal_done
      )
-     SELECT 'invoice' AS what, invoice_id AS id, bill_to, currency, total, k FROM totals
+     -- What the batch goes on with: the credits to disburse automatically, the new invoices (for unapplied payments).
+     SELECT 'credit' AS what, id, NULL::bigint AS account_id FROM issued WHERE auto_disburse
      UNION ALL
-     SELECT 'credit', id, NULL, NULL, NULL, NULL FROM issued WHERE auto_disburse`;
+     SELECT 'invoice', id, account_id FROM invoiced`;
+
+/** A row the batch statement returns. */
+interface BatchOutput {
+  what: 'credit' | 'invoice';
+  id: string;
+  account_id: string | null;
+}
 
 /**
  * Bills one batch of accounts inside the caller's transaction: charges, skips, then
  * (with invoice generation) one invoice per invoicer with its credits and reversals.
  */
-export async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: number[], numbering: InvoiceNumbering): Promise<void> {
+export async function billBatch(trx: Knex.Transaction, run: RunRow, batchNo: number, numbering: InvoiceNumbering): Promise<void> {
   // For this transaction: a batch sorts and hashes tens of thousands of rows, which the default
   // 4 MB of work memory would spill to disk; and what it reads is cached, so that an index
   // look-up costs about what a sequential read does.
   await trx.raw(`SET LOCAL work_mem = '64MB'; SET LOCAL random_page_cost = 1.1`);
-  const members = await lockFamilies(trx, accountIds);
-  // Keys checked at the commit, when the invoices exist (BATCH_STATEMENT).
-  await trx.raw(`SET CONSTRAINTS ${INVOICE_KEYS.join(', ')} DEFERRED`);
-  const { rows: output } = await trx.raw(BATCH_STATEMENT, {
+  const members = await lockFamilies(trx, batchNo, run.id);
+  const { rows: output } = await trx.raw(batchStatement(numbering), {
     ...members,
     billPackages: run.bill_packages,
     generateInvoice: run.generate_invoice,
@@ -268,18 +280,18 @@ export async function billBatch(trx: Knex.Transaction, run: RunRow, accountIds: 
     posting: run.posting_date,
     invoiceDate: run.invoice_date,
     actor: run.started_by,
+    offset: numbering.take ? 0 : numbering.offset,
   });
-  const invoices = output.filter((r: any) => r.what === 'invoice').sort((a: any, b: any) => Number(a.k) - Number(b.k));
-  await insertInvoices(trx, run, invoices, numbering);
   // Automatic disbursement reads the invoicers' unpaid invoices, the new ones included.
   await disburseAutomatically(
     trx,
     output
-      .filter((r: any) => r.what === 'credit')
-      .map((r: any) => Number(r.id))
+      .filter((r: BatchOutput) => r.what === 'credit')
+      .map((r: BatchOutput) => Number(r.id))
       .sort((a: number, b: number) => a - b),
     run.started_by,
   );
   // What the invoicers had unapplied on payments goes onto their new invoices (payments/ledger.ts).
-  await applyUnappliedPayments(trx, invoices.map((i: any) => ({ id: Number(i.id), invoicer: Number(i.bill_to) })), run.started_by);
+  const invoices = output.filter((r: BatchOutput) => r.what === 'invoice');
+  await applyUnappliedPayments(trx, invoices.map((i: BatchOutput) => ({ id: Number(i.id), invoicer: Number(i.account_id) })), run.started_by);
 }

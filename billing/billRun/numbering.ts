@@ -1,6 +1,4 @@
-import type { Knex } from 'knex';
 import { dueDateSql } from '../payments/rules';
-import type { RunRow } from './plan';
 
 /**
  * How a batch numbers its invoices: it takes the next numbers from the counter (a run, and the
@@ -16,49 +14,36 @@ export const TAKE_NUMBERS: InvoiceNumbering = { take: true };
 export const PREVIEW_PART_NUMBERS = 2 ** 40;
 
 /**
- * Numbers and inserts a batch's new invoices, last thing before its automatic disbursement
- * and commit. Gapless numbers come from the counter row in \`settings\`, updated in the
- * batch's transaction (a rollback gives them back), so a batch holds that row from here to
- * its commit and batches billed at once wait for each other only for this short end.
+ * The one place where invoice rows are written: two CTEs of the batch statement (batch.ts),
+ * which numbers and inserts its new invoices. They read the statement's `totals` (one row per
+ * new invoice: invoice_id, bill_to, currency, total and k, its place in invoicer order) and
+ * its `written` (a count that exists once the batch's other rows are written), and the
+ * statement's parameters :run, :invoiceDate, :posting, :ps, :pe and :offset.
+ *
+ * Gapless numbers come from the counter row in `settings`, updated in the batch's transaction
+ * (a rollback gives them back), so a batch holds that row from here to its commit. The
+ * counter is updated only once `written` is known, that is after the batch's transactions
+ * and next bill dates are written: batches billed at once wait for each other only for the
+ * short end of the statement (the invoice insert and the checks at its end) and the commit.
  */
-export async function insertInvoices(
-  trx: Knex.Transaction,
-  run: RunRow,
-  invoices: { id: number; bill_to: number; currency: string; total: string }[],
-  numbering: InvoiceNumbering,
-): Promise<void> {
-  if (invoices.length === 0) return;
+export function invoiceWrites(numbering: InvoiceNumbering): string {
   const first = numbering.take
-    ? `UPDATE settings SET next_invoice_number = next_invoice_number + :count
-       RETURNING next_invoice_number - :count AS first`
-    : `SELECT next_invoice_number + :offset AS first FROM settings`;
-  await trx.raw(
-    `WITH t AS (
-       SELECT * FROM unnest(:ids::bigint[], :billTos::bigint[], :currencies::text[], :totals::numeric[]) WITH ORDINALITY
-         AS t(invoice_id, bill_to, currency, total, k)
-     ),
-     numbering AS (${first})
-     INSERT INTO invoices (id, number, account_id, bill_run_id, invoice_date, posting_date, period_start, period_end,
-                           currency, total, balance, status, due_date)
-     SELECT t.invoice_id, n.first + t.k - 1, t.bill_to, :run, :invoiceDate::date, :posting::date, :ps::date, :pe::date,
-            t.currency, t.total, t.total, CASE WHEN t.total = 0 THEN 'paid' ELSE 'open' END,
-            ${dueDateSql(':invoiceDate::date', 'a.payment_terms_days', 'c.payment_terms_days')}
-     FROM t CROSS JOIN numbering n
-     JOIN accounts a ON a.id = t.bill_to
-     LEFT JOIN (SELECT c.payment_terms_days FROM bill_runs r JOIN bill_run_configurations c ON c.id = r.configuration_id WHERE r.id = :run) c ON true
-     ORDER BY t.k`,
-    {
-      ids: invoices.map((i) => i.id),
-      billTos: invoices.map((i) => i.bill_to),
-      currencies: invoices.map((i) => i.currency),
-      totals: invoices.map((i) => i.total),
-      count: invoices.length,
-      offset: numbering.take ? 0 : numbering.offset,
-      run: run.id,
-      ps: run.period_start,
-      pe: run.period_end,
-      posting: run.posting_date,
-      invoiceDate: run.invoice_date,
-    },
-  );
+    ? `UPDATE settings SET next_invoice_number = next_invoice_number + c.count
+       FROM (SELECT count(*) AS count FROM totals) c, written w
+       WHERE w.rows >= 0 AND c.count > 0
+       RETURNING next_invoice_number - c.count AS first`
+    : `SELECT next_invoice_number + :offset::bigint AS first FROM settings, written w WHERE w.rows >= 0`;
+  return `numbering AS (${first}),
+     invoiced AS (
+       INSERT INTO invoices (id, number, account_id, bill_run_id, invoice_date, posting_date, period_start, period_end,
+                             currency, total, balance, status, due_date)
+       SELECT t.invoice_id, n.first + t.k - 1, t.bill_to, :run, :invoiceDate::date, :posting::date, :ps::date, :pe::date,
+              t.currency, t.total, t.total, CASE WHEN t.total = 0 THEN 'paid' ELSE 'open' END,
+              ${dueDateSql(':invoiceDate::date', 'a.payment_terms_days', 'c.payment_terms_days')}
+       FROM totals t CROSS JOIN numbering n
+       JOIN accounts a ON a.id = t.bill_to
+       LEFT JOIN (SELECT c.payment_terms_days FROM bill_runs r JOIN bill_run_configurations c ON c.id = r.configuration_id WHERE r.id = :run) c ON true
+       ORDER BY t.k
+       RETURNING id, account_id
+     )`;
 }

