@@ -26,6 +26,7 @@ import * as m120 from './20261122_120_bill_run_keys_per_statement';
 import * as m130 from './20261122_130_add_payment_terms_and_due_dates';
 import * as m131 from './20261122_131_create_payments';
 import * as m132 from './20261122_132_guard_payment_ledger';
+import * as m133 from './20261122_133_payment_checks_in_one_query';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -56,4 +57,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_130_add_payment_terms_and_due_dates', migration: m130 },
   { name: '20261122_131_create_payments', migration: m131 },
   { name: '20261122_132_guard_payment_ledger', migration: m132 },
+  { name: '20261122_133_payment_checks_in_one_query', migration: m133 },
 ];
