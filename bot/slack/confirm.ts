@@ -26,7 +26,7 @@ export type ButtonValue = z.infer<typeof buttonValueSchema>;
 export const readButtonValue = buttonValueReader(buttonValueSchema);
 
 export async function confirmMessage(deps: SlackDeps, command: ConfirmedChange, action: 'reverse' | 'delete'): Promise<Message> {
-  if (command.kind === 'payment.reverse') return paymentConfirmMessage(deps, command);
+  if ('payment' in command) return paymentConfirmMessage(deps, command);
   const credit = await deps.services.billing.getCredit(command.credit);
   const value: ButtonValue = { credit: credit.id, request: newRequestId() };
   return renderCreditConfirmation(credit, action, {
