@@ -26,6 +26,7 @@ import * as m120 from './20261122_120_bill_run_keys_per_statement';
 import * as m130 from './20261122_130_add_payment_terms_and_due_dates';
 import * as m131 from './20261122_131_create_payments';
 import * as m132 from './20261122_132_guard_payment_ledger';
+import * as m133 from './20261122_133_payment_checks_in_one_query';
 import * as m140 from './20261122_140_add_account_addresses';
 import * as m150 from './20261122_150_create_overdue_digests';
 import * as m160 from './20261122_160_invoice_key_per_statement';
@@ -59,6 +60,7 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_130_add_payment_terms_and_due_dates', migration: m130 },
   { name: '20261122_131_create_payments', migration: m131 },
   { name: '20261122_132_guard_payment_ledger', migration: m132 },
+  { name: '20261122_133_payment_checks_in_one_query', migration: m133 },
   { name: '20261122_140_add_account_addresses', migration: m140 },
   { name: '20261122_150_create_overdue_digests', migration: m150 },
   { name: '20261122_160_invoice_key_per_statement', migration: m160 },

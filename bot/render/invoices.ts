@@ -14,6 +14,7 @@ export function renderInvoice(invoice: InvoiceDetail): Rendered {
       ['Total', money(invoice.total, cur)],
       ['Balance', money(invoice.balance, cur)],
       ['Invoice date', invoice.invoiceDate],
+      ['Due date', invoice.dueDate],
       ['Posting date', invoice.postingDate],
       ['Billing period', `${invoice.periodStart} to ${invoice.periodEnd}`],
       ['Bill run', `#${invoice.billRunId}`],

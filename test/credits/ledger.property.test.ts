@@ -301,5 +301,5 @@ describe('the credits ledger under random sequences of operations', () => {
       }),
       { numRuns: 20, endOnFailure: true },
     );
-  }, 120_000);
+  }, 240_000); // 20 random sequences of up to 20 steps, each checked by SQL: a minute, two on a loaded machine
 });

@@ -77,6 +77,7 @@ describe('payments through Slack', () => {
     expect(h.messageText(notice)).toContain('INV-000018: $60.00 back on its balance · balance $90.00 (partly paid)');
     r = await command('/billing', 'invoice 18');
     expect(h.messageText(r.replies[0])).toContain('total $140.00, balance $90.00');
+    expect(h.messageText(r.replies[0])).toContain('*Due date:* 2026-11-01');
 
     // A second click on the same button: billing refuses, only to the person.
     slack.clear();
