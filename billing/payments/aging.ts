@@ -118,7 +118,16 @@ const SUMS = (balance: string, due: string) => `
  * summed straight from the table (the partial index of open invoices, in account order), the
  * few that a later change touched with their balance of that day; then the two are added up.
  */
-const PER_ACCOUNT = `
+function perAccount(past: boolean): string {
+  if (!past) {
+    // As of today (or later) nothing came after the day: the balances now are the balances then.
+    return `per_account AS (
+      SELECT i.account_id, i.currency, ${SUMS('i.balance', 'i.due_date')}
+      FROM invoices i WHERE i.balance > 0 AND i.invoice_date <= :asOf::date
+      GROUP BY i.account_id, i.currency
+    )`;
+  }
+  return `
   undo AS (SELECT invoice_id, sum(back) AS back FROM (${LATER_CHANGES}) later GROUP BY invoice_id),
   untouched AS (
     SELECT i.account_id, i.currency, ${SUMS('i.balance', 'i.due_date')}
@@ -138,6 +147,7 @@ const PER_ACCOUNT = `
     FROM (SELECT * FROM untouched UNION ALL SELECT * FROM touched) parts
     GROUP BY account_id, currency
   )`;
+}
 
 function buckets(r: any, currency: string): BucketAmounts {
   const amounts = [r.b0, r.b1, r.b2, r.b3, r.b4].map((v: string) => Money.exact(v, currency).toString());
@@ -172,7 +182,7 @@ const AGGREGATE_WORK_MEM = '64MB';
 export async function agingReport(db: Db, asOfText: string, today: IsoDate): Promise<AgingReport> {
   const asOf = parseIsoDate(asOfText);
   const { rows } = await withAggregateMemory(db, (trx) => trx.raw(
-    `WITH ${PER_ACCOUNT},
+    `WITH ${perAccount(asOf < today)},
      ranked AS (SELECT *, row_number() OVER (PARTITION BY currency ORDER BY total DESC, account_id) AS rank FROM per_account)
      SELECT 'total' AS line, currency, NULL AS name, sum(b0) AS b0, sum(b1) AS b1, sum(b2) AS b2, sum(b3) AS b3, sum(b4) AS b4,
             sum(total) AS total, sum(invoices) AS invoices, count(*) AS accounts, min(oldest_due) AS oldest_due, 0 AS rank
@@ -200,7 +210,7 @@ export async function agingReport(db: Db, asOfText: string, today: IsoDate): Pro
 export async function agingAccounts(db: Db, asOfText: string, today: IsoDate): Promise<AgingAccount[]> {
   const asOf = parseIsoDate(asOfText);
   const { rows } = await withAggregateMemory(db, (trx) => trx.raw(
-    `WITH ${PER_ACCOUNT}
+    `WITH ${perAccount(asOf < today)}
      SELECT a.name, p.* FROM per_account p JOIN accounts a ON a.id = p.account_id
      ORDER BY p.currency, p.total DESC, a.name`,
     { asOf, today },
