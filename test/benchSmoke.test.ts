@@ -22,6 +22,7 @@ import {
 } from './bench/data';
 import { runChild } from './bench/fork';
 import { pdfZip } from './bench/pdfs';
+import { measureReceivables, receivablesTargets } from './bench/receivables';
 import { measureSlackDuringRun } from './bench/slack';
 import { measureUserPath, userPathTargets } from './bench/userPath';
 import { userPathExpectation, writeSetupWorkbook } from './bench/workbook';
@@ -33,6 +34,18 @@ const summary = (r: { run: { id: number; status: string }; totals: any }) => ({ 
 
 describe('the benchmark, small', () => {
   const t = useTestDatabase();
+
+  it('measures receivables right: the aging report against plain sums, a statement against balances less unapplied payments', async () => {
+    let made: TestDatabase | undefined;
+    try {
+      const f = await measureReceivables(async () => (made = await createTestDatabase()), () => undefined, { invoices: 1000, statementInvoices: 200 });
+      expect(f.problems).toEqual([]);
+      expect(f.statement.lines).toBe(250);
+      expect(receivablesTargets(f).at(-1)).toMatchObject({ figure: 'receivables right (totals, closing balance)', met: true });
+    } finally {
+      await made?.drop();
+    }
+  });
 
   it('bills 1,000 accounts right: a preview that writes nothing, the run, its floor, the next month with Slack commands, an export', async () => {
     const data = await seedBillingData(t.db, { accounts: 1000 });

@@ -32,8 +32,6 @@ export function agingBucket(daysPastDue: number): AgingBucket {
   return 'over 90';
 }
 
-/** The same rule in SQL: the bucket's index in AGING_BUCKETS from a number of days past due. */
-const BUCKET_SQL = (days: string) => `CASE WHEN ${days} <= 0 THEN 0 WHEN ${days} <= 30 THEN 1 WHEN ${days} <= 60 THEN 2 WHEN ${days} <= 90 THEN 3 ELSE 4 END`;
 
 /** The most accounts listed per currency as owing the most. */
 export const AGING_TOP = 10;
@@ -106,19 +104,50 @@ export function openInvoicesAsOf(accountFilter = ''): string {
   )`;
 }
 
-/** Per account and currency: the balance in each bucket, the total, how many invoices, the oldest due date. */
-const PER_ACCOUNT = `
+/** The sums of one group of invoices: the balance in each bucket (by due date against the day), the total, how many, the oldest due date. */
+const SUMS = (balance: string, due: string) => `
+  COALESCE(sum(${balance}) FILTER (WHERE ${due} >= :asOf::date), 0) AS b0,
+  COALESCE(sum(${balance}) FILTER (WHERE ${due} < :asOf::date AND ${due} >= :asOf::date - 30), 0) AS b1,
+  COALESCE(sum(${balance}) FILTER (WHERE ${due} < :asOf::date - 30 AND ${due} >= :asOf::date - 60), 0) AS b2,
+  COALESCE(sum(${balance}) FILTER (WHERE ${due} < :asOf::date - 60 AND ${due} >= :asOf::date - 90), 0) AS b3,
+  COALESCE(sum(${balance}) FILTER (WHERE ${due} < :asOf::date - 90), 0) AS b4,
+  sum(${balance}) AS total, count(*) AS invoices, min(${due}) AS oldest_due`;
+
+/**
+ * Per account and currency, the sums as of the day: the invoices no later change touched are
+ * summed straight from the table (the partial index of open invoices, in account order), the
+ * few that a later change touched with their balance of that day; then the two are added up.
+ */
+function perAccount(past: boolean): string {
+  if (!past) {
+    // As of today (or later) nothing came after the day: the balances now are the balances then.
+    return `per_account AS (
+      SELECT i.account_id, i.currency, ${SUMS('i.balance', 'i.due_date')}
+      FROM invoices i WHERE i.balance > 0 AND i.invoice_date <= :asOf::date
+      GROUP BY i.account_id, i.currency
+    )`;
+  }
+  return `
+  undo AS (SELECT invoice_id, sum(back) AS back FROM (${LATER_CHANGES}) later GROUP BY invoice_id),
+  untouched AS (
+    SELECT i.account_id, i.currency, ${SUMS('i.balance', 'i.due_date')}
+    FROM invoices i
+    WHERE i.balance > 0 AND i.invoice_date <= :asOf::date AND NOT EXISTS (SELECT 1 FROM undo u WHERE u.invoice_id = i.id)
+    GROUP BY i.account_id, i.currency
+  ),
+  touched AS (
+    SELECT i.account_id, i.currency, ${SUMS('i.balance + u.back', 'i.due_date')}
+    FROM undo u JOIN invoices i ON i.id = u.invoice_id
+    WHERE i.invoice_date <= :asOf::date AND i.balance + u.back > 0
+    GROUP BY i.account_id, i.currency
+  ),
   per_account AS (
-    SELECT account_id, currency,
-           COALESCE(sum(balance) FILTER (WHERE bucket = 0), 0) AS b0,
-           COALESCE(sum(balance) FILTER (WHERE bucket = 1), 0) AS b1,
-           COALESCE(sum(balance) FILTER (WHERE bucket = 2), 0) AS b2,
-           COALESCE(sum(balance) FILTER (WHERE bucket = 3), 0) AS b3,
-           COALESCE(sum(balance) FILTER (WHERE bucket = 4), 0) AS b4,
-           sum(balance) AS total, count(*) AS invoices, min(due_date) AS oldest_due
-    FROM (SELECT account_id, currency, due_date, balance, ${BUCKET_SQL(':asOf::date - due_date')} AS bucket FROM open WHERE balance > 0) aged
+    SELECT account_id, currency, sum(b0) AS b0, sum(b1) AS b1, sum(b2) AS b2, sum(b3) AS b3, sum(b4) AS b4,
+           sum(total) AS total, sum(invoices) AS invoices, min(oldest_due) AS oldest_due
+    FROM (SELECT * FROM untouched UNION ALL SELECT * FROM touched) parts
     GROUP BY account_id, currency
   )`;
+}
 
 function buckets(r: any, currency: string): BucketAmounts {
   const amounts = [r.b0, r.b1, r.b2, r.b3, r.b4].map((v: string) => Money.exact(v, currency).toString());
@@ -153,7 +182,7 @@ const AGGREGATE_WORK_MEM = '64MB';
 export async function agingReport(db: Db, asOfText: string, today: IsoDate): Promise<AgingReport> {
   const asOf = parseIsoDate(asOfText);
   const { rows } = await withAggregateMemory(db, (trx) => trx.raw(
-    `WITH ${openInvoicesAsOf()}, ${PER_ACCOUNT},
+    `WITH ${perAccount(asOf < today)},
      ranked AS (SELECT *, row_number() OVER (PARTITION BY currency ORDER BY total DESC, account_id) AS rank FROM per_account)
      SELECT 'total' AS line, currency, NULL AS name, sum(b0) AS b0, sum(b1) AS b1, sum(b2) AS b2, sum(b3) AS b3, sum(b4) AS b4,
             sum(total) AS total, sum(invoices) AS invoices, count(*) AS accounts, min(oldest_due) AS oldest_due, 0 AS rank
@@ -181,7 +210,7 @@ export async function agingReport(db: Db, asOfText: string, today: IsoDate): Pro
 export async function agingAccounts(db: Db, asOfText: string, today: IsoDate): Promise<AgingAccount[]> {
   const asOf = parseIsoDate(asOfText);
   const { rows } = await withAggregateMemory(db, (trx) => trx.raw(
-    `WITH ${openInvoicesAsOf()}, ${PER_ACCOUNT}
+    `WITH ${perAccount(asOf < today)}
      SELECT a.name, p.* FROM per_account p JOIN accounts a ON a.id = p.account_id
      ORDER BY p.currency, p.total DESC, a.name`,
     { asOf, today },

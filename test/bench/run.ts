@@ -22,7 +22,8 @@
  * Settings (environment): BENCH_SIZES (default 10000,50000,100000: the largest is the "big"
  * run), BENCH_IMPORT_ROWS and BENCH_EXPORT_INVOICES (default 100000), BENCH_SLACK_COMMANDS
  * (200), BENCH_FAMILIES_PER_BATCH and BENCH_WORKERS (billing's defaults when unset), BENCH_JSON,
- * BENCH_STEPS (default all; `startup` measures startup only, `userpath` the user's path only),
+ * BENCH_STEPS (default all; `startup` measures startup only, `userpath` the user's path only,
+ * `receivables` the aging report and a statement only: ./receivables.ts, `pdfs` the zip of PDFs only),
  * BENCH_USER_SIZES (default 100000,200000,400000) and BENCH_MILLION=1 (adds 1000000) for it.
  */
 import { randomBytes } from 'node:crypto';
@@ -37,6 +38,7 @@ import { startEmbeddedPostgres, withDatabase } from '../../bot/database';
 import { runChild, type BillResult } from './fork';
 import { checkRun, expectedOutcome, fingerprint, measureFloor, seedBillingData, topUpInvoices, type SeededData } from './data';
 import { measureSlackDuringRun, type SlackLatency } from './slack';
+import { measureReceivables, receivablesRows, receivablesTargets, type ReceivablesFigures } from './receivables';
 import { measureStartup, type StartupFigure } from './startup';
 import { measureUserPath, USER_SIZES, userPathRows, userPathTargets, type UserPathFigures } from './userPath';
 import { writeSetupWorkbook } from './workbook';
@@ -52,9 +54,10 @@ const FAMILIES_PER_BATCH = process.env.BENCH_FAMILIES_PER_BATCH ? Number(process
 const WORKERS = process.env.BENCH_WORKERS ? Number(process.env.BENCH_WORKERS) : undefined;
 const JSON_FILE = process.env.BENCH_JSON ?? path.join(__dirname, 'results.json');
 const STEPS = (process.env.BENCH_STEPS ?? '').trim();
-const STARTUP_ONLY = STEPS === 'startup';
 const USER_PATH_ONLY = STEPS === 'userpath';
-const BENCH_STEPS_ONLY = STARTUP_ONLY || USER_PATH_ONLY || STEPS === 'pdfs';
+/** A section of the benchmark runs when BENCH_STEPS is unset or names it. */
+const wants = (section: string) => !STEPS || STEPS === section;
+const BENCH_STEPS_ONLY = STEPS !== '';
 
 interface RunFigures {
   accounts: number;
@@ -194,7 +197,8 @@ async function main(): Promise<void> {
   };
   let startup: StartupFigure[] = [];
   let userPath: UserPathFigures[] = [];
-  if (!USER_PATH_ONLY && STEPS !== 'pdfs') await step('startup', async () => {
+  let receivables: ReceivablesFigures | undefined;
+  if (wants('startup')) await step('startup', async () => {
     startup = await measureStartup(log);
   });
   try {
@@ -310,9 +314,12 @@ async function main(): Promise<void> {
       log(`import of ${IMPORT_ROWS} + ${IMPORT_ROWS} rows: ${fmt(i.seconds)} s, ${i.peakMb} MB, applied ${i.result.applied}`);
     });
 
-    if (!STARTUP_ONLY && !USER_PATH_ONLY) await step('zip of invoice PDFs', () => pdfZip.run((label) => createDatabase(server.adminUrl, label), log));
-    if (!STARTUP_ONLY && STEPS !== 'pdfs') await step('user path', async () => {
+    if (wants('pdfs')) await step('zip of invoice PDFs', () => pdfZip.run((label) => createDatabase(server.adminUrl, label), log));
+    if (wants('userpath')) await step('user path', async () => {
       userPath = await measureUserPath(USER_SIZES, (label) => createDatabase(server.adminUrl, label), log);
+    });
+    if (wants('receivables')) await step('receivables', async () => {
+      receivables = await measureReceivables((label) => createDatabase(server.adminUrl, label), log);
     });
   } finally {
     await dropDatabases(server.adminUrl).catch((e) => log(`could not drop the bench databases: ${e.message}`));
@@ -345,6 +352,7 @@ async function main(): Promise<void> {
     if (f.targetMs !== null) add(`${f.command}, median of fresh processes`, `${fmt(f.medianMs, 0)} ms`, `<= ${f.targetMs} ms`, f.medianMs <= f.targetMs);
   }
   targets.push(...userPathTargets(userPath), ...pdfZip.targets());
+  if (receivables) targets.push(...receivablesTargets(receivables));
   for (const f of failures) add(`${f.step} ran`, f.error, 'ran', false);
   for (const r of runs) add(`bill run ${r.accounts}: invoices and totals right`, r.correct ? 'yes' : r.problems.join('; '), 'yes', r.correct);
   if (preview) {
@@ -413,6 +421,7 @@ async function main(): Promise<void> {
     out.push(table(userPathRows(userPath)));
     out.push('');
   }
+  if (receivables) out.push(table(receivablesRows(receivables)), '');
   if (startup.length) {
     out.push(table([['startup (fresh processes)', 'median ms', 'slowest ms', 'target ms'], ...startup.map((f) => [f.what, fmt(f.medianMs, 0), fmt(f.maxMs, 0), f.targetMs === null ? '' : `<= ${f.targetMs}`])]));
     out.push('');
@@ -434,6 +443,7 @@ async function main(): Promise<void> {
     startup,
     userPath,
     pdfs: pdfZip.figures,
+    receivables,
     failures,
     targets,
     allMet: targets.every((t) => t.met),
