@@ -30,6 +30,7 @@ import * as invoices from './invoices';
 import * as lookups from './lookups';
 import type * as migrate from './migrate';
 import * as payments from './payments';
+import * as paymentImport from './payments/import';
 import * as pendingImports from './pendingImports';
 import * as runReports from './runReports';
 import * as schedules from './schedules';
@@ -62,6 +63,16 @@ export type { PaymentView, PaymentApplicationView, PaymentStatus, UnpaidInvoice,
 export type { InvoicePaymentStatus, Allocation, NamedInvoice, PayableInvoice } from './payments/rules';
 export { DEFAULT_PAYMENT_TERMS_DAYS, allocatePayment, daysPastDue, dueDate, formatPaymentNumber } from './payments/rules';
 export { invoicePaymentStatus, isOverdue, parsePaymentNumber, paymentTermsDays } from './payments/rules';
+export type {
+  AlreadyRecordedPayment,
+  PaymentImportField,
+  PaymentImportOptions,
+  PaymentImportOutcome,
+  PaymentImportProblem,
+  PaymentImportRow,
+  PaymentImportTotal,
+  PaymentRowFeed,
+} from './payments/import';
 export { formatCreditId, parseInvoiceNumber } from './invoices';
 export type { BillRunConfiguration, ConfigurationInput } from './configurations';
 export { periodFor } from './configurations';
@@ -254,6 +265,14 @@ function setupServices(db: Knex) {
   };
 }
 
+/** A payments import: rows staged as they are read, checked whole, recorded all or nothing (payments/import.ts). */
+function paymentImportServices(db: Knex, clock: Clock) {
+  return {
+    /** Stages the rows `feed` gives, checks them and, with no problem and not a dry run, records the payments. */
+    run: (importOptions: paymentImport.PaymentImportOptions, feed: paymentImport.PaymentRowFeed) => paymentImport.importPayments(db, clock, importOptions, feed),
+  };
+}
+
 /** The reads of one export, bound to its snapshot: rows come a batch at a time. */
 function exportReads(trx: Knex.Transaction) {
   return {
@@ -289,6 +308,7 @@ function buildBilling(db: Knex, clock: Clock, options: BillingOptions) {
     access: access.createAccess(db, { admins: options.admins }),
     pendingImports: pendingImportServices(db, clock, options),
     setup: setupServices(db),
+    paymentImport: paymentImportServices(db, clock),
     exports: exportServices(db),
   };
 }

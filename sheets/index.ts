@@ -5,6 +5,8 @@
  */
 export { writeTemplate, readSetupWorkbook, importSetupWorkbook } from './setup';
 export type { SheetRef, WorkbookProblem, WorkbookWarning, ReadOptions, ImportOptions, SetupReadResult, SetupImportResult } from './setup';
+export { importPaymentsWorkbook, isPaymentsImport, workbookKind } from './payments';
+export type { PaymentsImportResult } from './payments';
 export { exportAccounts, exportInvoices, exportCredits } from './exports';
 export type { AccountsExportCounts, InvoicesExportCounts, CreditsExportCounts } from './exports';
 export { DEFAULT_LIMITS, FILE_MAX_BYTES, UPLOAD_MAX_BYTES } from './limits';

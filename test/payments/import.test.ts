@@ -1,0 +1,134 @@
+import { Readable } from 'node:stream';
+import { allocatePayment, createBilling, Money, type Billing } from '../../billing';
+import { importPaymentsWorkbook, workbookKind } from '../../sheets';
+import { ledgerSnapshot, ledgerViolations } from '../credits/fixtures';
+import { useTestDatabase } from '../helpers/db';
+import { utcDate, workbook } from '../sheets/helpers';
+import { importClock, payer, paymentsWorkbook, quantityOf, seedPayers } from './importFixtures';
+
+const run = (billing: Billing, file: Buffer, dryRun = false) => importPaymentsWorkbook(billing, Readable.from([file]), { actor: 'U_FIN', dryRun });
+
+describe('importing a payments workbook', () => {
+  const t = useTestDatabase();
+  let billing: Billing;
+  const N = 40;
+
+  beforeAll(async () => {
+    billing = await seedPayers(t.db, N);
+  });
+
+  afterEach(async () => {
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+
+  it('previews, then records all at once; the same file again changes nothing and says already recorded', async () => {
+    const invoices = await billing.listInvoices(payer(0));
+    const file = await paymentsWorkbook([
+      [utcDate('2026-10-05'), payer(0), 60, 'cheque', 'CHQ-1', invoices[1].number],
+      [utcDate('2026-10-06'), payer(1), '$250.00', 'bank transfer', 'BT-1', null],
+      ['2026-10-07', payer(2), '1,000.00', null, 'BT-2', null],
+    ]);
+    expect(await workbookKind(file)).toBe('payments');
+    const before = await ledgerSnapshot(t.db);
+    const dry = await run(billing, file, true);
+    expect(dry).toMatchObject({ workbook: 'payments', applied: false, dryRun: true, rows: 3, payments: 3, totalProblems: 0, alreadyRecorded: 0, invoicesPaid: 3 });
+    expect(dry.totals).toEqual([{ currency: 'USD', payments: 3, amount: '1310.00', applied: '910.00', unapplied: '400.00', applications: 5 }]);
+    expect(await ledgerSnapshot(t.db)).toBe(before);
+
+    const done = await run(billing, file);
+    expect(done).toMatchObject({ applied: true, payments: 3, applications: 5, totalProblems: 0 });
+    expect((await billing.getInvoice(invoices[1].number)).balance).toBe('40.00');
+    // Payer 00001: $200 + $200, $250 oldest first: August paid, September $150 left.
+    const [aug, sep] = await billing.listInvoices(payer(1));
+    expect([(await billing.getInvoice(aug.number)).balance, (await billing.getInvoice(sep.number)).balance]).toEqual(['0.00', '150.00']);
+    const p2 = await billing.listPayments(payer(2));
+    expect(p2[0]).toMatchObject({ amount: '1000.00', unapplied: '400.00', reference: 'BT-2', method: null, receivedOn: '2026-10-07', createdBy: 'U_FIN' });
+
+    const after = await ledgerSnapshot(t.db);
+    const again = await run(billing, file);
+    expect(again).toMatchObject({ applied: false, payments: 0, alreadyRecorded: 3, totalProblems: 0 });
+    expect(again.alreadyRecordedShown.map((r) => [r.row, r.reference])).toEqual([[2, 'CHQ-1'], [3, 'BT-1'], [4, 'BT-2']]);
+    expect(await ledgerSnapshot(t.db)).toBe(after);
+  });
+});
+
+describe('a payments workbook with problems', () => {
+  const t = useTestDatabase();
+  let billing: Billing;
+
+  beforeAll(async () => {
+    billing = await seedPayers(t.db, 6);
+    await billing.createAccount({ name: 'Child Of Payer', currency: 'USD', invoiceTo: payer(0), parent: payer(0) });
+    await billing.createAccount({ name: 'Yen Payer', currency: 'JPY' });
+    // Payer 00005's August invoice paid off by a payment recorded earlier.
+    const [aug] = await billing.listInvoices(payer(5));
+    await billing.recordPayment({ account: payer(5), amount: '300.00', reference: 'EARLIER', receivedOn: '2026-10-01', to: [{ invoice: aug.number }] }, 'U_FIN');
+  });
+
+  it('lists every problem by sheet, row and column, and records nothing', async () => {
+    const own = await billing.listInvoices(payer(0));
+    const other = await billing.listInvoices(payer(1));
+    const [paid] = await billing.listInvoices(payer(5));
+    const file = await paymentsWorkbook([
+      ['2026-10-05', 'Nobody Inc', 10, null, 'R-1', null], // 2: unknown account
+      ['2026-10-05', 'Child Of Payer', 10, null, 'R-2', null], // 3: invoiced to another
+      ['2026-10-05', 'Yen Payer', '10.5', null, 'R-3', null], // 4: decimals
+      ['2026-11-05', payer(0), 10, null, 'R-4', null], // 5: after today
+      ['2026-10-05', payer(0), 10, null, 'R-5', other[0].number], // 6: another's invoice
+      ['2026-10-05', payer(0), 10, null, 'R-6', 'INV-999999'], // 7: no such invoice
+      ['2026-10-05', payer(5), 10, null, 'R-7', paid.number], // 8: paid
+      ['2026-10-05', payer(0), 10, 'wire', 'R-8', own[0].number], // 9: one payment on two rows...
+      ['2026-10-06', payer(0), 10, 'cheque', 'R-8', own[1].number], // 10: ...with another date and method
+      ['2026-10-05', payer(0), 10, null, 'R-9', own[0].number], // 11
+      ['2026-10-05', payer(0), 10, null, 'R-9', null], // 12: a row of a several-row payment without an invoice
+      ['2026-10-05', payer(0), 10, null, 'R-10', own[0].number], // 13
+      ['2026-10-05', payer(0), 10, null, 'R-10', own[0].number], // 14: the same invoice twice
+      ['2026-13-05', payer(0), 0, null, null, 'nonsense'], // 15: form problems
+      ['2026-10-05', payer(5), 20, null, 'EARLIER', null], // 16: already recorded (not a problem)
+    ]);
+    const before = await ledgerSnapshot(t.db);
+    const result = await run(billing, file);
+    expect(result.applied).toBe(false);
+    expect(await ledgerSnapshot(t.db)).toBe(before);
+    const where = result.problems.map((p) => `${p.row} ${p.column}`);
+    expect(where).toEqual([
+      '2 Account',
+      '3 Account',
+      '4 Amount',
+      '5 Date',
+      '6 Invoice',
+      '7 Invoice',
+      '8 Invoice',
+      '10 Date',
+      '10 Method',
+      '12 Invoice',
+      '14 Invoice',
+      '15 Date',
+      '15 Amount',
+      '15 Reference',
+      '15 Invoice',
+    ]);
+    expect(result.totalProblems).toBe(15);
+    expect(result.alreadyRecorded).toBe(1);
+    const text = result.problems.map((p) => p.message).join('\n');
+    expect(text).toContain('Payments row 2, Account: found "Nobody Inc"; expected: An account that exists');
+    expect(text).toContain(`record the payment on "${payer(0)}"`);
+    expect(text).toContain('at most 0 decimal places, as JPY has');
+    expect(text).toContain('A date on or before today (2026-10-20)');
+    expect(text).toContain(`(${other[0].number} is an invoice of "${payer(1)}")`);
+    expect(text).toContain(`(${paid.number} is paid)`);
+    expect(text).toContain('Each invoice once in a payment (row 13 names it already)');
+    expect(text).toContain('Payments row 15, Reference: found blank; expected: A reference is required.');
+  });
+
+  it('refuses a workbook without a required column, once on the header row', async () => {
+    const file = await workbook({ Payments: [['Date', 'Account', 'Amount'], ['2026-10-05', payer(0), 10]] });
+    const result = await run(billing, file);
+    expect(result.problems.map((p) => p.message)).toEqual(['Payments row 1, Reference: found blank; expected: A column headed "Reference" in the header row.']);
+  });
+
+  it('tells a setup workbook from a payments one, and refuses one that is both', async () => {
+    expect(await workbookKind(await workbook({ Accounts: [['Name']] }))).toBe('setup');
+    await expect(workbookKind(await workbook({ Payments: [['Date']], Accounts: [['Name']] }))).rejects.toMatchObject({ code: 'mixed_workbook' });
+  });
+});
