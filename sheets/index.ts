@@ -5,7 +5,9 @@
  */
 export { writeTemplate, readSetupWorkbook, importSetupWorkbook } from './setup';
 export type { SheetRef, WorkbookProblem, WorkbookWarning, ReadOptions, ImportOptions, SetupReadResult, SetupImportResult } from './setup';
-export { importPaymentsWorkbook, isPaymentsImport, workbookKind } from './payments';
+export { importPaymentsWorkbook, workbookKind } from './payments';
+export { isPaymentsImport } from './changes';
+export type { WorkbookImportResult } from './changes';
 export type { PaymentsImportResult } from './payments';
 export { exportAccounts, exportInvoices, exportCredits } from './exports';
 export type { AccountsExportCounts, InvoicesExportCounts, CreditsExportCounts } from './exports';

@@ -27,10 +27,6 @@ export interface PaymentsImportResult extends Omit<PaymentImportOutcome, 'proble
   warnings: WorkbookWarning[];
 }
 
-export function isPaymentsImport(result: { workbook?: string }): result is PaymentsImportResult {
-  return result.workbook === 'payments';
-}
-
 export function isPaymentsSheet(name: string): boolean {
   const n = normalizeHeader(name);
   return [PAYMENTS_SHEET.name, ...PAYMENTS_SHEET.aliases].some((s) => normalizeHeader(s) === n);

@@ -1,5 +1,5 @@
 import type { Billing, BillRunReport, CreditView, InvoiceView } from '../../billing';
-import type { SetupImportResult } from '../../sheets';
+import type { WorkbookImportResult } from '../../sheets';
 import type { Logger } from '../log';
 import type { ScheduleView } from '../render/schedules';
 import type { Scheduler } from '../scheduler/scheduler';
@@ -53,7 +53,7 @@ export type Outcome =
    * A setup workbook checked (`result.dryRun`: a preview, nothing written) or imported
    * (`result.applied`); `result.problems` lists what stopped it.
    */
-  | { kind: 'workbook.import'; file: string; result: SetupImportResult }
+  | { kind: 'workbook.import'; file: string; result: WorkbookImportResult }
   /** A plain message (e.g. from a plugged-in handler, or the worked example loaded). */
   | { kind: 'notice'; title: string | null; text: string }
   /** A refusal with one sentence; `reference` is set for unexpected failures (see the log). */

@@ -8,9 +8,12 @@ import {
   exportAccounts,
   exportCredits,
   exportInvoices,
+  importPaymentsWorkbook,
   importSetupWorkbook,
+  isPaymentsImport,
   NotAWorkbookError,
-  SetupImportResult,
+  workbookKind,
+  type WorkbookImportResult,
   WorkbookTooLargeError,
   writeTemplate,
 } from '../../sheets';
@@ -78,17 +81,21 @@ export async function readWorkbookFile(file: string, maxBytes = DEFAULT_LIMITS.m
 
 
 /** True when an applied import created or changed bill run configurations (schedules may have moved). */
-export function configurationsChanged(result: SetupImportResult): boolean {
-  return result.applied && result.billRuns.created + result.billRuns.updated > 0;
+export function configurationsChanged(result: WorkbookImportResult): boolean {
+  return !isPaymentsImport(result) && result.applied && result.billRuns.created + result.billRuns.updated > 0;
 }
 
-/** Checks a setup workbook (dryRun) or checks and applies it, all or nothing. */
+/**
+ * Checks a workbook (dryRun) or checks and applies it, all or nothing: a payments workbook (it
+ * has a Payments sheet) records payments, any other is read as a setup workbook.
+ */
 export async function importWorkbook(
   billing: Billing,
   file: WorkbookBytes,
   options: { actor: string; dryRun: boolean },
 ): Promise<Extract<Outcome, { kind: 'workbook.import' }>> {
-  const result = await importSetupWorkbook(billing, Readable.from(file.data), { actor: options.actor, dryRun: options.dryRun });
+  const read = (await workbookKind(file.data)) === 'payments' ? importPaymentsWorkbook : importSetupWorkbook;
+  const result = await read(billing, Readable.from(file.data), { actor: options.actor, dryRun: options.dryRun });
   return { kind: 'workbook.import', file: file.name, result };
 }
 

@@ -132,3 +132,69 @@ describe('a payments workbook with problems', () => {
     await expect(workbookKind(await workbook({ Payments: [['Date']], Accounts: [['Name']] }))).rejects.toMatchObject({ code: 'mixed_workbook' });
   });
 });
+
+describe('a payments workbook at size', () => {
+  const t = useTestDatabase();
+  const N = 1500;
+
+  it('records thousands of payments by the allocation rules in one go, and the same file again changes nothing', async () => {
+    const billing = await seedPayers(t.db, N);
+    const numbers = await t.db.raw(
+      `SELECT a.name, array_agg(i.number ORDER BY i.number) AS numbers FROM invoices i JOIN accounts a ON a.id = i.account_id GROUP BY a.name`,
+    );
+    const invoicesOf = new Map<string, number[]>(numbers.rows.map((r: any) => [r.name, r.numbers.map(Number)]));
+    const rows: unknown[][] = [];
+    const later: unknown[][] = [];
+    const expected = new Map<number, string>();
+    const usd = (n: number) => Money.exact(String(n), 'USD');
+    for (let i = 0; i < N; i++) {
+      const total = 100 * quantityOf(i);
+      const [aug, sep] = invoicesOf.get(payer(i))!;
+      const name = payer(i);
+      switch (i % 4) {
+        case 0: // no invoice named: oldest due first
+          rows.push(['2026-10-05', name, total * 1.5, 'bank transfer', `A-${i}`, null]);
+          expected.set(aug, '0.00').set(sep, usd(total / 2).toString());
+          break;
+        case 1: // one payment on two rows
+          rows.push(['2026-10-05', name, total / 2, 'wire', `B-${i}`, aug], ['2026-10-05', name, total, 'wire', `B-${i}`, `INV-${String(sep).padStart(6, '0')}`]);
+          expected.set(aug, usd(total / 2).toString()).set(sep, '0.00');
+          break;
+        case 2: // more than the balance named (the rest unapplied), then a payment naming none
+          rows.push(['2026-10-05', name, total * 2, 'cheque', `C-${i}`, aug]);
+          later.push(['2026-10-04', name, total / 4, null, `D-${i}`, null]);
+          expected.set(aug, '0.00').set(sep, usd(total * 0.75).toString());
+          break;
+        default: // two payments naming none: the one received first goes first
+          rows.push(['2026-10-03', name, total / 2, null, `E-${i}`, null], ['2026-10-01', name, total, null, `F-${i}`, null]);
+          expected.set(aug, '0.00').set(sep, usd(total / 2).toString());
+      }
+    }
+    const file = await paymentsWorkbook([...rows, ...later] as never);
+    const result = await run(billing, file);
+    expect(result.problems).toEqual([]);
+    expect(result).toMatchObject({ applied: true, rows: rows.length + later.length, payments: rows.length + later.length - N / 4 });
+
+    const balances = await t.db.raw('SELECT number, balance FROM invoices');
+    const wrong = balances.rows.filter((r: any) => Money.exact(r.balance, 'USD').toString() !== expected.get(Number(r.number)));
+    expect(wrong).toEqual([]);
+    // Received first, applied first: F- pays August whole, E- goes to September.
+    const applied = await t.db.raw(
+      `SELECT p.reference, i.number = min(i.number) OVER (PARTITION BY p.account_id) AS august
+       FROM payment_applications pa JOIN payments p ON p.id = pa.payment_id JOIN invoices i ON i.id = pa.invoice_id
+       WHERE p.reference LIKE 'E-%' OR p.reference LIKE 'F-%'`,
+    );
+    expect(applied.rows.every((r: any) => r.august === r.reference.startsWith('F-'))).toBe(true);
+    const unapplied = await t.db.raw(`SELECT sum(unapplied) AS s FROM payments WHERE reference LIKE 'C-%'`);
+    expect(Money.exact(unapplied.rows[0].s, 'USD').toString()).toBe(
+      usd(Array.from({ length: N }, (_, i) => i).filter((i) => i % 4 === 2).reduce((s, i) => s + 100 * quantityOf(i), 0)).toString(),
+    );
+    expect(await ledgerViolations(t.db)).toEqual([]);
+    expect(Number((await t.db.raw(`SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'payments' AND last_analyze IS NOT NULL`)).rows[0].count)).toBe(1);
+
+    const after = await ledgerSnapshot(t.db);
+    const again = await run(billing, file);
+    expect(again).toMatchObject({ applied: false, payments: 0, alreadyRecorded: rows.length + later.length, totalProblems: 0 });
+    expect(await ledgerSnapshot(t.db)).toBe(after);
+  }, 120_000);
+});
