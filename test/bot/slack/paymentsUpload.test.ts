@@ -26,13 +26,10 @@ describe('a payments workbook uploaded in Slack', () => {
     await seedPayers(t.db, N);
     ({ slack: app, port } = await startTestApp(t.db, { services: { billing: createBilling(t.db, importClock) } }));
   }, 120_000);
+  afterEach(() => [slack, files].forEach((double) => double.clear()));
   afterAll(async () => {
     await app?.stop();
     slack?.done();
-  });
-  beforeEach(() => {
-    slack.clear();
-    files.clear();
   });
 
   /** Shares the file in the admin's direct message with the bot; returns the bot's reply. */
