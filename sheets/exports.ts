@@ -66,6 +66,7 @@ export async function exportAccounts(billing: Billing, out: Writable | string): 
   return writeWorkbook(billing, out, async (reads) => async (writer) => ({
     accounts: await copySheet(writer, 'Accounts', setupColumns('accounts'), reads.accounts(), (a) => [
       a.name, a.displayName, a.currency, a.status, a.billGroup, a.billDay, a.parent, a.invoiceTo,
+      a.paymentTerms,
     ]),
     packageServices: await copySheet(writer, 'Packages', setupColumns('packages'), reads.packageServices(), (p) => [
       p.package, p.currency, p.frequency, p.service, { amount: p.price, currency: p.currency },
@@ -75,6 +76,7 @@ export async function exportAccounts(billing: Billing, out: Writable | string): 
     ]),
     billRuns: await copySheet(writer, 'Bill Runs', setupColumns('billRuns'), [await reads.configurations()], (c) => [
       c.name, c.billPackages, c.generateInvoice, c.period, c.billGroups.join(', '), c.schedule, c.timeZone, c.reportChannel,
+      c.paymentTerms,
     ]),
   }));
 }

@@ -52,6 +52,7 @@ export const SETUP_SHEETS: SetupSheet[] = [
       col('Bill Day', 'billDay', 'integer', 'integer', 10),
       col('Parent', 'parent', 'text', 'text', 28),
       col('Invoice To', 'invoiceTo', 'text', 'text', 28),
+      col('Payment Terms', 'paymentTerms', 'integer', 'integer', 14),
     ],
   },
   {
@@ -92,6 +93,7 @@ export const SETUP_SHEETS: SetupSheet[] = [
       col('Schedule', 'schedule', 'text', 'text', 16),
       col('Time Zone', 'timeZone', 'text', 'text', 20),
       col('Report Channel', 'reportChannel', 'text', 'text', 18),
+      col('Payment Terms', 'paymentTerms', 'integer', 'integer', 14),
     ],
   },
 ];
@@ -116,10 +118,10 @@ export function headerOf(sheet: SetupSheet, field: string): string {
 
 export const README_LINES: string[][] = [
   ['Sheet', 'What one row is', 'Notes'],
-  ['Accounts', 'An account', 'Name is required. Currency is required for a new account. Status: active, inactive or cancelled. Bill Day 1-28. Parent and Invoice To name other accounts (in this workbook or already stored); leave Invoice To blank for an account that invoices itself. A bill group that does not exist is created.'],
+  ['Accounts', 'An account', 'Name is required. Currency is required for a new account. Status: active, inactive or cancelled. Bill Day 1-28. Parent and Invoice To name other accounts (in this workbook or already stored); leave Invoice To blank for an account that invoices itself. A bill group that does not exist is created. Payment Terms: days after the invoice date its invoices are due (0-3650; blank: the bill run configuration\'s, else 30).'],
   ['Packages', 'One service of a package', 'Rows with the same Package form one package. Frequency: monthly, quarterly, semiannual or annual. Price with at most the currency\'s decimals.'],
   ['Account Packages', 'A package on an account', 'Matched on Account and Package. Status: active, pending, suspended or cancelled. Dates as dates or YYYY-MM-DD; Next Bill Date defaults to the Effective Date.'],
-  ['Bill Runs', 'A bill run configuration', 'Bill Packages and Generate Invoice: yes or no. Period: current month, previous month, or 2026-09-01 to 2026-09-30. Bill Groups separated by commas. Schedule: a cron expression such as 0 6 1 * *.'],
+  ['Bill Runs', 'A bill run configuration', 'Bill Packages and Generate Invoice: yes or no. Period: current month, previous month, or 2026-09-01 to 2026-09-30. Bill Groups separated by commas. Schedule: a cron expression such as 0 6 1 * *. Payment Terms: days after the invoice date its invoices are due when the invoicer account has none (0-3650; blank: 30).'],
   ['', '', ''],
-  ['Rules', '', 'Every sheet is optional. A known name updates, a new one is created, an identical row is unchanged. Everything is checked before anything is written; one problem means nothing changes. A blank cell clears an optional value (Display Name, Parent, Invoice To, Schedule, Report Channel) and keeps the stored value otherwise; a missing column keeps the stored values.'],
+  ['Rules', '', 'Every sheet is optional. A known name updates, a new one is created, an identical row is unchanged. Everything is checked before anything is written; one problem means nothing changes. A blank cell clears an optional value (Display Name, Parent, Invoice To, Schedule, Report Channel, Payment Terms) and keeps the stored value otherwise; a missing column keeps the stored values.'],
 ];

@@ -14,12 +14,14 @@ export interface AccountExportRow {
   billDay: number;
   parent: string | null;
   invoiceTo: string | null;
+  paymentTerms: number | null;
 }
 
 export function accountExportRows(trx: Tx, batchSize = DEFAULT_BATCH_SIZE): AsyncGenerator<AccountExportRow[]> {
   return queryRows(
     trx,
-    `SELECT a.name, a.display_name, a.currency, a.status, g.name AS bill_group, a.bill_day, p.name AS parent, i.name AS invoicer
+    `SELECT a.name, a.display_name, a.currency, a.status, g.name AS bill_group, a.bill_day, p.name AS parent, i.name AS invoicer,
+            a.payment_terms_days
      FROM accounts a
      JOIN bill_groups g ON g.id = a.bill_group_id
      LEFT JOIN accounts p ON p.id = a.parent_id
@@ -36,6 +38,7 @@ export function accountExportRows(trx: Tx, batchSize = DEFAULT_BATCH_SIZE): Asyn
       billDay: r.bill_day,
       parent: r.parent,
       invoiceTo: r.invoicer,
+      paymentTerms: r.payment_terms_days,
     }),
   );
 }
@@ -109,6 +112,7 @@ export interface ConfigurationExportRow {
   schedule: string | null;
   timeZone: string;
   reportChannel: string | null;
+  paymentTerms: number | null;
 }
 
 export async function configurationExportRows(trx: Tx): Promise<ConfigurationExportRow[]> {
@@ -127,5 +131,6 @@ export async function configurationExportRows(trx: Tx): Promise<ConfigurationExp
     schedule: r.schedule,
     timeZone: r.time_zone,
     reportChannel: r.report_channel,
+    paymentTerms: r.payment_terms_days,
   }));
 }

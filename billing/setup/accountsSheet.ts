@@ -29,6 +29,7 @@ export async function checkAccounts<R>(check: SetupCheck<R>): Promise<AccountsCh
     'bill_day',
     'parent_id',
     'invoicer_id',
+    'payment_terms_days',
   );
   const storedById = new Map<number, StoredAccount>();
   for (const a of stored) storedById.set(a.id, a);
@@ -171,7 +172,8 @@ function accountChanges<R>(
       (item.billGroup === undefined || key(item.billGroup) === groups.keyById.get(s.bill_group_id)) &&
       (item.billDay === undefined || item.billDay === s.bill_day) &&
       node.parent === parentKey &&
-      node.invoicer === invoicerKey;
+      node.invoicer === invoicerKey &&
+      (item.paymentTermsDays === undefined || item.paymentTermsDays === s.payment_terms_days);
     if (same) outcome.accounts.unchanged++;
     else {
       outcome.accounts.updated++;

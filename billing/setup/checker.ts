@@ -77,6 +77,7 @@ export class SetupChecker<R> {
       billDay: given(data.billDay),
       parent: data.parent,
       invoiceTo: data.invoiceTo,
+      paymentTermsDays: data.paymentTerms,
     });
   }
 
@@ -174,6 +175,7 @@ export class SetupChecker<R> {
       schedule: data.schedule,
       timeZone: given(data.timeZone),
       reportChannel: data.reportChannel,
+      paymentTermsDays: data.paymentTerms,
     });
   }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseIsoDate } from '../dates';
 import { isCurrencyCode, Money } from '../money';
+import { MAX_PAYMENT_TERMS_DAYS } from '../payments/rules';
 import { scheduleProblem } from '../schedules';
 import {
   accountPackageStatusSchema,
@@ -89,6 +90,13 @@ const scheduleSchema = z
   .transform((s) => (s === '' ? null : s))
   .nullish();
 
+/** Payment terms in a setup row: whole days after the invoice date (billing/payments/rules.ts). */
+const paymentTermsSchema = z
+  .number({ message: `Payment terms in days: a whole number from 0 to ${MAX_PAYMENT_TERMS_DAYS}, or blank.` })
+  .int(`Payment terms in days: a whole number from 0 to ${MAX_PAYMENT_TERMS_DAYS}, or blank.`)
+  .min(0, `Payment terms in days: a whole number from 0 to ${MAX_PAYMENT_TERMS_DAYS}, or blank.`)
+  .max(MAX_PAYMENT_TERMS_DAYS, `Payment terms in days: a whole number from 0 to ${MAX_PAYMENT_TERMS_DAYS}, or blank.`);
+
 export const accountRowSchema = z.object({
   name: requiredName('An account name'),
   displayName: optionalText(200, 'A display name'),
@@ -98,6 +106,7 @@ export const accountRowSchema = z.object({
   billDay: billDaySchema.nullish(),
   parent: optionalName,
   invoiceTo: optionalName,
+  paymentTerms: paymentTermsSchema.nullish(),
 });
 
 export const packageServiceRowSchema = z.object({
@@ -141,6 +150,7 @@ export const configurationRowSchema = z.object({
   schedule: scheduleSchema,
   timeZone: timeZoneSchema.nullish(),
   reportChannel: optionalText(200, 'A report channel'),
+  paymentTerms: paymentTermsSchema.nullish(),
 });
 
 /** null (blank) and undefined (not given) both mean "no value given" for a field that cannot be cleared. */

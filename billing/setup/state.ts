@@ -16,6 +16,7 @@ export interface StoredAccount {
   bill_day: number;
   parent_id: number | null;
   invoicer_id: number | null;
+  payment_terms_days: number | null;
 }
 
 export interface StoredPackage {
@@ -50,6 +51,7 @@ export interface StoredConfiguration {
   schedule: string | null;
   time_zone: string;
   report_channel: string | null;
+  payment_terms_days: number | null;
   groups: number[];
 }
 
