@@ -25,6 +25,7 @@ import * as configurations from './configurations';
 import * as credits from './credits';
 import type * as database from './db';
 import * as exportsRows from './exports';
+import * as paymentRows from './export/paymentRows';
 import * as home from './home';
 import * as invoices from './invoices';
 import * as lookups from './lookups';
@@ -115,6 +116,7 @@ export type {
   ReversalExportRow,
   TransactionExportRow,
 } from './exports';
+export type { PaymentExportRow, PaymentApplicationExportRow } from './export/paymentRows';
 
 // ---------------------------------------------------------------------------------------------
 // The database: opened, checked and migrated (knex, pg and the migrations load on first use)
@@ -287,6 +289,10 @@ function exportReads(trx: Knex.Transaction) {
     credits: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.creditExportRows(trx, filter, batchSize),
     disbursements: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.disbursementExportRows(trx, filter, batchSize),
     reversals: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.reversalExportRows(trx, filter, batchSize),
+    /** Payments by received date, of an account or of all (the filter of the credits export: account, from, to). */
+    paymentFilter: (filter: exportsRows.CreditExportFilter) => exportsRows.resolveCreditFilter(trx, filter),
+    payments: (filter: exportsRows.ResolvedFilter, batchSize?: number) => paymentRows.paymentExportRows(trx, filter, batchSize),
+    paymentApplications: (filter: exportsRows.ResolvedFilter, batchSize?: number) => paymentRows.paymentApplicationExportRows(trx, filter, batchSize),
   };
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseIsoDate, parseInvoiceNumber } from '../billing';
 import type { ReadKind } from './layout';
-import type { ColumnKind } from './xlsx';
+import type { ColumnKind, ColumnSpec } from './xlsx';
 
 /**
  * The payments workbook: one sheet, "Payments", one row per payment, headed by these columns
@@ -41,6 +41,20 @@ export const BILLING_FIELD: Record<PaymentField, 'date' | 'account' | 'amount' |
   reference: 'reference',
   invoice: 'invoice',
 };
+
+/** The payments export (sheets/exports.ts): the Payments sheet, then each application and reversal. */
+const columns = (list: [string, number, ColumnKind][]): ColumnSpec[] => list.map(([header, width, kind]) => ({ header, width, kind }));
+
+export const PAYMENT_EXPORT_COLUMNS = columns([
+  ['Payment', 11, 'text'], ['Date', 12, 'date'], ['Account', 28, 'text'], ['Currency', 10, 'text'],
+  ['Amount', 14, 'money'], ['Applied', 14, 'money'], ['Unapplied', 14, 'money'], ['Method', 16, 'text'], ['Reference', 24, 'text'],
+  ['Status', 10, 'text'], ['Reversal Reason', 32, 'text'], ['Reversed At', 20, 'datetime'], ['Created By', 16, 'text'], ['Created At', 20, 'datetime'],
+]);
+
+export const PAYMENT_APPLICATION_COLUMNS = columns([
+  ['Payment', 11, 'text'], ['Account', 28, 'text'], ['Invoice', 14, 'text'], ['Currency', 10, 'text'], ['Kind', 10, 'text'],
+  ['Amount', 14, 'money'], ['Automatic', 10, 'yesno'], ['By', 16, 'text'], ['At', 20, 'datetime'],
+]);
 
 /** Cell text passed on as read; nothing at all is refused with one sentence. */
 const requiredText = (what: string, max: number) =>

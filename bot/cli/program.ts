@@ -213,11 +213,11 @@ function addWorkbookCommands({ program, run }: Builder): void {
     .option('--dry-run', 'check and count what would change, and write nothing')
     .action((file: string, opts, cmd: Program) => run(cmd, { kind: 'billing.import', file, dryRun: Boolean(opts.dryRun) }, importUsage));
 
-  const exportUsage = 'billbot export accounts|invoices|credits <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N]';
+  const exportUsage = 'billbot export accounts|invoices|credits|payments <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N]';
   program
     .command('export')
-    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices or credits')
-    .argument('<what>', 'accounts, invoices or credits')
+    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices, credits or payments')
+    .argument('<what>', 'accounts, invoices, credits or payments')
     .argument('<file>', 'the .xlsx file to write')
     .option('--account <name>', 'only this account and the accounts that invoice to it')
     .option('--from <date>', 'from this date, YYYY-MM-DD (inclusive)')

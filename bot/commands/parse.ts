@@ -366,17 +366,17 @@ function parseSchedule(rest: Token[]): Command {
 }
 
 /**
- * `/billing export accounts|invoices|credits [<account>] [from D] [to D] [run N]`: the account
+ * `/billing export accounts|invoices|credits|payments [<account>] [from D] [to D] [run N]`: the account
  * runs up to the first clause (quote a name that contains "from", "to" or "run" before a date
  * or number); the clauses come in any order, each at most once.
  */
 function parseExport(rest: Token[]): Command {
   const usage = USAGE['billing.export'];
-  if (rest.length === 0) throw new CommandSyntaxError('Say what to export: accounts, invoices or credits', usage);
+  if (rest.length === 0) throw new CommandSyntaxError('Say what to export: accounts, invoices, credits or payments', usage);
   const [first, ...tokens] = rest;
-  const what = first.quoted ? '' : first.text.toLowerCase().replace(/^(account|invoice|credit)$/, '$1s');
-  if (what !== 'accounts' && what !== 'invoices' && what !== 'credits') {
-    throw new CommandSyntaxError(`"${first.text}" is not an export; say accounts, invoices or credits`, usage);
+  const what = first.quoted ? '' : first.text.toLowerCase().replace(/^(account|invoice|credit|payment)$/, '$1s');
+  if (what !== 'accounts' && what !== 'invoices' && what !== 'credits' && what !== 'payments') {
+    throw new CommandSyntaxError(`"${first.text}" is not an export; say accounts, invoices, credits or payments`, usage);
   }
   const isDate = (t: Token | undefined) => /^\d{4}-/.test(t?.text ?? '');
   const clause = (k: number) =>

@@ -84,17 +84,18 @@ const fileSchema = z
   .max(1024, 'A file name can be at most 1,024 characters.')
   .refine((s) => !s.includes('\u0000'), 'A file name cannot contain a NUL character.');
 
-export const EXPORTS = ['accounts', 'invoices', 'credits'] as const;
+export const EXPORTS = ['accounts', 'invoices', 'credits', 'payments'] as const;
 
 /**
  * `accounts`: the setup workbook of everything stored (no filters); `invoices`: invoices and
- * their transactions; `credits`: credits, disbursements and reversals. An account also takes
+ * their transactions; `credits`: credits, disbursements and reversals; `payments`: payments (by
+ * received date) and their applications and reversals. An account also takes
  * in the accounts that invoice to it; dates are inclusive, either end may be left open.
  */
 const billingExportSchema = z
   .object({
     kind: z.literal('billing.export'),
-    what: z.enum(EXPORTS, { error: 'Say what to export: accounts, invoices or credits.' }),
+    what: z.enum(EXPORTS, { error: 'Say what to export: accounts, invoices, credits or payments.' }),
     account: optional(name('The account')),
     from: dateField,
     to: dateField,
@@ -230,7 +231,7 @@ export const USAGE = {
   'billing.help': '/billing help',
   'billing.access': '/billing access grant|revoke <@user> viewer|operator|admin',
   'billing.template': '/billing template',
-  'billing.export': '/billing export accounts|invoices|credits [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>]',
+  'billing.export': '/billing export accounts|invoices|credits|payments [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>]',
   'billing.import': '/billing import <file> [preview]',
   'billing.schedules': '/billing schedules',
   'billing.schedule': '/billing schedule pause|resume <configuration>',
@@ -298,7 +299,7 @@ export const HELP: HelpEntry[] = [
     topic: 'billing',
     usage: USAGE['billing.export'],
     description:
-      'Get a workbook: accounts is the whole setup (fill it in and import it back); invoices and credits can be limited to an account (with the accounts that invoice to it), dates and, for invoices, a bill run.',
+      'Get a workbook: accounts is the whole setup (fill it in and import it back); invoices, credits and payments can be limited to an account (with the accounts that invoice to it), dates and, for invoices, a bill run.',
   },
   {
     topic: 'billing',

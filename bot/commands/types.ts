@@ -62,7 +62,7 @@ export type Outcome =
 export type OutcomeKind = Outcome['kind'];
 
 /** The workbooks billbot writes: the empty setup template and the three exports. */
-export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits';
+export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits' | 'payments';
 
 export interface CommandContext {
   /** Who asks: a Slack user id, the shell user, the CLI user. Recorded as who did it. */

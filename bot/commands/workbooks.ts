@@ -8,6 +8,7 @@ import {
   exportAccounts,
   exportCredits,
   exportInvoices,
+  exportPayments,
   importPaymentsWorkbook,
   importSetupWorkbook,
   isPaymentsImport,
@@ -27,7 +28,7 @@ import type { CommandContext, CommandHandlers, Outcome, WorkbookCommand, Workboo
  * pieces the Slack app shares with them:
  *
  *   /billing template                  → workbook.written (the empty setup workbook)
- *   /billing export accounts|invoices|credits [...] → workbook.written
+ *   /billing export accounts|invoices|credits|payments [...] → workbook.written
  *   /billing import <file> [preview]   → workbook.import (checked; applied unless a preview)
  *
  * The workbooks themselves are sheets/'s business; this is where they meet files and people.
@@ -114,6 +115,8 @@ export async function writeWorkbook(billing: Billing, command: WorkbookCommand, 
       };
     case 'credits':
       return { workbook: 'credits', rows: { ...(await exportCredits(billing, out, { account: command.account, from: command.from, to: command.to })) } };
+    case 'payments':
+      return { workbook: 'payments', rows: { ...(await exportPayments(billing, out, { account: command.account, from: command.from, to: command.to })) } };
   }
 }
 

@@ -13,6 +13,7 @@ const WORKBOOK_TITLES: Record<WorkbookKind, string> = {
   accounts: 'the accounts export (the setup workbook of what is stored)',
   invoices: 'the invoices export',
   credits: 'the credits export',
+  payments: 'the payments export',
 };
 
 const ROW_LABELS: Record<string, [string, string]> = {
@@ -25,6 +26,8 @@ const ROW_LABELS: Record<string, [string, string]> = {
   credits: ['credit', 'credits'],
   disbursements: ['disbursement', 'disbursements'],
   reversals: ['reversal', 'reversals'],
+  payments: ['payment', 'payments'],
+  applications: ['application', 'applications'],
 };
 
 /**
@@ -49,6 +52,7 @@ const UPLOAD_TITLES: Record<WorkbookKind, string> = {
   accounts: 'Accounts export',
   invoices: 'Invoices export',
   credits: 'Credits export',
+  payments: 'Payments export',
 };
 
 /** A workbook uploaded to Slack for `user`: the file's title and the comment posted with it. */

@@ -52,5 +52,9 @@ describe('a payments workbook imported by the billbot CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('Payments row 2, Amount: found "1.005"; expected: An amount with at most 2 decimal places, as USD has.');
     expect(await t.db('payments').count('* as n').first()).toEqual({ n: 1800 });
+
+    const exported = await run('export', 'payments', 'out.xlsx', '--account', payer(5), '--json');
+    expect(exported).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(exported.stdout)).toMatchObject({ kind: 'workbook.written', workbook: 'payments', rows: { payments: 3, applications: 3 } });
   });
 });

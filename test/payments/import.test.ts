@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { allocatePayment, createBilling, Money, type Billing } from '../../billing';
-import { importPaymentsWorkbook, workbookKind } from '../../sheets';
+import { exportPayments, importPaymentsWorkbook, workbookKind } from '../../sheets';
 import { ledgerSnapshot, ledgerViolations } from '../credits/fixtures';
 import { useTestDatabase } from '../helpers/db';
-import { utcDate, workbook } from '../sheets/helpers';
+import { readBack, rowsOf, tempPath, utcDate, workbook } from '../sheets/helpers';
 import { importClock, payer, paymentsWorkbook, quantityOf, seedPayers } from './importFixtures';
 
 const run = (billing: Billing, file: Buffer, dryRun = false) => importPaymentsWorkbook(billing, Readable.from([file]), { actor: 'U_FIN', dryRun });
@@ -49,6 +49,21 @@ describe('importing a payments workbook', () => {
     expect(again).toMatchObject({ applied: false, payments: 0, alreadyRecorded: 3, totalProblems: 0 });
     expect(again.alreadyRecordedShown.map((r) => [r.row, r.reference])).toEqual([[2, 'CHQ-1'], [3, 'BT-1'], [4, 'BT-2']]);
     expect(await ledgerSnapshot(t.db)).toBe(after);
+
+    // The payments export: amounts in the currency's format, dates as dates; an account and dates filter it.
+    const out = await tempPath();
+    expect(await exportPayments(billing, out, { account: payer(1), from: '2026-10-06', to: '2026-10-06' })).toEqual({ payments: 1, applications: 2 });
+    const wb = await readBack(out);
+    const [head, row] = rowsOf(wb.getWorksheet('Payments')!);
+    expect(head).toEqual(['Payment', 'Date', 'Account', 'Currency', 'Amount', 'Applied', 'Unapplied', 'Method', 'Reference', 'Status', 'Reversal Reason', 'Reversed At', 'Created By', 'Created At']);
+    expect(row.slice(0, 10)).toEqual(['PM-000002', utcDate('2026-10-06'), payer(1), 'USD', 250, 250, 0, 'bank transfer', 'BT-1', 'recorded']);
+    expect(wb.getWorksheet('Payments')!.getRow(2).getCell(5).numFmt).toBe('#,##0.00');
+    expect(wb.getWorksheet('Payments')!.getRow(2).getCell(2).numFmt).toBe('yyyy-mm-dd');
+    expect(rowsOf(wb.getWorksheet('Applications')!).slice(1).map((r) => [r[0], r[2], r[4], r[5]])).toEqual([
+      ['PM-000002', aug.number, 'applied', 200],
+      ['PM-000002', sep.number, 'applied', 50],
+    ]);
+    expect((await exportPayments(billing, await tempPath())).payments).toBe(3);
   });
 });
 

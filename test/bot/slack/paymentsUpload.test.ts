@@ -1,11 +1,13 @@
+import ExcelJS from 'exceljs';
 import { createBilling } from '../../../billing';
 import type { SlackApp } from '../../../bot/slack/app';
 import { CONFIRM_IMPORT_ACTION } from '../../../bot/slack/uploads';
 import { ledgerViolations } from '../../credits/fixtures';
 import { useTestDatabase } from '../../helpers/db';
+import { rowsOf } from '../../sheets/helpers';
 import { importClock, payer, paymentsWorkbook, seedPayers } from '../../payments/importFixtures';
 import { ADMIN_DM, buttonOf, eventBody, fakeFiles, fileShareMessage, type StoredFile } from './files';
-import { ADMIN, buttonClick, fakeSlack, FakeSlack, interactionBody, messageText, postSigned, settle, startTestApp } from './helpers';
+import { ADMIN, buttonClick, fakeSlack, FakeSlack, interactionBody, messageText, postSigned, settle, slashBody, startTestApp } from './helpers';
 
 /**
  * A payments workbook sent to the bot in Slack (signed requests, the Block Kit limits checked
@@ -77,6 +79,23 @@ describe('a payments workbook uploaded in Slack', () => {
     expect(buttonOf(again, CONFIRM_IMPORT_ACTION)).toBeUndefined();
     expect(await payments()).toBe(2000);
   }, 120_000);
+
+  it('exports the payments of an account as a workbook uploaded to whoever asked', async () => {
+    const { body, responsePath } = slashBody('/billing', `export payments ${payer(3)} from 2026-10-01 to 2026-10-31`, { user: ADMIN });
+    expect((await postSigned(port, body)).status).toBe(200);
+    await settle(app.deps);
+    expect(slack.responsesTo(responsePath)[0].text).toContain('Preparing the payments export');
+    expect(files.uploads.map((u) => u.filename)).toEqual([`billbot-payments-payer-00003-from-2026-10-01-to-2026-10-31.xlsx`]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(files.uploads[0].data as unknown as ArrayBuffer);
+    expect(rowsOf(wb.getWorksheet('Payments')!).slice(1).map((r) => [r[2], r[4], r[8]])).toEqual([
+      [payer(3), 75, 'BT-3'],
+      [payer(3), 75, 'BT-1003'],
+    ]);
+    expect(files.completed[0].initial_comment).toBe(`<@${ADMIN}> asked for this. The payments export: 2 payments and 3 applications.`);
+    // $75.00 to August, then $25.00 to August and $50.00 to September.
+    expect(rowsOf(wb.getWorksheet('Applications')!).slice(1).map((r) => r[5])).toEqual([75, 25, 50]);
+  }, 60_000);
 
   it('refuses a workbook with problems whole, listing the first of them', async () => {
     const bad = rows().map((r, k) => (k % 500 === 7 ? ['2026-10-05', 'Nobody', 10, null, `X-${k}`, null] : [r[0], r[1], r[2], r[3], `Y-${k}`, r[5]]));
