@@ -208,8 +208,8 @@ function addWorkbookCommands({ program, run }: Builder): void {
   const importUsage = 'billbot import <file> [--dry-run]';
   program
     .command('import')
-    .description('check a setup workbook and apply it, all or nothing (any problem: nothing changes, exit code 1)')
-    .argument('<file>', 'the .xlsx setup workbook')
+    .description('check a setup or payments workbook and apply it, all or nothing (any problem: nothing changes, exit code 1)')
+    .argument('<file>', 'the .xlsx setup workbook, or a payments workbook (a Payments sheet)')
     .option('--dry-run', 'check and count what would change, and write nothing')
     .action((file: string, opts, cmd: Program) => run(cmd, { kind: 'billing.import', file, dryRun: Boolean(opts.dryRun) }, importUsage));
 
