@@ -14,7 +14,11 @@ export async function writePaymentTerms<R>(
   idByKey: Map<string, number>,
   configurations: ConfigurationChange[],
 ): Promise<void> {
-  const changed = [...accounts.inserts, ...accounts.updates].filter((n) => n.item?.paymentTermsDays !== undefined);
+  // New accounts start with none; a stored one is written only when its terms change.
+  const changed = [
+    ...accounts.inserts.filter((n) => n.item?.paymentTermsDays != null),
+    ...accounts.updates.filter((n) => n.item?.paymentTermsDays !== undefined && n.item.paymentTermsDays !== (n.stored?.payment_terms_days ?? null)),
+  ];
   // Blank entries are nulls in the arrays (pg sends each array as one value).
   const days = (values: (number | null)[]) => values as unknown as Knex.Value;
   if (changed.length) {

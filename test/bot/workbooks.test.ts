@@ -58,8 +58,8 @@ describe('the workbook commands as typed', () => {
 
   it.each([
     ['template credits', '"/billing template" takes nothing after it'],
-    ['export', 'Say what to export: accounts, invoices or credits'],
-    ['export ledgers', '"ledgers" is not an export; say accounts, invoices or credits'],
+    ['export', 'Say what to export: accounts, invoices, credits or payments'],
+    ['export ledgers', '"ledgers" is not an export; say accounts, invoices, credits or payments'],
     ['export accounts Parent Co', 'The accounts export is the whole setup; it takes no account, dates or bill run.'],
     ['export credits run 4', 'Only the invoices export can be limited to one bill run.'],
     ['export invoices from 2026-02-30', '"2026-02-30" after "from" is not a real date'],
