@@ -7,6 +7,7 @@
  * transaction, the database's ledger checks included) in a copy of the database taken before
  * the import. The import's result is checked against the rows the workbook was built from.
  */
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -142,7 +143,15 @@ type NewDatabase = (label: string, template?: string) => Promise<{ url: string; 
 
 export async function measurePayments(newDatabase: NewDatabase, log: (m: string) => void, n = PAYMENT_ROWS): Promise<PaymentsFigures> {
   const file = path.join(os.tmpdir(), `billbot-bench-payments-${process.pid}.xlsx`);
-  await writePaymentsWorkbook(file, n);
+  try {
+    await writePaymentsWorkbook(file, n);
+    return await measureImport(newDatabase, log, n, file);
+  } finally {
+    await fs.rm(file, { force: true });
+  }
+}
+
+async function measureImport(newDatabase: NewDatabase, log: (m: string) => void, n: number, file: string): Promise<PaymentsFigures> {
   const target = await newDatabase('payments');
   await seedInvoicers(target.db, n);
   await target.db.destroy();
@@ -160,7 +169,6 @@ export async function measurePayments(newDatabase: NewDatabase, log: (m: string)
   } finally {
     await imported.destroy();
     await copy.db.destroy();
-    await (await import('node:fs')).promises.rm(file, { force: true });
   }
 }
 
