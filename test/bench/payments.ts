@@ -163,9 +163,10 @@ async function measureImport(newDatabase: NewDatabase, log: (m: string) => void,
   const imported = createDb(target.url, { poolMax: 2 });
   try {
     const problems = i.result.applied ? await checkImport(imported, n) : [`not applied: ${JSON.stringify(i.result)}`];
+    log(`payments import of ${n} rows: ${i.seconds.toFixed(2)} s, ${i.peakMb} MB${problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ', right'}`);
     const floorWithoutChecksSeconds = await measureFloor(imported, copy.db, false);
     const floorSeconds = await measureFloor(imported, copy.db, true);
-    log(`payments import of ${n} rows: ${i.seconds.toFixed(2)} s, ${i.peakMb} MB; floor ${floorSeconds.toFixed(2)} s (${floorWithoutChecksSeconds.toFixed(2)} s without the ledger checks)`);
+    log(`payments floor: ${floorSeconds.toFixed(2)} s (${floorWithoutChecksSeconds.toFixed(2)} s without the ledger checks)`);
     const figures = { accounts: n, rows: n, seconds: i.seconds, peakMb: i.peakMb, applied: i.result.applied, payments: i.result.payments };
     return { ...figures, applications: i.result.applications, floorSeconds, floorWithoutChecksSeconds, ratioToFloor: i.seconds / floorSeconds, correct: problems.length === 0, problems };
   } finally {
