@@ -26,6 +26,7 @@ import * as credits from './credits';
 import * as documents from './documents';
 import type * as database from './db';
 import * as exportsRows from './exports';
+import * as paymentRows from './export/paymentRows';
 import * as home from './home';
 import * as invoices from './invoices';
 import * as lookups from './lookups';
@@ -34,6 +35,7 @@ import * as payments from './payments';
 import * as aging from './payments/aging';
 import * as statements from './payments/statement';
 import * as digests from './payments/digests';
+import * as paymentImport from './payments/import';
 import * as pendingImports from './pendingImports';
 import * as runReports from './runReports';
 import * as runHistory from './runHistory';
@@ -75,6 +77,16 @@ export type { AgingAccount, AgingBucket, AgingReport, AgingTotal, BucketAmounts,
 export type { Statement, StatementLine, StatementLineKind } from './payments/statement';
 export { DIGEST_OVERDUE_LIMIT } from './payments/digests';
 export type { DigestClaim, DigestContent, DigestFire, OverdueDigest } from './payments/digests';
+export type {
+  AlreadyRecordedPayment,
+  PaymentImportField,
+  PaymentImportOptions,
+  PaymentImportOutcome,
+  PaymentImportProblem,
+  PaymentImportRow,
+  PaymentImportTotal,
+  PaymentRowFeed,
+} from './payments/import';
 export { formatCreditId, parseInvoiceNumber } from './invoices';
 export type { BillRunConfiguration, ConfigurationInput } from './configurations';
 export { periodFor } from './configurations';
@@ -119,6 +131,7 @@ export type {
   ReversalExportRow,
   TransactionExportRow,
 } from './exports';
+export type { PaymentExportRow, PaymentApplicationExportRow } from './export/paymentRows';
 
 // ---------------------------------------------------------------------------------------------
 // The database: opened, checked and migrated (knex, pg and the migrations load on first use)
@@ -305,6 +318,14 @@ function setupServices(db: Knex) {
   };
 }
 
+/** A payments import: rows staged as they are read, checked whole, recorded all or nothing (payments/import.ts). */
+function paymentImportServices(db: Knex, clock: Clock) {
+  return {
+    /** Stages the rows `feed` gives, checks them and, with no problem and not a dry run, records the payments. */
+    run: (importOptions: paymentImport.PaymentImportOptions, feed: paymentImport.PaymentRowFeed) => paymentImport.importPayments(db, clock, importOptions, feed),
+  };
+}
+
 /** The reads of one export, bound to its snapshot: rows come a batch at a time. */
 function exportReads(trx: Knex.Transaction) {
   return {
@@ -319,6 +340,10 @@ function exportReads(trx: Knex.Transaction) {
     credits: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.creditExportRows(trx, filter, batchSize),
     disbursements: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.disbursementExportRows(trx, filter, batchSize),
     reversals: (filter: exportsRows.ResolvedFilter, batchSize?: number) => exportsRows.reversalExportRows(trx, filter, batchSize),
+    /** Payments by received date, of an account or of all (the filter of the credits export: account, from, to). */
+    paymentFilter: (filter: exportsRows.CreditExportFilter) => exportsRows.resolveCreditFilter(trx, filter),
+    payments: (filter: exportsRows.ResolvedFilter, batchSize?: number) => paymentRows.paymentExportRows(trx, filter, batchSize),
+    paymentApplications: (filter: exportsRows.ResolvedFilter, batchSize?: number) => paymentRows.paymentApplicationExportRows(trx, filter, batchSize),
   };
 }
 
@@ -343,6 +368,7 @@ function buildBilling(db: Knex, clock: Clock, options: BillingOptions) {
     access: access.createAccess(db, { admins: options.admins }),
     pendingImports: pendingImportServices(db, clock, options),
     setup: setupServices(db),
+    paymentImport: paymentImportServices(db, clock),
     exports: exportServices(db),
   };
 }

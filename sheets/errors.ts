@@ -21,5 +21,6 @@ export class CorruptWorkbookError extends withCode('corrupt_workbook') {}
 export class EmptyWorkbookError extends withCode('empty_workbook') {}
 export class WorkbookTooLargeError extends withCode('workbook_too_large') {}
 export class WorkbookExpandsTooMuchError extends withCode('workbook_expands_too_much') {}
+export class MixedWorkbookError extends withCode('mixed_workbook') {}
 export class TooManyRowsError extends withCode('too_many_rows') {}
 export class ExportFailedError extends withCode('export_failed') {}

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { Writable } from 'node:stream';
 import { ADDRESS_FIELDS, type Billing, type CreditExportFilter, type ExportReads, type InvoiceExportFilter } from '../billing';
+import { PAYMENT_APPLICATION_COLUMNS, PAYMENT_EXPORT_COLUMNS } from './paymentsLayout';
 import { SETUP_SHEETS, SetupSheetKey } from './layout';
 import { ColumnSpec, OutValue, WorkbookWriter } from './xlsx';
 
@@ -66,6 +67,7 @@ export async function exportAccounts(billing: Billing, out: Writable | string): 
   return writeWorkbook(billing, out, async (reads) => async (writer) => ({
     accounts: await copySheet(writer, 'Accounts', setupColumns('accounts'), reads.accounts(), (a) => [
       a.name, a.displayName, a.currency, a.status, a.billGroup, a.billDay, a.parent, a.invoiceTo, ...ADDRESS_FIELDS.map((f) => a[f.key]),
+      a.paymentTerms,
     ]),
     packageServices: await copySheet(writer, 'Packages', setupColumns('packages'), reads.packageServices(), (p) => [
       p.package, p.currency, p.frequency, p.service, { amount: p.price, currency: p.currency },
@@ -75,6 +77,7 @@ export async function exportAccounts(billing: Billing, out: Writable | string): 
     ]),
     billRuns: await copySheet(writer, 'Bill Runs', setupColumns('billRuns'), [await reads.configurations()], (c) => [
       c.name, c.billPackages, c.generateInvoice, c.period, c.billGroups.join(', '), c.schedule, c.timeZone, c.reportChannel,
+      c.paymentTerms,
     ]),
   }));
 }
@@ -212,6 +215,34 @@ export async function exportCredits(billing: Billing, out: Writable | string, fi
         r.credit, r.account, r.currency, { amount: r.amount, currency: r.currency },
         { amount: r.reversedAmount, currency: r.currency }, { amount: r.amountLeft, currency: r.currency },
         r.status, r.issuedInvoice, r.reversalInvoice, r.requestedBy, r.requestedAt, r.appliedAt,
+      ]),
+    });
+  });
+}
+
+export interface PaymentsExportCounts {
+  payments: number;
+  applications: number;
+}
+
+/**
+ * The payments: each payment (by received date) with what it applied and has unapplied, and
+ * every application and reversal of those payments. Filters: an account, dates from/to
+ * (inclusive, on the received date).
+ */
+export async function exportPayments(billing: Billing, out: Writable | string, filter: CreditExportFilter = {}): Promise<PaymentsExportCounts> {
+  return writeWorkbook(billing, out, async (reads) => {
+    const f = await reads.paymentFilter(filter);
+    return async (writer) => ({
+      payments: await copySheet(writer, 'Payments', PAYMENT_EXPORT_COLUMNS, reads.payments(f), (p) => {
+        const m = (amount: string) => ({ amount, currency: p.currency });
+        return [
+          p.payment, p.receivedOn, p.account, p.currency, m(p.amount), m(p.applied), m(p.unapplied), p.method, p.reference,
+          p.status, p.reversalReason, p.reversedAt, p.createdBy, p.createdAt,
+        ];
+      }),
+      applications: await copySheet(writer, 'Applications', PAYMENT_APPLICATION_COLUMNS, reads.paymentApplications(f), (a) => [
+        a.payment, a.account, a.invoice, a.currency, a.kind, { amount: a.amount, currency: a.currency }, a.automatic, a.by, a.at,
       ]),
     });
   });

@@ -5,8 +5,12 @@
  */
 export { writeTemplate, readSetupWorkbook, importSetupWorkbook } from './setup';
 export type { SheetRef, WorkbookProblem, WorkbookWarning, ReadOptions, ImportOptions, SetupReadResult, SetupImportResult } from './setup';
-export { exportAccounts, exportInvoices, exportCredits } from './exports';
-export type { AccountsExportCounts, InvoicesExportCounts, CreditsExportCounts } from './exports';
+export { importPaymentsWorkbook, workbookKind } from './payments';
+export { isPaymentsImport } from './changes';
+export type { WorkbookImportResult } from './changes';
+export type { PaymentsImportResult } from './payments';
+export { exportAccounts, exportInvoices, exportCredits, exportPayments } from './exports';
+export type { AccountsExportCounts, InvoicesExportCounts, CreditsExportCounts, PaymentsExportCounts } from './exports';
 export { exportAging, exportStatement } from './receivables';
 export type { AgingExportCounts, StatementExportCounts } from './receivables';
 export { DEFAULT_LIMITS, FILE_MAX_BYTES, UPLOAD_MAX_BYTES } from './limits';

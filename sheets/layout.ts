@@ -55,6 +55,7 @@ export const SETUP_SHEETS: SetupSheet[] = [
       col('Invoice To', 'invoiceTo', 'text', 'text', 28),
       // Optional (a workbook without them still imports): the address printed on invoices.
       ...ADDRESS_FIELDS.map((f) => col(f.header, f.key, 'text', 'text', f.key.startsWith('address') ? 32 : 16)),
+      col('Payment Terms', 'paymentTerms', 'integer', 'integer', 14),
     ],
   },
   {
@@ -95,6 +96,7 @@ export const SETUP_SHEETS: SetupSheet[] = [
       col('Schedule', 'schedule', 'text', 'text', 16),
       col('Time Zone', 'timeZone', 'text', 'text', 20),
       col('Report Channel', 'reportChannel', 'text', 'text', 18),
+      col('Payment Terms', 'paymentTerms', 'integer', 'integer', 14),
     ],
   },
 ];
@@ -119,10 +121,10 @@ export function headerOf(sheet: SetupSheet, field: string): string {
 
 export const README_LINES: string[][] = [
   ['Sheet', 'What one row is', 'Notes'],
-  ['Accounts', 'An account', 'Name is required. Currency is required for a new account. Status: active, inactive or cancelled. Bill Day 1-28. Parent and Invoice To name other accounts (in this workbook or already stored); leave Invoice To blank for an account that invoices itself. A bill group that does not exist is created. Address Line 1, Address Line 2, City, Region, Postal Code and Country are optional (at most 200 characters each): the address printed on the invoices the account receives.'],
+  ['Accounts', 'An account', 'Name is required. Currency is required for a new account. Status: active, inactive or cancelled. Bill Day 1-28. Parent and Invoice To name other accounts (in this workbook or already stored); leave Invoice To blank for an account that invoices itself. A bill group that does not exist is created. Address Line 1, Address Line 2, City, Region, Postal Code and Country are optional (at most 200 characters each): the address printed on the invoices the account receives. Payment Terms: days after the invoice date its invoices are due (0-3650; blank: the bill run configuration\'s, else 30).'],
   ['Packages', 'One service of a package', 'Rows with the same Package form one package. Frequency: monthly, quarterly, semiannual or annual. Price with at most the currency\'s decimals.'],
   ['Account Packages', 'A package on an account', 'Matched on Account and Package. Status: active, pending, suspended or cancelled. Dates as dates or YYYY-MM-DD; Next Bill Date defaults to the Effective Date.'],
-  ['Bill Runs', 'A bill run configuration', 'Bill Packages and Generate Invoice: yes or no. Period: current month, previous month, or 2026-09-01 to 2026-09-30. Bill Groups separated by commas. Schedule: a cron expression such as 0 6 1 * *.'],
+  ['Bill Runs', 'A bill run configuration', 'Bill Packages and Generate Invoice: yes or no. Period: current month, previous month, or 2026-09-01 to 2026-09-30. Bill Groups separated by commas. Schedule: a cron expression such as 0 6 1 * *. Payment Terms: days after the invoice date its invoices are due when the invoicer account has none (0-3650; blank: 30).'],
   ['', '', ''],
-  ['Rules', '', 'Every sheet is optional. A known name updates, a new one is created, an identical row is unchanged. Everything is checked before anything is written; one problem means nothing changes. A blank cell clears an optional value (Display Name, Parent, Invoice To, the address, Schedule, Report Channel) and keeps the stored value otherwise; a missing column keeps the stored values.'],
+  ['Rules', '', 'Every sheet is optional. A known name updates, a new one is created, an identical row is unchanged. Everything is checked before anything is written; one problem means nothing changes. A blank cell clears an optional value (Display Name, Parent, Invoice To, the address, Schedule, Report Channel, Payment Terms) and keeps the stored value otherwise; a missing column keeps the stored values.'],
 ];

@@ -119,6 +119,17 @@ export async function* readSheets(file: WorkbookFile): AsyncGenerator<SheetReade
   }
 }
 
+/** The sheets' names in the workbook's order, from the workbook part alone (to tell what kind of workbook it is). */
+export async function sheetNames(file: WorkbookFile): Promise<string[]> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(null as unknown as Readable, { worksheets: 'ignore', sharedStrings: 'ignore', styles: 'ignore' }) as unknown as ReaderInternals;
+  try {
+    await reader._parseWorkbook(await file.open('xl/workbook.xml'));
+  } catch (e) {
+    throw damaged(e);
+  }
+  return (reader.model?.sheets ?? []).map((sheet) => String(sheet.name ?? ''));
+}
+
 /** The rows of a sheet in the batches the reader parses them in (one await per batch, not per row). */
 async function* batchesOf(sheet: { parse(): AsyncIterable<{ eventType: string; value: any }[]> }): AsyncGenerator<SheetRow[]> {
   try {

@@ -15,13 +15,15 @@ export interface AccountExportRow extends Address {
   billDay: number;
   parent: string | null;
   invoiceTo: string | null;
+  paymentTerms: number | null;
 }
 
 export function accountExportRows(trx: Tx, batchSize = DEFAULT_BATCH_SIZE): AsyncGenerator<AccountExportRow[]> {
   return queryRows(
     trx,
     `SELECT a.name, a.display_name, a.currency, a.status, g.name AS bill_group, a.bill_day, p.name AS parent, i.name AS invoicer,
-            ${ADDRESS_FIELDS.map((f) => `a.${f.column}`).join(', ')}
+            ${ADDRESS_FIELDS.map((f) => `a.${f.column}`).join(', ')},
+            a.payment_terms_days
      FROM accounts a
      JOIN bill_groups g ON g.id = a.bill_group_id
      LEFT JOIN accounts p ON p.id = a.parent_id
@@ -39,6 +41,7 @@ export function accountExportRows(trx: Tx, batchSize = DEFAULT_BATCH_SIZE): Asyn
       parent: r.parent,
       invoiceTo: r.invoicer,
       ...addressOf(r),
+      paymentTerms: r.payment_terms_days,
     }),
   );
 }
@@ -112,6 +115,7 @@ export interface ConfigurationExportRow {
   schedule: string | null;
   timeZone: string;
   reportChannel: string | null;
+  paymentTerms: number | null;
 }
 
 export async function configurationExportRows(trx: Tx): Promise<ConfigurationExportRow[]> {
@@ -130,5 +134,6 @@ export async function configurationExportRows(trx: Tx): Promise<ConfigurationExp
     schedule: r.schedule,
     timeZone: r.time_zone,
     reportChannel: r.report_channel,
+    paymentTerms: r.payment_terms_days,
   }));
 }

@@ -31,6 +31,7 @@ export async function checkAccounts<R>(check: SetupCheck<R>): Promise<AccountsCh
     'parent_id',
     'invoicer_id',
     ...ADDRESS_FIELDS.map((f) => f.column),
+    'payment_terms_days',
   );
   const storedById = new Map<number, StoredAccount>();
   for (const a of stored) storedById.set(a.id, a);
@@ -174,7 +175,8 @@ function accountChanges<R>(
       (item.billDay === undefined || item.billDay === s.bill_day) &&
       node.parent === parentKey &&
       node.invoicer === invoicerKey &&
-      ADDRESS_FIELDS.every((f) => item[f.key] === undefined || (item[f.key] ?? null) === s[f.column]);
+      ADDRESS_FIELDS.every((f) => item[f.key] === undefined || (item[f.key] ?? null) === s[f.column]) &&
+      (item.paymentTermsDays === undefined || item.paymentTermsDays === s.payment_terms_days);
     if (same) outcome.accounts.unchanged++;
     else {
       outcome.accounts.updated++;

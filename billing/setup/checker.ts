@@ -86,6 +86,7 @@ export class SetupChecker<R> {
       parent: data.parent,
       invoiceTo: data.invoiceTo,
       ...addressOfRow(data),
+      paymentTermsDays: data.paymentTerms,
     });
   }
 
@@ -183,6 +184,7 @@ export class SetupChecker<R> {
       schedule: data.schedule,
       timeZone: given(data.timeZone),
       reportChannel: data.reportChannel,
+      paymentTermsDays: data.paymentTerms,
     });
   }
 

@@ -13,6 +13,7 @@ export interface ConfigurationChange {
   schedule: string | null;
   timeZone: string;
   reportChannel: string | null;
+  paymentTermsDays: number | null;
 }
 
 /**
@@ -42,7 +43,8 @@ export async function checkConfigurations<R>(check: SetupCheck<R>): Promise<Conf
       sameSet(next.groups.map(key), old.groups.map((id) => groups.keyById.get(id)!)) &&
       next.schedule === old.schedule &&
       next.timeZone === old.time_zone &&
-      next.reportChannel === old.report_channel;
+      next.reportChannel === old.report_channel &&
+      next.paymentTermsDays === old.payment_terms_days;
     if (same) outcome.configurations.unchanged++;
     else {
       outcome.configurations.updated++;
@@ -71,6 +73,7 @@ function merged<R>(check: SetupCheck<R>, c: PlannedConfiguration<R>, stored: Sto
     schedule: c.schedule === undefined ? (stored?.schedule ?? null) : c.schedule,
     timeZone: c.timeZone ?? stored?.time_zone ?? 'UTC',
     reportChannel: c.reportChannel === undefined ? (stored?.report_channel ?? null) : c.reportChannel,
+    paymentTermsDays: c.paymentTermsDays === undefined ? (stored?.payment_terms_days ?? null) : c.paymentTermsDays,
   };
 }
 

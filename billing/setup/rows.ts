@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ADDRESS_MAX } from '../address';
 import { parseIsoDate } from '../dates';
 import { isCurrencyCode, Money } from '../money';
+import { MAX_PAYMENT_TERMS_DAYS } from '../payments/rules';
 import { scheduleProblem } from '../schedules';
 import {
   accountPackageStatusSchema,
@@ -90,6 +91,13 @@ const scheduleSchema = z
   .transform((s) => (s === '' ? null : s))
   .nullish();
 
+/** Payment terms in a setup row: whole days after the invoice date (billing/payments/rules.ts). */
+const paymentTermsSchema = z
+  .number({ message: `Payment terms in days: a whole number from 0 to ${MAX_PAYMENT_TERMS_DAYS}, or blank.` })
+  .int(`Payment terms in days: a whole number from 0 to ${MAX_PAYMENT_TERMS_DAYS}, or blank.`)
+  .min(0, `Payment terms in days: a whole number from 0 to ${MAX_PAYMENT_TERMS_DAYS}, or blank.`)
+  .max(MAX_PAYMENT_TERMS_DAYS, `Payment terms in days: a whole number from 0 to ${MAX_PAYMENT_TERMS_DAYS}, or blank.`);
+
 export const accountRowSchema = z.object({
   name: requiredName('An account name'),
   displayName: optionalText(200, 'A display name'),
@@ -105,6 +113,7 @@ export const accountRowSchema = z.object({
   region: optionalText(ADDRESS_MAX, 'A region'),
   postalCode: optionalText(ADDRESS_MAX, 'A postal code'),
   country: optionalText(ADDRESS_MAX, 'A country'),
+  paymentTerms: paymentTermsSchema.nullish(),
 });
 
 export const packageServiceRowSchema = z.object({
@@ -148,6 +157,7 @@ export const configurationRowSchema = z.object({
   schedule: scheduleSchema,
   timeZone: timeZoneSchema.nullish(),
   reportChannel: optionalText(200, 'A report channel'),
+  paymentTerms: paymentTermsSchema.nullish(),
 });
 
 /** null (blank) and undefined (not given) both mean "no value given" for a field that cannot be cleared. */

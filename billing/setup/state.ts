@@ -17,6 +17,7 @@ export interface StoredAccount extends Record<AddressColumn, string | null> {
   bill_day: number;
   parent_id: number | null;
   invoicer_id: number | null;
+  payment_terms_days: number | null;
 }
 
 export interface StoredPackage {
@@ -51,6 +52,7 @@ export interface StoredConfiguration {
   schedule: string | null;
   time_zone: string;
   report_channel: string | null;
+  payment_terms_days: number | null;
   groups: number[];
 }
 

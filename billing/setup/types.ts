@@ -20,6 +20,8 @@ export interface SetupAccountRow extends Partial<Record<AddressKey, unknown>> {
   billDay?: unknown;
   parent?: unknown;
   invoiceTo?: unknown;
+  /** Days after the invoice date its invoices are due (blank: the configuration's, else 30). */
+  paymentTerms?: unknown;
 }
 
 /** One service of a package; rows naming the same package form one package. */
@@ -51,6 +53,7 @@ export interface SetupConfigurationRow {
   schedule?: unknown;
   timeZone?: unknown;
   reportChannel?: unknown;
+  paymentTerms?: unknown;
 }
 
 export interface SetupItem<T, R> {
@@ -91,6 +94,7 @@ export interface PlannedAccount<R> extends Partial<Address> {
   billDay?: number;
   parent?: string | null;
   invoiceTo?: string | null;
+  paymentTermsDays?: number | null;
 }
 
 export interface PlannedService<R> {
@@ -134,6 +138,7 @@ export interface PlannedConfiguration<R> {
   schedule?: string | null;
   timeZone?: string;
   reportChannel?: string | null;
+  paymentTermsDays?: number | null;
 }
 
 /** The checked rows, ready to apply. Names of rows refused by the check are kept so references to them raise no second problem. */

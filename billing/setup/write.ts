@@ -8,6 +8,7 @@ import type { ConfigurationChange } from './configurationsSheet';
 import type { PackageChange, PackagesCheck } from './packagesSheet';
 import { key } from './rows';
 import type { BillGroups, SetupCheck } from './state';
+import { writePaymentTerms } from './terms';
 import type { PlannedPeriod, SetupOutcome } from './types';
 
 /**
@@ -30,6 +31,7 @@ export async function writeSetup<R>(check: SetupCheck<R>, writes: SetupWrites<R>
   const packageIdByKey = await writePackages(trx, writes.packages);
   await writeAccountPackages(trx, writes.accountPackages, idByKey, packageIdByKey);
   if (writes.configurations.length) await writeConfigurations(trx, writes.configurations, check.groups);
+  await writePaymentTerms(trx, writes.accounts, idByKey, writes.configurations);
   const summary = {
     accounts: outcome.accounts,
     packages: outcome.packages,

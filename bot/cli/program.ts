@@ -238,17 +238,17 @@ function addWorkbookCommands({ program, run }: Builder): void {
   const importUsage = 'billbot import <file> [--dry-run]';
   program
     .command('import')
-    .description('check a setup workbook and apply it, all or nothing (any problem: nothing changes, exit code 1)')
-    .argument('<file>', 'the .xlsx setup workbook')
+    .description('check a setup or payments workbook and apply it, all or nothing (any problem: nothing changes, exit code 1)')
+    .argument('<file>', 'the .xlsx setup workbook, or a payments workbook (a Payments sheet)')
     .option('--dry-run', 'check and count what would change, and write nothing')
     .action((file: string, opts, cmd: Program) => run(cmd, { kind: 'billing.import', file, dryRun: Boolean(opts.dryRun) }, importUsage));
 
   const exportUsage =
-    'billbot export accounts|invoices|credits|aging|statement <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N] [--as-of YYYY-MM-DD]';
+    'billbot export accounts|invoices|credits|payments|aging|statement <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N] [--as-of YYYY-MM-DD]';
   program
     .command('export')
-    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices, credits, aging or statement (of --account); or pdfs: a bill run\'s invoices as a zip of PDFs')
-    .argument('<what>', 'accounts, invoices, credits, aging, statement or pdfs')
+    .description('write a workbook: accounts (the whole setup, to edit and import back), invoices, credits, payments, aging or statement (of --account); or pdfs: a bill run\'s invoices as a zip of PDFs')
+    .argument('<what>', 'accounts, invoices, credits, payments, aging, statement or pdfs')
     .argument('<file>', 'the .xlsx file to write (pdfs: the .zip file, with --run)')
     .option('--account <name>', 'only this account and the accounts that invoice to it')
     .option('--from <date>', 'from this date, YYYY-MM-DD (inclusive)')

@@ -78,7 +78,7 @@ export const HELP: HelpEntry[] = [
     topic: 'billing',
     usage: USAGE['billing.export'],
     description:
-      'Get a workbook: accounts is the whole setup (fill it in and import it back); invoices and credits can be limited to an account (with the accounts that invoice to it), dates and, for invoices, a bill run. In Slack it comes in a direct message, or in the channel you name (billbot must be in it).',
+      'Get a workbook: accounts is the whole setup (fill it in and import it back); invoices, credits and payments can be limited to an account (with the accounts that invoice to it), dates and, for invoices, a bill run. In Slack it comes in a direct message, or in the channel you name (billbot must be in it).',
   },
   {
     topic: 'billing',

@@ -6,7 +6,7 @@ import { isWord, joinTokens, Token } from './tokens';
 /**
  * The export family of /billing (parse.ts hands it the words after "export"):
  *
- *   /billing export accounts|invoices|credits [<account>] [from D] [to D] [run N] [in #channel]
+ *   /billing export accounts|invoices|credits|payments [<account>] [from D] [to D] [run N] [in #channel]
  *   /billing export aging [as of D] [in #channel]
  *   /billing export statement <account> [from D] [to D] [in #channel]
  */
@@ -94,15 +94,15 @@ export function asOfClause(tokens: Token[], usage: string): string | null {
 export function parseExport(all: Token[]): Command {
   const usage = USAGE['billing.export'];
   const { tokens: rest, channel } = channelClause(all, usage);
-  if (rest.length === 0) throw new CommandSyntaxError('Say what to export: accounts, invoices, credits, aging or statement', usage);
+  if (rest.length === 0) throw new CommandSyntaxError('Say what to export: accounts, invoices, credits, payments, aging or statement', usage);
   const [first, ...tokens] = rest;
-  const what = first.quoted ? '' : first.text.toLowerCase().replace(/^(account|invoice|credit)$/, '$1s').replace(/^statements$/, 'statement');
+  const what = first.quoted ? '' : first.text.toLowerCase().replace(/^(account|invoice|credit|payment)$/, '$1s').replace(/^statements$/, 'statement');
   if (what === 'aging') {
     const receivables = USAGE['billing.export.receivables'];
     return validateCommand({ kind: 'billing.export', what, asOf: asOfClause(tokens, receivables), channel }, receivables);
   }
-  if (what !== 'accounts' && what !== 'invoices' && what !== 'credits' && what !== 'statement') {
-    throw new CommandSyntaxError(`"${first.text}" is not an export; say accounts, invoices, credits, aging or statement`, usage);
+  if (what !== 'accounts' && what !== 'invoices' && what !== 'credits' && what !== 'payments' && what !== 'statement') {
+    throw new CommandSyntaxError(`"${first.text}" is not an export; say accounts, invoices, credits, payments, aging or statement`, usage);
   }
   const statement = what === 'statement';
   const c = nameAndClauses(tokens, statement ? USAGE['billing.export.receivables'] : usage, !statement);

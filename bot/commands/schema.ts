@@ -115,12 +115,13 @@ const fileSchema = z
   .max(1024, 'A file name can be at most 1,024 characters.')
   .refine((s) => !s.includes('\u0000'), 'A file name cannot contain a NUL character.');
 
-export const EXPORTS = ['accounts', 'invoices', 'credits', 'aging', 'statement'] as const;
+export const EXPORTS = ['accounts', 'invoices', 'credits', 'payments', 'aging', 'statement'] as const;
 export const CHARTS = ['runs'] as const;
 
 /**
  * `accounts`: the setup workbook of everything stored (no filters); `invoices`: invoices and
- * their transactions; `credits`: credits, disbursements and reversals. An account also takes
+ * their transactions; `credits`: credits, disbursements and reversals; `payments`: payments (by
+ * received date) and their applications and reversals. An account also takes
  * in the accounts that invoice to it; dates are inclusive, either end may be left open.
  * `aging`: the aging report as of a day (default today); `statement`: an account's statement
  * from..to (receivables.ts).
@@ -128,7 +129,7 @@ export const CHARTS = ['runs'] as const;
 const billingExportSchema = z
   .object({
     kind: z.literal('billing.export'),
-    what: z.enum(EXPORTS, { error: 'Say what to export: accounts, invoices, credits, aging or statement.' }),
+    what: z.enum(EXPORTS, { error: 'Say what to export: accounts, invoices, credits, payments, aging or statement.' }),
     account: optional(name('The account')),
     from: dateField,
     to: dateField,
@@ -321,7 +322,7 @@ export const USAGE = {
   'billing.help': '/billing help',
   'billing.access': '/billing access grant|revoke <@user> viewer|operator|admin',
   'billing.template': '/billing template [in #channel]',
-  'billing.export': '/billing export accounts|invoices|credits [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>] [in #channel]',
+  'billing.export': '/billing export accounts|invoices|credits|payments [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>] [in #channel]',
   'billing.aging': '/billing aging [as of YYYY-MM-DD]',
   'billing.statement': '/billing statement <account> [from YYYY-MM-DD] [to YYYY-MM-DD]',
   'billing.digest': '/billing schedule digest <#channel> <cron, e.g. 0 9 * * 1> [<time zone>] | /billing schedule digest <#channel> pause|resume',

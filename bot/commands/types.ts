@@ -1,5 +1,5 @@
 import type { AgingReport, Billing, BillRunReport, CreditView, InvoiceView, OverdueDigest, PaymentView, Statement } from '../../billing';
-import type { SetupImportResult } from '../../sheets';
+import type { WorkbookImportResult } from '../../sheets';
 import type { CompanyHeader } from '../../sheets/documents/company';
 import type { Logger } from '../log';
 import type { ScheduleView } from '../render/schedules';
@@ -63,7 +63,7 @@ export type Outcome =
    * A setup workbook checked (`result.dryRun`: a preview, nothing written) or imported
    * (`result.applied`); `result.problems` lists what stopped it.
    */
-  | { kind: 'workbook.import'; file: string; result: SetupImportResult }
+  | { kind: 'workbook.import'; file: string; result: WorkbookImportResult }
   /** Documents written to a file (the shell, the CLI): an invoice's PDF, or a run's invoices as a zip of PDFs. */
   | { kind: 'document.written'; document: DocumentKind; subject: string; file: string; invoices: number; bytes: number }
   /** A chart written to a PNG file (the shell, the CLI), with what it shows in words. */
@@ -76,7 +76,7 @@ export type Outcome =
 export type OutcomeKind = Outcome['kind'];
 
 /** The workbooks billbot writes: the empty setup template and the exports. */
-export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits' | 'aging' | 'statement';
+export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits' | 'payments' | 'aging' | 'statement';
 
 /** The documents billbot writes: one invoice's PDF, a bill run's invoices as a zip of PDFs. */
 export type DocumentKind = 'invoice' | 'run invoices';

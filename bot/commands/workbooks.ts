@@ -10,9 +10,13 @@ import {
   exportCredits,
   exportInvoices,
   exportStatement,
+  exportPayments,
+  importPaymentsWorkbook,
   importSetupWorkbook,
+  isPaymentsImport,
   NotAWorkbookError,
-  SetupImportResult,
+  workbookKind,
+  type WorkbookImportResult,
   WorkbookTooLargeError,
   writeTemplate,
 } from '../../sheets';
@@ -27,7 +31,7 @@ import type { CommandContext, CommandHandlers, Outcome, WorkbookCommand, Workboo
  * pieces the Slack app shares with them:
  *
  *   /billing template                  → workbook.written (the empty setup workbook)
- *   /billing export accounts|invoices|credits [...] → workbook.written
+ *   /billing export accounts|invoices|credits|payments [...] → workbook.written
  *   /billing import <file> [preview]   → workbook.import (checked; applied unless a preview)
  *
  * The workbooks themselves are sheets/'s business; this is where they meet files and people.
@@ -76,17 +80,21 @@ export async function readWorkbookFile(file: string, maxBytes = DEFAULT_LIMITS.m
 
 
 /** True when an applied import created or changed bill run configurations (schedules may have moved). */
-export function configurationsChanged(result: SetupImportResult): boolean {
-  return result.applied && result.billRuns.created + result.billRuns.updated > 0;
+export function configurationsChanged(result: WorkbookImportResult): boolean {
+  return !isPaymentsImport(result) && result.applied && result.billRuns.created + result.billRuns.updated > 0;
 }
 
-/** Checks a setup workbook (dryRun) or checks and applies it, all or nothing. */
+/**
+ * Checks a workbook (dryRun) or checks and applies it, all or nothing: a payments workbook (it
+ * has a Payments sheet) records payments, any other is read as a setup workbook.
+ */
 export async function importWorkbook(
   billing: Billing,
   file: WorkbookBytes,
   options: { actor: string; dryRun: boolean },
 ): Promise<Extract<Outcome, { kind: 'workbook.import' }>> {
-  const result = await importSetupWorkbook(billing, Readable.from(file.data), { actor: options.actor, dryRun: options.dryRun });
+  const read = (await workbookKind(file.data)) === 'payments' ? importPaymentsWorkbook : importSetupWorkbook;
+  const result = await read(billing, Readable.from(file.data), { actor: options.actor, dryRun: options.dryRun });
   return { kind: 'workbook.import', file: file.name, result };
 }
 
@@ -110,6 +118,8 @@ export async function writeWorkbook(billing: Billing, command: WorkbookCommand, 
       return { workbook: 'aging', rows: { ...(await exportAging(billing, out, command.asOf ?? null)) } };
     case 'statement':
       return { workbook: 'statement', rows: { ...(await exportStatement(billing, out, command.account ?? '', command)) } };
+    case 'payments':
+      return { workbook: 'payments', rows: { ...(await exportPayments(billing, out, { account: command.account, from: command.from, to: command.to })) } };
   }
 }
 

@@ -1,6 +1,8 @@
 import type { types } from '@slack/bolt';
 import type { WorkbookKind } from '../commands/execute';
-import { importChanges, type SetupImportResult } from '../../sheets/changes';
+import { importChanges, isPaymentsImport, type SetupImportResult, type WorkbookImportResult } from '../../sheets/changes';
+import { IMPORT_SUMMARY_BLOCK_ID, problemAndWarningBlocks } from './importParts';
+import { renderPaymentsImport } from './paymentImport';
 import { bold, escapeMrkdwn } from './mrkdwn';
 import { context, fields, header, list, MAX_BLOCKS, plural, section, type KnownBlock, type Rendered } from './kit';
 
@@ -13,6 +15,7 @@ const WORKBOOK_TITLES: Record<WorkbookKind, string> = {
   credits: 'the credits export',
   aging: 'the aging export',
   statement: 'the statement export',
+  payments: 'the payments export',
 };
 
 const ROW_LABELS: Record<string, [string, string]> = {
@@ -27,6 +30,8 @@ const ROW_LABELS: Record<string, [string, string]> = {
   reversals: ['reversal', 'reversals'],
   agingAccounts: ['account that owes', 'accounts that owe'],
   statementLines: ['statement line', 'statement lines'],
+  payments: ['payment', 'payments'],
+  applications: ['application', 'applications'],
 };
 
 /**
@@ -53,6 +58,7 @@ const UPLOAD_TITLES: Record<WorkbookKind, string> = {
   credits: 'Credits export',
   aging: 'Aging export',
   statement: 'Statement export',
+  payments: 'Payments export',
 };
 
 /** A workbook uploaded to Slack for `user`: the file's title and the comment posted with it. */
@@ -65,23 +71,23 @@ export function renderWorkbookWritten(workbook: WorkbookKind, file: string, rows
   return { text, blocks: [section(text), context(escapeMrkdwn(workbookSummary(workbook, rows)))] };
 }
 
-/** Problems listed in an import's reply; the rest are counted. */
-export const IMPORT_PROBLEMS_SHOWN = 20;
-const IMPORT_WARNINGS_SHOWN = 10;
-
-/** The block a face may give Confirm and Cancel buttons after (Slack does). */
-export const IMPORT_SUMMARY_BLOCK_ID = 'workbook_import_summary';
+export { IMPORT_PROBLEMS_SHOWN, IMPORT_SUMMARY_BLOCK_ID } from './importParts';
 
 function countsText(c: { created: number; updated: number; unchanged: number }): string {
   return `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged`;
 }
 
 /** True when a checked workbook can be applied: no problem, and it changes something. */
-export function importIsReady(result: SetupImportResult): boolean {
+export function importIsReady(result: WorkbookImportResult): boolean {
+  if (isPaymentsImport(result)) return result.totalProblems === 0 && result.payments > 0;
   return result.totalProblems === 0 && importChanges(result) > 0;
 }
 
-export function renderImport(file: string, result: SetupImportResult): Rendered {
+export function renderImport(file: string, result: WorkbookImportResult): Rendered {
+  return isPaymentsImport(result) ? renderPaymentsImport(file, result) : renderSetupImport(file, result);
+}
+
+function renderSetupImport(file: string, result: SetupImportResult): Rendered {
   const name = bold(file);
   let title: string;
   let text: string;
@@ -115,18 +121,7 @@ export function renderImport(file: string, result: SetupImportResult): Rendered 
   if (result.billGroupsCreated.length) {
     blocks.push(context(`New bill groups${result.applied ? '' : ' (created when applied)'}: ${result.billGroupsCreated.map(escapeMrkdwn).join(', ')}`));
   }
-  if (result.totalProblems > 0) {
-    const shown = result.problems.slice(0, IMPORT_PROBLEMS_SHOWN).map((p) => escapeMrkdwn(p.message));
-    const more = result.totalProblems - shown.length;
-    if (more > 0) shown.push(`…and ${plural(more, 'more problem', 'more problems')}`);
-    blocks.push(...list(plural(result.totalProblems, 'problem'), shown, IMPORT_PROBLEMS_SHOWN + 1));
-  }
-  if (result.warnings.length) {
-    const shown = result.warnings.slice(0, IMPORT_WARNINGS_SHOWN).map((w) => escapeMrkdwn(w.message));
-    const more = result.warnings.length - shown.length;
-    if (more > 0) shown.push(`…and ${plural(more, 'more warning', 'more warnings')}`);
-    blocks.push(...list(plural(result.warnings.length, 'warning'), shown, IMPORT_WARNINGS_SHOWN + 1));
-  }
+  blocks.push(...problemAndWarningBlocks(result));
   const summary =
     `${title}: accounts ${countsText(result.accounts)}; packages ${countsText(result.packages)}; ` +
     `account packages ${countsText(result.accountPackages)}; bill runs ${countsText(result.billRuns)}` +

@@ -1,7 +1,7 @@
 import type { Logger } from '../log';
 import { z } from 'zod';
 import { BillingError } from '../../billing';
-import { WorkbookTooLargeError, type SetupImportResult } from '../../sheets';
+import { isPaymentsImport, WorkbookTooLargeError, type WorkbookImportResult } from '../../sheets';
 import { megabytes } from '../../sheets/limits';
 import { validateCommand } from '../commands';
 import { importWorkbook, workbookBytes } from '../commands/workbooks';
@@ -135,7 +135,11 @@ function isWorkbookName(file: FileInfo): 'xlsx' | 'xls' | null {
 }
 
 /** What the held row remembers of a check (counts, problems), without the rows themselves. */
-export function checkSummary(result: SetupImportResult): Record<string, unknown> {
+export function checkSummary(result: WorkbookImportResult): Record<string, unknown> {
+  if (isPaymentsImport(result)) {
+    const { workbook, payments, applications, totals, alreadyRecorded, totalProblems, applied } = result;
+    return { workbook, payments, applications, totals, alreadyRecorded, totalProblems, applied };
+  }
   return {
     accounts: result.accounts,
     packages: result.packages,

@@ -40,6 +40,13 @@ async function runTask(db: Knex, task: ChildTask): Promise<Measured<unknown>> {
         return { applied: r.applied, accounts: r.accounts, accountPackages: r.accountPackages, totalProblems: r.totalProblems, problems: r.problems.slice(0, 3) };
       });
     }
+    case 'payments': {
+      const { importPaymentsWorkbook } = await import('../../sheets');
+      return timed(async () => {
+        const r = await importPaymentsWorkbook(createBilling(db, BENCH_CLOCK), task.file, { actor: 'bench' });
+        return { applied: r.applied, payments: r.payments, applications: r.applications, totalProblems: r.totalProblems, problems: r.problems.slice(0, 3) };
+      });
+    }
     case 'export': {
       const { exportInvoices } = await import('../../sheets');
       return timed(() => exportInvoices(createBilling(db), task.file));

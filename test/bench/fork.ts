@@ -12,6 +12,7 @@ import type { BillRunReport } from '../../billing';
 export type ChildTask =
   | { kind: 'bill'; configuration: string; from: string; to: string; preview: boolean; familiesPerBatch?: number; workers?: number }
   | { kind: 'import'; file: string }
+  | { kind: 'payments'; file: string }
   | { kind: 'export'; file: string }
   /** The zip of a bill run's invoice PDFs, written to `file` (pdfs.ts). */
   | { kind: 'pdfs'; run: number; file: string }

@@ -24,9 +24,9 @@
  * (200), BENCH_FAMILIES_PER_BATCH and BENCH_WORKERS (billing's defaults when unset), BENCH_JSON,
  * BENCH_STEPS (default all; `startup` measures startup only, `userpath` the user's path only,
  * `receivables` the aging report and a statement only: ./receivables.ts, `pdfs` the zip of PDFs only),
+ * `payments` the payments import only: ./payments.ts, BENCH_PAYMENT_ROWS rows, default 100000),
  * BENCH_USER_SIZES (default 100000,200000,400000) and BENCH_MILLION=1 (adds 1000000) for it.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +34,7 @@ import type { Knex } from 'knex';
 import { Client } from 'pg';
 import { createDb } from '../../billing/db';
 import { migrateLatest } from '../../billing/migrate';
-import { startEmbeddedPostgres, withDatabase } from '../../bot/database';
+import { withDatabase } from '../../bot/database';
 import { runChild, type BillResult } from './fork';
 import { checkRun, expectedOutcome, fingerprint, measureFloor, seedBillingData, topUpInvoices, type SeededData } from './data';
 import { measureSlackDuringRun, type SlackLatency } from './slack';
@@ -43,6 +43,8 @@ import { measureStartup, type StartupFigure } from './startup';
 import { measureUserPath, USER_SIZES, userPathRows, userPathTargets, type UserPathFigures } from './userPath';
 import { writeSetupWorkbook } from './workbook';
 import { pdfZip } from './pdfs';
+import { measurePayments, paymentsRow, paymentsTargets, type PaymentsFigures } from './payments';
+import { startServer } from './server';
 
 const numbers = (text: string | undefined, fallback: number[]) =>
   text ? text.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0) : fallback;
@@ -85,31 +87,6 @@ interface Target {
 // ---------------------------------------------------------------------------------------------
 // Database server and throwaway databases
 
-interface Server {
-  adminUrl: string;
-  stop: () => Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL, stop: async () => undefined };
-  // Not mkdtemp: postgres may run as another OS user, which needs to enter the folder (0755).
-  const folder = path.join(os.tmpdir(), `billbot-bench-${randomBytes(6).toString('hex')}`);
-  await fs.mkdir(folder, { mode: 0o755 });
-  await fs.chmod(folder, 0o755);
-  // Persistent (fsync on), as a real installation runs; the folder is removed at the end.
-  const server = await startEmbeddedPostgres({ dataDir: path.join(folder, 'pg'), persistent: true });
-  return {
-    adminUrl: server.url,
-    stop: async () => {
-      try {
-        await server.stop();
-      } finally {
-        await fs.rm(folder, { recursive: true, force: true });
-      }
-    },
-  };
-}
-
 async function admin<T>(adminUrl: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
@@ -135,12 +112,12 @@ async function createTemplate(adminUrl: string): Promise<void> {
 }
 
 /** A fresh migrated database (a clone of the template). */
-async function createDatabase(adminUrl: string, label: string, template = TEMPLATE): Promise<{ url: string; db: Knex }> {
+async function createDatabase(adminUrl: string, label: string, template = TEMPLATE): Promise<{ url: string; db: Knex; name: string }> {
   const name = `billbot_bench_${label}_${process.pid}`;
   await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)} TEMPLATE ${c.escapeIdentifier(template)}`));
   created.push(name);
   const url = withDatabase(adminUrl, name);
-  return { url, db: createDb(url, { poolMax: 4 }) };
+  return { url, db: createDb(url, { poolMax: 4 }), name };
 }
 
 async function dropDatabases(adminUrl: string): Promise<void> {
@@ -198,6 +175,7 @@ async function main(): Promise<void> {
   let startup: StartupFigure[] = [];
   let userPath: UserPathFigures[] = [];
   let receivables: ReceivablesFigures | undefined;
+  let payments: PaymentsFigures | undefined;
   if (wants('startup')) await step('startup', async () => {
     startup = await measureStartup(log);
   });
@@ -315,6 +293,9 @@ async function main(): Promise<void> {
     });
 
     if (wants('pdfs')) await step('zip of invoice PDFs', () => pdfZip.run((label) => createDatabase(server.adminUrl, label), log));
+    if (wants('payments')) await step('payments import', async () => {
+      payments = await measurePayments((label, template) => createDatabase(server.adminUrl, label, template), log);
+    });
     if (wants('userpath')) await step('user path', async () => {
       userPath = await measureUserPath(USER_SIZES, (label) => createDatabase(server.adminUrl, label), log);
     });
@@ -351,7 +332,7 @@ async function main(): Promise<void> {
   for (const f of startup) {
     if (f.targetMs !== null) add(`${f.command}, median of fresh processes`, `${fmt(f.medianMs, 0)} ms`, `<= ${f.targetMs} ms`, f.medianMs <= f.targetMs);
   }
-  targets.push(...userPathTargets(userPath), ...pdfZip.targets());
+  targets.push(...userPathTargets(userPath), ...pdfZip.targets(), ...paymentsTargets(payments));
   if (receivables) targets.push(...receivablesTargets(receivables));
   for (const f of failures) add(`${f.step} ran`, f.error, 'ran', false);
   for (const r of runs) add(`bill run ${r.accounts}: invoices and totals right`, r.correct ? 'yes' : r.problems.join('; '), 'yes', r.correct);
@@ -414,6 +395,7 @@ async function main(): Promise<void> {
   if (preview) other.push([`preview of ${preview.accounts}`, fmt(preview.seconds), String(preview.peakMb), preview.wroteNothing ? 'wrote nothing' : 'WROTE SOMETHING']);
   if (slack) other.push([`bill run of ${biggestOf(runs)} during Slack`, fmt(slack.runSeconds), '', `acks p50 ${fmt(slack.p50Ms, 1)} ms, p99 ${fmt(slack.p99Ms, 1)} ms, max ${fmt(slack.maxMs, 1)} ms (no run: p50 ${fmt(slack.idleP50Ms, 1)}, p99 ${fmt(slack.idleP99Ms, 1)})`]);
   if (importFigures) other.push([`import ${importFigures.rows} + ${importFigures.rows}`, fmt(importFigures.seconds), String(importFigures.peakMb), importFigures.applied ? 'applied' : 'NOT APPLIED']);
+  if (payments) other.push(paymentsRow(payments));
   if (exportFigures) other.push([`export ${exportFigures.invoices} invoices`, fmt(exportFigures.seconds), String(exportFigures.peakMb), `${exportFigures.transactions} transactions`]);
   other.push(...pdfZip.rows());
   if (other.length > 1) out.push(table(other), '');
@@ -439,6 +421,7 @@ async function main(): Promise<void> {
     parallel,
     slack: slack ? { ...slack, runProblems: bigRunDuringSlack?.problems ?? [] } : undefined,
     import: importFigures,
+    payments,
     export: exportFigures,
     startup,
     userPath,

@@ -79,8 +79,8 @@ describe('the workbook commands as typed', () => {
   it.each([
     ['template credits', '"/billing template" takes nothing after it'],
     ['template credits in <#C0FINANCE|finance>', '"/billing template" takes nothing after it but "in #channel"'],
-    ['export', 'Say what to export: accounts, invoices, credits, aging or statement'],
-    ['export ledgers', '"ledgers" is not an export; say accounts, invoices, credits, aging or statement'],
+    ['export', 'Say what to export: accounts, invoices, credits, payments, aging or statement'],
+    ['export ledgers', '"ledgers" is not an export; say accounts, invoices, credits, payments, aging or statement'],
     ['export accounts Parent Co', 'The accounts export is the whole setup; it takes no account, dates or bill run.'],
     ['export credits run 4', 'Only the invoices export can be limited to one bill run.'],
     ['export invoices from 2026-02-30', '"2026-02-30" after "from" is not a real date'],

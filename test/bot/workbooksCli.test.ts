@@ -89,7 +89,7 @@ describe('workbooks from the billbot CLI', () => {
     const what = await run('export', 'ledgers', 'x.xlsx');
     expect(what).toMatchObject({ code: 2, stdout: '' });
     expect(what.stderr).toBe(
-      'Say what to export: accounts, invoices, credits, aging or statement; usage: billbot export accounts|invoices|credits|aging|statement <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N] [--as-of YYYY-MM-DD].\n',
+      'Say what to export: accounts, invoices, credits, payments, aging or statement; usage: billbot export accounts|invoices|credits|payments|aging|statement <file> [--account NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--run N] [--as-of YYYY-MM-DD].\n',
     );
     expect((await run('export', 'invoices', 'x.xlsx', '--run', 'last')).stderr).toContain('"last" is not a bill run number');
     expect((await run('export', 'accounts', 'x.xlsx', '--account', 'Parent Co')).code).toBe(2);

@@ -155,10 +155,10 @@ export function sheetXml(rows: string[][]): Buffer {
 }
 
 /** The Accounts sheet's columns as billbot writes them (the address columns are optional when read). */
-export const ACCOUNT_HEADERS = ['Name', 'Display Name', 'Currency', 'Status', 'Bill Group', 'Bill Day', 'Parent', 'Invoice To', 'Address Line 1', 'Address Line 2', 'City', 'Region', 'Postal Code', 'Country'];
+export const ACCOUNT_HEADERS = ['Name', 'Display Name', 'Currency', 'Status', 'Bill Group', 'Bill Day', 'Parent', 'Invoice To', 'Address Line 1', 'Address Line 2', 'City', 'Region', 'Postal Code', 'Country', 'Payment Terms'];
 export const PACKAGE_HEADERS = ['Package', 'Currency', 'Frequency', 'Service', 'Price'];
 export const ACCOUNT_PACKAGE_HEADERS = ['Account', 'Package', 'Quantity', 'Status', 'Effective Date', 'Next Bill Date'];
-export const BILL_RUN_HEADERS = ['Name', 'Bill Packages', 'Generate Invoice', 'Period', 'Bill Groups', 'Schedule', 'Time Zone', 'Report Channel'];
+export const BILL_RUN_HEADERS = ['Name', 'Bill Packages', 'Generate Invoice', 'Period', 'Bill Groups', 'Schedule', 'Time Zone', 'Report Channel', 'Payment Terms'];
 
 export const utcDate = (iso: string) => new Date(`${iso}T00:00:00Z`);
 

@@ -1,8 +1,13 @@
 import nock from 'nock';
 import { checkCall } from '../../helpers/slackLimits';
-import { BOT_TOKEN, CHANNEL } from './helpers';
+import { ADMIN, BOT_TOKEN, CHANNEL } from './helpers';
 
-const FILES = 'https://files.slack.com';
+/** Slack's files and the events of a file shared with the bot, for the workbook upload tests. */
+
+export const FILES = 'https://files.slack.com';
+export const ADMIN_DM = 'D0ADMIN';
+export const VIEWER = 'U0VIEWER';
+export const STRANGER = 'U0STRANGER';
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 export interface StoredFile {
@@ -113,3 +118,49 @@ export function fakeFiles(o: { channels?: string[] } = {}) {
   };
 }
 export type FakeFiles = ReturnType<typeof fakeFiles>;
+
+let eventCount = 0;
+
+export function eventBody(event: Record<string, unknown>, eventId = `Ev0TEST${++eventCount}`): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T0TEST',
+    api_app_id: 'A0BILLBOT',
+    event,
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0TEST', user_id: 'U0BOT', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}
+
+/** The message Slack sends when someone shares a file (message.im / message.channels). */
+export function fileShareMessage(file: StoredFile, o: { user?: string; channel?: string; text?: string } = {}) {
+  const channel = o.channel ?? ADMIN_DM;
+  return {
+    type: 'message',
+    subtype: 'file_share',
+    text: o.text ?? '',
+    user: o.user ?? ADMIN,
+    channel,
+    channel_type: channel.startsWith('D') ? 'im' : 'channel',
+    ts: `${Date.now() / 1000}`,
+    event_ts: `${Date.now() / 1000}`,
+    upload: true,
+    files: [{ id: file.id, name: file.name, filetype: 'xlsx', mimetype: XLSX, size: file.size ?? file.data.length }],
+  };
+}
+
+export function fileSharedEvent(file: StoredFile, o: { user?: string; channel?: string } = {}) {
+  return { type: 'file_shared', file_id: file.id, file: { id: file.id }, user_id: o.user ?? ADMIN, channel_id: o.channel ?? ADMIN_DM, event_ts: `${Date.now() / 1000}` };
+}
+
+/** A button of a posted message, found by its action id. */
+export function buttonOf(message: { blocks?: any[] } | undefined, actionId: string): { value: string } | undefined {
+  for (const block of message?.blocks ?? []) {
+    for (const element of block.elements ?? []) if (element.action_id === actionId) return element;
+  }
+  return undefined;
+}
+

@@ -3,9 +3,9 @@ import nock from 'nock';
 import { createAccess } from '../../../billing/access';
 import { createBilling } from '../../../billing';
 import { CANCEL_IMPORT_ACTION, CONFIRM_IMPORT_ACTION } from '../../../bot/slack/uploads';
+import { ADMIN_DM, buttonOf, eventBody, fakeFiles, fileShareMessage, fileSharedEvent, STRANGER, VIEWER, XLSX, type StoredFile } from './files';
 import { useTestDatabase } from '../../helpers/db';
 import { ACCOUNT_HEADERS, rowsOf, workbook, workedExampleSheets } from '../../sheets/helpers';
-import { fakeFiles, type StoredFile, XLSX } from './files';
 import {
   ADMIN,
   BOT_TOKEN,
@@ -21,55 +21,6 @@ import {
   slashBody,
   useSlackApp,
 } from './helpers';
-
-const ADMIN_DM = 'D0ADMIN';
-const VIEWER = 'U0VIEWER';
-const STRANGER = 'U0STRANGER';
-
-let eventCount = 0;
-
-function eventBody(event: Record<string, unknown>, eventId = `Ev0TEST${++eventCount}`): string {
-  return JSON.stringify({
-    token: 'legacy-verification-token',
-    team_id: 'T0TEST',
-    api_app_id: 'A0BILLBOT',
-    event,
-    type: 'event_callback',
-    event_id: eventId,
-    event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ team_id: 'T0TEST', user_id: 'U0BOT', is_bot: true, is_enterprise_install: false }],
-    is_ext_shared_channel: false,
-  });
-}
-
-/** The message Slack sends when someone shares a file (message.im / message.channels). */
-function fileShareMessage(file: StoredFile, o: { user?: string; channel?: string; text?: string } = {}) {
-  const channel = o.channel ?? ADMIN_DM;
-  return {
-    type: 'message',
-    subtype: 'file_share',
-    text: o.text ?? '',
-    user: o.user ?? ADMIN,
-    channel,
-    channel_type: channel.startsWith('D') ? 'im' : 'channel',
-    ts: `${Date.now() / 1000}`,
-    event_ts: `${Date.now() / 1000}`,
-    upload: true,
-    files: [{ id: file.id, name: file.name, filetype: 'xlsx', mimetype: XLSX, size: file.size ?? file.data.length }],
-  };
-}
-
-function fileSharedEvent(file: StoredFile, o: { user?: string; channel?: string } = {}) {
-  return { type: 'file_shared', file_id: file.id, file: { id: file.id }, user_id: o.user ?? ADMIN, channel_id: o.channel ?? ADMIN_DM, event_ts: `${Date.now() / 1000}` };
-}
-
-/** A button of a posted message, found by its action id. */
-function buttonOf(message: { blocks?: any[] } | undefined, actionId: string): { value: string } | undefined {
-  for (const block of message?.blocks ?? []) {
-    for (const element of block.elements ?? []) if (element.action_id === actionId) return element;
-  }
-  return undefined;
-}
 
 async function readWorkbook(data: Buffer): Promise<ExcelJS.Workbook> {
   const wb = new ExcelJS.Workbook();
