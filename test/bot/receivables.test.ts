@@ -46,7 +46,9 @@ describe('the receivables commands', () => {
     expect(refused('statement Parent Co from 2026-11-01 to 2026-10-01')).toMatch(/^The statement starts after it ends/);
     expect(refused('export statement')).toMatch(/^Name the account whose statement to export/);
     expect(refused('export aging Parent Co')).toMatch(/Did not understand "Co"|not a real date/);
-    expect(refused('export ledgers')).toBe('"ledgers" is not an export; say accounts, invoices, credits, aging or statement. Use: /billing export accounts|invoices|credits [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>]');
+    expect(refused('export ledgers')).toBe(
+      '"ledgers" is not an export; say accounts, invoices, credits, payments, aging or statement. Use: /billing export accounts|invoices|credits|payments [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>] [in #channel]',
+    );
   });
 
   describe('at size', () => {

@@ -4,6 +4,16 @@ import { exportAccounts, importSetupWorkbook } from '../../sheets';
 import { useTestDatabase } from '../helpers/db';
 import { readBack, rowsOf, tempPath, workbook, workedExampleSheets } from './helpers';
 
+/** A sheet's row with its Payment Terms cell (the column the sheet's header names) set to `value`. */
+function withTerms(sheet: unknown[][], row: number, value: unknown): never {
+  const at = (sheet[0] as unknown[]).indexOf('Payment Terms');
+  if (at < 0) throw new Error('the sheet has no Payment Terms column');
+  const cells = [...(sheet[row] as unknown[])];
+  while (cells.length < at) cells.push(null);
+  cells[at] = value;
+  return cells as never;
+}
+
 /** Payment terms in the setup workbook: the Payment Terms columns of Accounts and Bill Runs, optional, and in the export. */
 describe('payment terms in the setup workbook', () => {
   const t = useTestDatabase({ each: true });
@@ -18,8 +28,8 @@ describe('payment terms in the setup workbook', () => {
 
   it('stores the terms, dates invoices by them, exports them, and keeps them for a workbook without the columns', async () => {
     const sheets = workedExampleSheets();
-    sheets.Accounts[1] = [...(sheets.Accounts[1] as unknown[]).slice(0, 8), 45] as never;
-    sheets['Bill Runs'][1] = [...(sheets['Bill Runs'][1] as unknown[]).slice(0, 8), 15] as never;
+    sheets.Accounts[1] = withTerms(sheets.Accounts, 1, 45);
+    sheets['Bill Runs'][1] = withTerms(sheets['Bill Runs'], 1, 15);
     const first = await importSheets(sheets);
     expect(first.problems).toEqual([]);
     expect(await terms()).toEqual({ 'Parent Co': 45, 'Child Co': null, 'Monthly Billing': 15 });
@@ -33,7 +43,9 @@ describe('payment terms in the setup workbook', () => {
     const out = await tempPath();
     await exportAccounts(billing, out);
     const wb = await readBack(out);
-    expect(rowsOf(wb.getWorksheet('Accounts')!).map((r) => r[8])).toEqual(['Payment Terms', 45, undefined]);
+    const accounts = rowsOf(wb.getWorksheet('Accounts')!);
+    const termsAt = (accounts[0] as unknown[]).indexOf('Payment Terms');
+    expect(accounts.map((r) => r[termsAt])).toEqual(['Payment Terms', 45, undefined]);
     expect(rowsOf(wb.getWorksheet('Bill Runs')!).map((r) => r[8])).toEqual(['Payment Terms', 15]);
     const again = await importSetupWorkbook(billing, out, { actor: 'U_FIN' });
     expect(again).toMatchObject({ accounts: { created: 0, updated: 0, unchanged: 2 }, billRuns: { created: 0, updated: 0, unchanged: 1 }, totalProblems: 0 });
@@ -54,9 +66,9 @@ describe('payment terms in the setup workbook', () => {
 
   it('refuses terms that are not whole days from 0 to 3650', async () => {
     const sheets = workedExampleSheets();
-    sheets.Accounts[1] = [...(sheets.Accounts[1] as unknown[]).slice(0, 8), -1] as never;
-    sheets.Accounts[2] = [...(sheets.Accounts[2] as unknown[]).slice(0, 8), 'net 30'] as never;
-    sheets['Bill Runs'][1] = [...(sheets['Bill Runs'][1] as unknown[]).slice(0, 8), 4000] as never;
+    sheets.Accounts[1] = withTerms(sheets.Accounts, 1, -1);
+    sheets.Accounts[2] = withTerms(sheets.Accounts, 2, 'net 30');
+    sheets['Bill Runs'][1] = withTerms(sheets['Bill Runs'], 1, 4000);
     const result = await importSheets(sheets);
     expect(result.applied).toBe(false);
     expect(result.problems.map((p) => `${p.sheet} ${p.row} ${p.column}: ${p.expected}`)).toEqual([

@@ -59,7 +59,7 @@ describe('exports posted in a channel the person names', () => {
   it('refuses a channel Slack did not link, and someone without a role, before writing anything', async () => {
     const [unlinked] = await billing('export accounts in #finance');
     expect(unlinked.text).toBe(
-      ':warning: Slack did not link "#finance" as a channel; type # and pick the channel from the list. Use: /billing export accounts|invoices|credits [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>] [in #channel]',
+      ':warning: Slack did not link "#finance" as a channel; type # and pick the channel from the list. Use: /billing export accounts|invoices|credits|payments [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>] [in #channel]',
     );
     const audit = await t.db('audit_log').where({ actor: VIEWER, decision: 'invalid' }).orderBy('id', 'desc').first('input');
     expect(audit.input).toBe('export accounts in #finance');
