@@ -2,7 +2,8 @@ import { formatInvoiceNumber, invoicePrefix } from './accounts';
 import { addressLines, ADDRESS_FIELDS, addressOf } from './address';
 import { UnknownBillRunError } from './errors';
 import { getInvoice, type TransactionView } from './invoices';
-import { currency, Money, sum } from './money';
+import { currency, Money, sum, type Currency } from './money';
+import { formatPaymentNumber } from './payments/rules';
 import type { Db } from './db';
 
 /**
@@ -35,15 +36,17 @@ export interface InvoiceDocumentLine {
   amount: string;
 }
 
-/** What reduced the balance: credits disbursed (later: payments applied). */
+/** What reduced the balance: credits disbursed and payments applied (each net of its reversal). */
 export interface AppliedAmount {
-  kind: 'credit';
-  /** CR-7. */
+  kind: 'credit' | 'payment';
+  /** CR-7, PM-000001. */
   reference: string;
-  /** The day it was applied (UTC). */
+  /** The day a credit was applied (UTC); the day a payment was received. */
   date: string;
   /** Positive, in the currency's minor unit. */
   amount: string;
+  /** A payment's method and reference as recorded ("cheque, ref CHQ-1001"), when it has either. */
+  detail?: string;
 }
 
 export interface DocumentAmount {
@@ -61,12 +64,12 @@ export interface InvoiceDocument {
   /** Digits after the decimal point (USD 2, JPY 0). */
   minorUnits: number;
   invoicer: DocumentParty;
-  /** The header's dates, in order: the invoice date (later also the due date). */
+  /** The header's dates, in order: the invoice date, the due date. */
   dates: { label: string; date: string }[];
   period: { start: string; end: string };
   lines: InvoiceDocumentLine[];
   applied: AppliedAmount[];
-  /** Under the lines, in order: Total, Credits disbursed (when any), Balance due. */
+  /** Under the lines, in order: Total, Credits disbursed and Payments applied (when any), Balance due. */
   summary: DocumentAmount[];
   /** The day the document is dated (its PDF's creation date): the invoice date. */
   issued: string;
@@ -77,6 +80,29 @@ function describe(t: TransactionView): string {
   return [t.package, t.service].filter(Boolean).join(': ') || 'Charge';
 }
 
+/**
+ * The payments applied to invoice `invoiceId`: one entry per application, less what its
+ * reversal gave back (a reversed application, whole, is left out), in the order applied.
+ */
+async function paymentsApplied(db: Db, invoiceId: number, cur: Currency): Promise<AppliedAmount[]> {
+  const { rows } = await db.raw(
+    `SELECT pa.id, pa.amount - coalesce(r.amount, 0) AS net, p.id AS payment_id, p.received_on, p.method, p.reference
+     FROM payment_applications pa
+     JOIN payments p ON p.id = pa.payment_id
+     LEFT JOIN payment_applications r ON r.reverses_id = pa.id AND r.kind = 'reversed'
+     WHERE pa.invoice_id = ? AND pa.kind = 'applied'
+     ORDER BY pa.id`,
+    [invoiceId],
+  );
+  return rows
+    .map((r: any): AppliedAmount => {
+      const detail = [r.method, r.reference && `ref ${r.reference}`].filter(Boolean).join(', ');
+      const entry: AppliedAmount = { kind: 'payment', reference: formatPaymentNumber(Number(r.payment_id)), date: r.received_on, amount: Money.exact(r.net, cur).toString() };
+      return detail ? { ...entry, detail } : entry;
+    })
+    .filter((a: AppliedAmount) => !Money.exact(a.amount, cur).isZero());
+}
+
 /** The invoice numbered `numberText` as a document. */
 export async function invoiceDocument(db: Db, numberText: string): Promise<InvoiceDocument> {
   const invoice = await getInvoice(db, numberText);
@@ -85,10 +111,12 @@ export async function invoiceDocument(db: Db, numberText: string): Promise<Invoi
     .where('i.id', invoice.id)
     .first('a.name', 'a.display_name', ...ADDRESS_FIELDS.map((f) => `a.${f.column}`));
   const cur = currency(invoice.currency);
-  const applied: AppliedAmount[] = invoice.disbursements.map((d) => ({ kind: 'credit', reference: d.credit, date: d.at.slice(0, 10), amount: d.amount }));
-  const credits = sum(applied.map((a) => Money.exact(a.amount, cur)), cur);
+  const disbursed: AppliedAmount[] = invoice.disbursements.map((d) => ({ kind: 'credit', reference: d.credit, date: d.at.slice(0, 10), amount: d.amount }));
+  const paid = await paymentsApplied(db, invoice.id, cur);
   const summary: DocumentAmount[] = [{ label: 'Total', amount: invoice.total }];
-  if (applied.length) summary.push({ label: 'Credits disbursed', amount: Money.zero(cur).subtract(credits).toString() });
+  for (const [label, list] of [['Credits disbursed', disbursed], ['Payments applied', paid]] as const) {
+    if (list.length) summary.push({ label, amount: Money.zero(cur).subtract(sum(list.map((a) => Money.exact(a.amount, cur)), cur)).toString() });
+  }
   summary.push({ label: 'Balance due', amount: invoice.balance, final: true });
   return {
     number: invoice.number,
@@ -96,7 +124,10 @@ export async function invoiceDocument(db: Db, numberText: string): Promise<Invoi
     currency: cur.code,
     minorUnits: cur.minorUnits,
     invoicer: { name: party.name, displayName: party.display_name, address: addressLines(addressOf(party)) },
-    dates: [{ label: 'Invoice date', date: invoice.invoiceDate }],
+    dates: [
+      { label: 'Invoice date', date: invoice.invoiceDate },
+      { label: 'Due date', date: invoice.dueDate },
+    ],
     period: { start: invoice.periodStart, end: invoice.periodEnd },
     lines: invoice.transactions.map((t) => ({
       kind: t.kind,
@@ -108,7 +139,7 @@ export async function invoiceDocument(db: Db, numberText: string): Promise<Invoi
       quantity: t.quantity,
       amount: t.amount,
     })),
-    applied,
+    applied: [...disbursed, ...paid],
     summary,
     issued: invoice.invoiceDate,
   };

@@ -34,7 +34,7 @@ export {
   runStartedMessage,
 } from './runReports';
 export type { RunInterrupted, RunNotStarted, RunView } from './runReports';
-export { chartComment, chartSent } from './charts/messages';
+export { agingChartComment, chartComment, chartSent } from './charts/messages';
 export { blocksToText } from './text';
 export { escapeMrkdwn, mrkdwnToText } from './mrkdwn';
 export { formatDuration, formatLocalTime, slackTime } from './time';

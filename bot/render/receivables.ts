@@ -16,7 +16,7 @@ export const STATEMENT_LINES = 15;
 /** Names and details are shortened in lists (keeping a reply far under Slack's 10,000 characters of blocks). */
 const NAME_CHARS = 60;
 
-const BUCKET_LABELS: Record<(typeof AGING_BUCKETS)[number], string> = {
+export const BUCKET_LABELS: Record<(typeof AGING_BUCKETS)[number], string> = {
   current: 'Current',
   '1-30': '1-30 days',
   '31-60': '31-60 days',

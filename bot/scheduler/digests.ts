@@ -1,8 +1,9 @@
 import { latestFireAtOrBefore, nextFireAfter, scheduleProblem, type Billing, type DigestFire, type OverdueDigest } from '../../billing';
+import { agingReportChart } from '../render/charts';
 import { renderDigest } from '../render/receivables';
 import type { SchedulerClock, TimerHandle } from './clock';
 import type { SchedulerLogger } from './logger';
-import type { RunReporter } from './reporter';
+import type { PostedMessage, RunReporter } from './reporter';
 
 /**
  * Overdue digests on their schedules (billing's overdue_digests): at each fire time, the
@@ -99,10 +100,24 @@ export class DigestScheduler {
   private async post(fire: DigestFire): Promise<void> {
     const reporter = this.o.reporter;
     if (!reporter?.postDigest || (reporter.canPost && !reporter.canPost(fire.channel))) return;
+    const posted: { message?: PostedMessage } = {};
     try {
-      await this.o.billing.digests.postOnce(fire, () => reporter.postDigest!(fire.channel, renderDigest(fire.content)));
+      await this.o.billing.digests.postOnce(fire, async () => (posted.message = await reporter.postDigest!(fire.channel, renderDigest(fire.content))));
     } catch (e) {
       this.o.logger.error(`Could not post the overdue digest of ${fire.channel} (the next sweep tries again): ${messageOf(e)}`);
+      return;
+    }
+    if (posted.message) await this.attachChart(reporter, posted.message, fire);
+  }
+
+  /** The aging chart in the posted digest's thread; a failure is logged (the digest, posted, stands). */
+  private async attachChart(reporter: RunReporter, posted: PostedMessage, fire: DigestFire): Promise<void> {
+    if (!reporter.attachDigestChart) return;
+    try {
+      const chart = agingReportChart(fire.content.aging);
+      if (chart) await reporter.attachDigestChart(posted, chart);
+    } catch (e) {
+      this.o.logger.warn(`Could not attach the aging chart to the overdue digest of ${fire.channel}: ${messageOf(e)}`);
     }
   }
 }

@@ -49,4 +49,6 @@ export interface RunReporter {
   runInterrupted?(channel: string, message: PostedMessage | null, interruption: RunInterrupted): Promise<PostedMessage>;
   /** Posts an overdue digest (built by bot/render) in its channel (absent: digests are not posted here). */
   postDigest?(channel: string, message: Rendered): Promise<PostedMessage>;
+  /** Attaches the aging chart in a posted digest's thread (absent: this reporter shows no charts). */
+  attachDigestChart?(message: PostedMessage, chart: ChartImage): Promise<void>;
 }

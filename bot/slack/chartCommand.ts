@@ -1,8 +1,11 @@
 import type { RespondFn } from '@slack/bolt';
+import type { Outcome } from '../commands';
 import { drawChart, type ChartCommand } from '../commands/charts';
-import { chartComment, chartSent } from '../render';
+import { agingChartComment, chartComment, chartSent } from '../render';
+import { agingReportChart } from '../render/charts';
 import { uploadChart } from './charts';
 import type { SlackDeps, WebClient } from './deps';
+import { errorSummary } from './errors';
 import { directMessageChannel, ephemeral, type Where } from './reply';
 
 /** Slack's answers when the app cannot reach the person in a direct message. */
@@ -27,4 +30,21 @@ export async function postChart(deps: SlackDeps, client: WebClient, command: Cha
     return;
   }
   if (channel !== where.channel) await respond(ephemeral(chartSent(configuration)));
+}
+
+/**
+ * The chart that goes with a reply, sent after it to the person who asked (in their direct
+ * message, as /billing chart runs is): the aging report's bar chart. A chart that cannot be
+ * drawn or sent is logged; the reply, already given, stands on its own.
+ */
+export async function postReplyChart(deps: SlackDeps, client: WebClient, outcome: Outcome, where: Where): Promise<void> {
+  if (outcome.kind !== 'receivables.aging') return;
+  try {
+    const chart = agingReportChart(outcome.report);
+    if (!chart) return;
+    const channel = await directMessageChannel(client, where.user, where.channel);
+    await uploadChart(client, chart, { channel, comment: agingChartComment(where.user, outcome.report.asOf) });
+  } catch (error) {
+    deps.logger.warn(`billbot: could not send the aging chart to ${where.user} (${errorSummary(error).split('\n')[0]})`);
+  }
 }

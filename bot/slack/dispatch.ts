@@ -3,7 +3,7 @@ import type { Logger } from '../log';
 import { BillingError } from '../../billing';
 import { ANSWERED, Command, entryOf, Face, isModal, Outcome, parseCommand, performCommand, SlashCommand } from '../commands';
 import { changeAccess } from './accessCommand';
-import { postChart } from './chartCommand';
+import { postChart, postReplyChart } from './chartCommand';
 import { auditInvalid, authorize, AuditContext } from './access';
 import { runBill } from './billRun';
 import { confirmMessage, paymentConfirmMessage } from './confirm';
@@ -127,4 +127,5 @@ async function perform(deps: SlackDeps, args: SlashArgs): Promise<void> {
   if (reply === ANSWERED) return;
   await respond(replyFor(command, reply));
   for (const more of followUpsFor(reply)) await respond(ephemeral(more));
+  await postReplyChart(deps, args.client, reply, { channel: slash.channel_id || null, user: slash.user_id });
 }

@@ -110,6 +110,11 @@ export class SlackRunReporter implements RunReporter {
     return this.post(channel, message);
   }
 
+  /** The aging chart in the digest's thread, with its alt text. */
+  async attachDigestChart(posted: PostedMessage, chart: ChartImage): Promise<void> {
+    await uploadChart(this.client, chart, { channel: posted.channelId, threadTs: posted.ts });
+  }
+
   private async post(channel: string, content: Rendered): Promise<PostedMessage> {
     const result = await this.client.chat.postMessage({ channel, ...content });
     if (!result.channel || !result.ts) throw new Error('Slack did not return the posted message.');

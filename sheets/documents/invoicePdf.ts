@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { Money, type InvoiceDocument, type InvoiceDocumentLine } from '../../billing';
+import { Money, type AppliedAmount, type InvoiceDocument, type InvoiceDocumentLine } from '../../billing';
 import { DEFAULT_COMPANY, type CompanyHeader } from './company';
 import { fontSource, keepParsed, sharedLayouts, visible, type FontName, type GlyphCoverage } from './fonts';
 
@@ -34,6 +34,10 @@ interface Column {
 }
 
 const period = (start: string | null, end: string | null) => (start && end ? `${start} – ${end}` : '—');
+
+/** "CR-1, 2026-10-02"; "Payment PM-000001 (cheque, ref CHQ-1001)". */
+const appliedText = (a: AppliedAmount) =>
+  a.kind === 'credit' ? `${a.reference}, ${a.date}` : `Payment ${a.reference}${a.detail ? ` (${a.detail})` : ''}`;
 
 const COLUMNS: Column[] = [
   { header: 'Account', width: 110, align: 'left', cell: (l) => l.account },
@@ -195,16 +199,20 @@ class InvoiceWriter {
     if (this.y + height > this.limit) this.continuePage(false);
   }
 
+  /** Credits disbursed, then payments applied, each under its heading. */
   private applied(): void {
-    if (!this.invoice.applied.length) return;
-    this.room(30);
-    this.y += this.put('Credits disbursed', LEFT, this.y, { width: 300, font: 'bold', size: 10 }) + 2;
-    for (const a of this.invoice.applied) {
-      this.room(14);
-      this.put(`${a.reference}, ${a.date}`, LEFT, this.y, { width: 300 });
-      this.y += this.put(this.money(a.amount), LEFT + CONTENT_WIDTH - 150, this.y, { width: 150, align: 'right' }) + 2;
+    for (const [kind, heading] of [['credit', 'Credits disbursed'], ['payment', 'Payments applied']] as const) {
+      const list = this.invoice.applied.filter((a) => a.kind === kind);
+      if (!list.length) continue;
+      this.room(30);
+      this.y += this.put(heading, LEFT, this.y, { width: 300, font: 'bold', size: 10 }) + 2;
+      for (const a of list) {
+        this.room(14);
+        this.put(appliedText(a), LEFT, this.y, { width: 300 });
+        this.y += this.put(this.money(a.amount), LEFT + CONTENT_WIDTH - 150, this.y, { width: 150, align: 'right' }) + 2;
+      }
+      this.y += 10;
     }
-    this.y += 10;
   }
 
   private summary(): void {

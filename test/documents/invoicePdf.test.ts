@@ -32,7 +32,7 @@ describe('invoice PDFs of the worked example', () => {
     const text = flat((await pdfText(await pdf('18'))).text);
     for (const part of [
       'Northwind Billing Ltd 1 Harbour Road Bristol BS1 4ST United Kingdom',
-      'Invoice INV-000018 Invoice date: 2026-10-02 Period: 2026-09-01 – 2026-09-30 Currency: USD',
+      'Invoice INV-000018 Invoice date: 2026-10-02 Due date: 2026-11-01 Period: 2026-09-01 – 2026-09-30 Currency: USD',
       'Bill to Parent Co 10 Downing Lane 12345 Springfield Freedonia',
       'Account Service Period Qty Amount',
       'Child Co Managed Network: Network Monitoring 2026-09-15 – 2026-10-14 1 $100.00',
@@ -88,5 +88,22 @@ describe('invoice PDFs of the worked example', () => {
     expect(raw).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans-Bold\b/);
     expect(raw).toContain('/FontFile2');
     expect(raw).not.toMatch(/\/BaseFont \/Helvetica/);
+  });
+
+  // Last: it pays invoice 18 and takes the payment back (the invoice ends as the tests above read it).
+  it('shows a payment applied to invoice 18 (balance due $30.00), and after its reversal no payment and $90.00', async () => {
+    const payment = await billing.recordPayment({ account: 'Parent Co', amount: '$60.00', method: 'cheque', reference: 'CHQ-1001', to: [{ invoice: '18' }] }, 'U_FIN');
+    const paid = flat((await pdfText(await pdf('18'))).text);
+    expect(paid).toContain('Due date: 2026-11-01');
+    expect(paid).toMatch(/Credits disbursed CR-1, \d{4}-\d{2}-\d{2} \$50\.00 Payments applied Payment PM-\d{6} \(cheque, ref CHQ-1001\) \$60\.00 Total/);
+    expect(paid).toContain(`Payment ${payment.number} (cheque, ref CHQ-1001) $60.00`);
+    expect(paid).toContain('Total $140.00 Credits disbursed -$50.00 Payments applied -$60.00 Balance due $30.00');
+
+    await billing.reversePayment(payment.number, 'Cheque returned', 'U_FIN');
+    const doc = await billing.invoiceDocument('18');
+    expect(doc.applied.map((a) => a.kind)).toEqual(['credit']);
+    const reversed = flat((await pdfText(await pdf('18'))).text);
+    expect(reversed).not.toContain('Payment');
+    expect(reversed).toContain('Total $140.00 Credits disbursed -$50.00 Balance due $90.00');
   });
 });

@@ -36,7 +36,10 @@ export const INVOICE_18: InvoiceDocument = {
   currency: 'USD',
   minorUnits: 2,
   invoicer: { name: 'Parent Co', displayName: null, address: ['10 Downing Lane', '12345 Springfield', 'Freedonia'] },
-  dates: [{ label: 'Invoice date', date: '2026-10-02' }],
+  dates: [
+    { label: 'Invoice date', date: '2026-10-02' },
+    { label: 'Due date', date: '2026-11-01' },
+  ],
   period: { start: '2026-09-01', end: '2026-09-30' },
   lines: [line('Network Monitoring', '100.00'), line('Support', '40.00')],
   applied: [{ kind: 'credit', reference: 'CR-1', date: '2026-10-02', amount: '50.00' }],

@@ -2,6 +2,7 @@ import { createBilling } from '../../billing';
 import { ManualClock } from '../../bot/scheduler';
 import { useTestDatabase } from '../helpers/db';
 import { billMonth, setUpFamily } from '../credits/fixtures';
+import { PNG } from 'pngjs';
 import { fakeSlackApi, memoryLogger, stopSchedulers, testScheduler } from './helpers';
 
 /**
@@ -43,6 +44,16 @@ describe('the overdue digest', () => {
     expect(posts()).toHaveLength(1);
     expect(posts()[0].channel).toBe('C0BILLING');
     expect(posts()[0].text).toBe('Overdue digest, 2026-10-31: 0 invoices became overdue. Aging as of 2026-10-31: USD $200.00 owed by 2 accounts.');
+    // The aging chart in the digest's thread, its figures in its alt text.
+    expect(slack.of('files.getUploadURLExternal').map((c) => [c.body.filename, c.body.alt_txt])).toEqual([
+      [
+        'aging-2026-10-31.png',
+        'Bar chart of what is owed on open invoices by age as of 2026-10-31. ' +
+          'USD: Current $200.00, 1-30 days $0.00, 31-60 days $0.00, 61-90 days $0.00, Over 90 days $0.00; total $200.00.',
+      ],
+    ]);
+    expect(slack.of('files.completeUploadExternal').map((c) => [c.body.channel_id, c.body.thread_ts])).toEqual([['C0BILLING', '1790000000.000001']]);
+    expect(PNG.sync.read(slack.uploads[0]).width).toBe(960);
 
     await tick('2026-11-01T08:00:00Z'); // due today: not overdue yet
     expect(posts()[1].text).toContain('0 invoices became overdue since 2026-10-31.');
@@ -51,6 +62,7 @@ describe('the overdue digest', () => {
     expect(posts()[2].text).toBe(
       'Overdue digest, 2026-11-02: 2 invoices became overdue since 2026-11-01. Aging as of 2026-11-02: USD $200.00 owed by 2 accounts, $200.00 past due.',
     );
+    expect(slack.of('files.getUploadURLExternal').at(-1)!.body.alt_txt).toContain('USD: Current $0.00, 1-30 days $200.00, 31-60 days $0.00');
     const blocks = JSON.parse(posts()[2].blocks);
     expect(JSON.stringify(blocks)).toContain('INV-000018 *Parent Co* $140.00, due 2026-11-01 (1 day past due)');
     await tick('2026-11-03T08:00:00Z');
@@ -76,6 +88,23 @@ describe('the overdue digest', () => {
     expect(posts().length - before).toBe(1);
     expect(posts().at(-1)!.text).toMatch(/^Overdue digest, 2026-11-04: /);
     expect(logger.lines.some((l) => l.includes('claimed by another process'))).toBe(true);
+  });
+
+  it('keeps a posted digest when its chart cannot be attached, and posts it once', async () => {
+    const before = posts().length;
+    const logger = memoryLogger();
+    const reporter = slack.reporter();
+    reporter.attachDigestChart = async () => {
+      throw new Error('file_uploads_disabled');
+    };
+    const scheduler = testScheduler(t.db, new ManualClock('2026-11-05T08:00:00Z'), { reporter, instanceId: 'chartless', logger });
+    await scheduler.start();
+    await scheduler.idle();
+    await scheduler.digests.sweep();
+    expect(posts().length - before).toBe(1);
+    expect(posts().at(-1)!.text).toMatch(/^Overdue digest, 2026-11-05: /);
+    expect(await t.db('digest_fires').whereNull('posted_at').count('* as n').first()).toEqual({ n: 0 });
+    expect(logger.lines.some((l) => l.includes('Could not attach the aging chart to the overdue digest of C0BILLING: file_uploads_disabled'))).toBe(true);
   });
 
   it('is set, paused and resumed by command, and refuses a bad schedule or channel', async () => {

@@ -7,5 +7,6 @@ export { runHistoryChart, runHistoryAltText, MAX_CURRENCY_PANELS } from './runHi
 export type { RunHistoryChartOptions } from './runHistory';
 export { agingChart, agingAltText, MAX_AGING_PANELS } from './aging';
 export type { AgingChartData, AgingChartOptions } from './aging';
+export { agingReportChart } from './agingReport';
 export type { ChartImage } from './image';
 export { MAX_ALT_TEXT } from './theme';

@@ -27,3 +27,8 @@ export function chartComment(user: string, configuration: string, runs: number):
 export function chartSent(configuration: string): string {
   return `:inbox_tray: Sent to you in a direct message with billbot: the run history chart of *${escapeMrkdwn(configuration)}*.`;
 }
+
+/** The comment posted with the aging report's chart, sent to the person who asked for the report. */
+export function agingChartComment(user: string, asOf: string): string {
+  return `<@${user}> asked for the aging report: its buckets as of ${asOf}. The image's description has every figure.`;
+}
