@@ -4,6 +4,8 @@ import { UnknownBillRunError } from './errors';
 import { getInvoice, type TransactionView } from './invoices';
 import { currency, Money, sum, type Currency } from './money';
 import { formatPaymentNumber } from './payments/rules';
+import { accountStatement, type Statement } from './payments/statement';
+import type { IsoDate } from './dates';
 import type { Db } from './db';
 
 /**
@@ -152,4 +154,17 @@ export async function runInvoices(db: Db, runId: number): Promise<{ number: stri
   const prefix = await invoicePrefix(db);
   const rows = await db('invoices').where('bill_run_id', runId).orderBy('number').select('number', 'invoice_date');
   return rows.map((r: any) => ({ number: formatInvoiceNumber(prefix, Number(r.number)), invoiceDate: r.invoice_date }));
+}
+
+/** An account's statement as a document shows it: the statement, and the account's name and address. */
+export interface StatementDocument {
+  statement: Statement;
+  party: DocumentParty;
+}
+
+/** The statement of `account` for the period, with the account's printed name and address. */
+export async function statementDocument(db: Db, account: string, period: { from?: string | null; to?: string | null }, today: IsoDate): Promise<StatementDocument> {
+  const statement = await accountStatement(db, account, period, today);
+  const party = await db('accounts').where('name', statement.account).first('name', 'display_name', ...ADDRESS_FIELDS.map((f) => f.column));
+  return { statement, party: { name: party.name, displayName: party.display_name, address: addressLines(addressOf(party)) } };
 }

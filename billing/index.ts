@@ -67,7 +67,7 @@ export { systemClock, failureReason } from './billRuns';
 export type { CreditView, CreditStatus, CreditEventView, AddCreditInput, DisburseInput } from './credits';
 export { parseCreditId } from './credits';
 export type { InvoiceView, TransactionView, DisbursementView } from './invoices';
-export type { InvoiceDocument, InvoiceDocumentLine, DocumentParty, DocumentAmount, AppliedAmount } from './documents';
+export type { InvoiceDocument, InvoiceDocumentLine, StatementDocument, DocumentParty, DocumentAmount, AppliedAmount } from './documents';
 export type { PaymentView, PaymentApplicationView, PaymentStatus, UnpaidInvoice, RecordPaymentInput } from './payments';
 export type { InvoicePaymentStatus, Allocation, NamedInvoice, PayableInvoice } from './payments/rules';
 export { DEFAULT_PAYMENT_TERMS_DAYS, allocatePayment, daysPastDue, dueDate, formatPaymentNumber } from './payments/rules';
@@ -246,6 +246,9 @@ function receivableServices(db: Knex, clock: Clock) {
     agingAccounts: (asOf?: string | null) => aging.agingAccounts(db, asOf ?? today(clock), today(clock)),
     statement: (account: string, period: { from?: string | null; to?: string | null } = {}) =>
       statements.accountStatement(db, account, period, today(clock)),
+    /** The statement with the account's name and address, as the statement's PDF shows it. */
+    statementDocument: (account: string, period: { from?: string | null; to?: string | null } = {}) =>
+      documents.statementDocument(db, account, period, today(clock)),
     /** Invoices due on or after `since` and overdue by `asOf` (at most `limit`), and how many in all. */
     newlyOverdue: (since: string | null, asOf?: string | null, limit = 20) => aging.newlyOverdue(db, since, asOf ?? today(clock), today(clock), limit),
   };

@@ -178,13 +178,12 @@ function addReceivableCommands({ program, run }: Builder): void {
     .argument('<account...>')
     .option('--from <date>', 'from this date, YYYY-MM-DD (default: the first line)')
     .option('--to <date>', 'to this date, YYYY-MM-DD (default: today)')
-    .action((words: string[], opts, cmd: Program) =>
-      run(
-        cmd,
-        { kind: 'billing.statement', account: words.join(' '), from: opts.from ?? null, to: opts.to ?? null },
-        'billbot statement <account> [--from YYYY-MM-DD] [--to YYYY-MM-DD]',
-      ),
-    );
+    .option('--pdf <file>', 'write the statement as a PDF to this file (.pdf)')
+    .action((words: string[], opts, cmd: Program) => {
+      const period = { account: words.join(' '), from: opts.from ?? null, to: opts.to ?? null };
+      const usage = 'billbot statement <account> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--pdf <file>]';
+      return opts.pdf === undefined ? run(cmd, { kind: 'billing.statement', ...period }, usage) : run(cmd, { kind: 'statement.pdf', ...period, file: opts.pdf }, usage);
+    });
 }
 
 /** credit add, delete, disburse, reverse. */

@@ -62,3 +62,14 @@ export async function writeInPlace<T>(file: string, write: (temporary: string) =
     throw e;
   }
 }
+
+/** Text as a file name's part: "Parent Co" is parent-co (at most 40 characters). */
+export function slug(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+}

@@ -103,6 +103,7 @@ export const HELP: HelpEntry[] = [
     usage: USAGE['billing.statement'],
     description: "An account's statement: opening balance, each invoice, credit disbursement, payment and reversal with a running balance, closing balance.",
   },
+  { topic: 'billing', usage: USAGE['statement.pdf'], description: 'Get the statement as a PDF (in Slack, sent to you in a direct message).' },
   {
     topic: 'billing',
     usage: USAGE['billing.digest'],

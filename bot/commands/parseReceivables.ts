@@ -7,7 +7,7 @@ import { isWord, type Token } from './tokens';
  * The receivables family of /billing (parse.ts hands it the words after the subcommand):
  *
  *   /billing aging [as of YYYY-MM-DD]
- *   /billing statement <account> [from YYYY-MM-DD] [to YYYY-MM-DD]
+ *   /billing statement <account> [from YYYY-MM-DD] [to YYYY-MM-DD] [pdf]
  *   /billing schedule digest <channel> <cron> [<time zone>] | pause | resume
  */
 
@@ -17,11 +17,14 @@ export function parseAging(rest: Token[]): Command {
 }
 
 export function parseStatement(rest: Token[]): Command {
-  const usage = USAGE['billing.statement'];
-  if (rest.length === 0) throw new CommandSyntaxError('Say whose statement to show', usage);
-  const c = nameAndClauses(rest, usage, false);
+  // A last word "pdf" (after the account and any dates) asks for the statement as a PDF.
+  const pdf = rest.length > 1 && isWord(rest[rest.length - 1], 'pdf');
+  const usage = USAGE[pdf ? 'statement.pdf' : 'billing.statement'];
+  const words = pdf ? rest.slice(0, -1) : rest;
+  if (words.length === 0) throw new CommandSyntaxError('Say whose statement to show', usage);
+  const c = nameAndClauses(words, usage, false);
   if (!c.name) throw new CommandSyntaxError('Name the account before the dates', usage);
-  return validateCommand({ kind: 'billing.statement', account: c.name, from: c.from, to: c.to }, usage);
+  return validateCommand({ kind: pdf ? 'statement.pdf' : 'billing.statement', account: c.name, from: c.from, to: c.to }, usage);
 }
 
 /** A channel as typed or as Slack sends a mention of it: `<#C0123ABC|finance>` is C0123ABC. */

@@ -158,6 +158,10 @@ const receivableSchemas = [
   z
     .object({ kind: z.literal('billing.statement'), account: name('The account whose statement to show'), from: dateField, to: dateField })
     .refine(inOrder.check, { message: 'The statement starts after it ends; the "from" date must not be after the "to" date.', path: ['from'] }),
+  /** The statement as a PDF, handed over like invoice.pdf (the shell and the CLI write `file`; null: a fresh name). */
+  z
+    .object({ kind: z.literal('statement.pdf'), account: name('The account whose statement to show'), from: dateField, to: dateField, file: optional(fileSchema) })
+    .refine(inOrder.check, { message: 'The statement starts after it ends; the "from" date must not be after the "to" date.', path: ['from'] }),
   /** `/billing schedule digest <channel> <cron> [<time zone>]`, or `... <channel> pause|resume`: the overdue digest of a channel. */
   z
     .object({
@@ -325,6 +329,7 @@ export const USAGE = {
   'billing.export': '/billing export accounts|invoices|credits|payments [<account>] [from YYYY-MM-DD] [to YYYY-MM-DD] [run <run>] [in #channel]',
   'billing.aging': '/billing aging [as of YYYY-MM-DD]',
   'billing.statement': '/billing statement <account> [from YYYY-MM-DD] [to YYYY-MM-DD]',
+  'statement.pdf': '/billing statement <account> [from YYYY-MM-DD] [to YYYY-MM-DD] pdf',
   'billing.digest': '/billing schedule digest <#channel> <cron, e.g. 0 9 * * 1> [<time zone>] | /billing schedule digest <#channel> pause|resume',
   'billing.export.receivables': '/billing export aging [as of YYYY-MM-DD] [in #channel] | /billing export statement <account> [from YYYY-MM-DD] [to YYYY-MM-DD] [in #channel]',
   'billing.import': '/billing import <file> [preview]',

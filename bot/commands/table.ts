@@ -112,7 +112,7 @@ function workbookOut<K extends WorkbookCommand['kind']>(unavailable: string): Om
   };
 }
 
-/** An invoice's PDF, a run's zip of PDFs: handed over by the face (Slack), or written to a file. */
+/** An invoice's or a statement's PDF, a run's zip of PDFs: handed over by the face (Slack), or written to a file. */
 function documentOut<K extends DocumentCommand['kind']>(): Omit<CommandEntry<K>, 'kind' | 'schema' | 'faces'> {
   return {
     role: 'viewer',
@@ -201,6 +201,7 @@ export const COMMANDS: { [K in CommandKind]: CommandEntry<K> } = {
   }),
   'invoice.pdf': entry('invoice.pdf', documentOut()),
   'billing.export.pdfs': entry('billing.export.pdfs', { ...documentOut(), bulk: true }),
+  'statement.pdf': entry('statement.pdf', documentOut()),
   'billing.aging': entry('billing.aging', {
     role: 'viewer',
     gives: ['receivables.aging'],

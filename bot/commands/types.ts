@@ -79,7 +79,7 @@ export type OutcomeKind = Outcome['kind'];
 export type WorkbookKind = 'template' | 'accounts' | 'invoices' | 'credits' | 'payments' | 'aging' | 'statement';
 
 /** The documents billbot writes: one invoice's PDF, a bill run's invoices as a zip of PDFs. */
-export type DocumentKind = 'invoice' | 'run invoices';
+export type DocumentKind = 'invoice' | 'statement' | 'run invoices';
 
 /** What the document commands need: the company on the documents, and where files go (the shell and the CLI). */
 export interface DocumentRuntime {
@@ -160,7 +160,7 @@ export type CreditChange = CommandOf<'credit.reverse'> | CommandOf<'credit.delet
 /** The changes asked about first where the face can ask (Slack: a button behind a confirmation dialog). */
 export type ConfirmedChange = CreditChange;
 export type WorkbookCommand = CommandOf<'billing.template'> | CommandOf<'billing.export'>;
-export type DocumentCommand = CommandOf<'invoice.pdf'> | CommandOf<'billing.export.pdfs'>;
+export type DocumentCommand = CommandOf<'invoice.pdf'> | CommandOf<'statement.pdf'> | CommandOf<'billing.export.pdfs'>;
 
 /**
  * What only a face can do. The table's handler of a kind uses its hook when the face has one

@@ -22,7 +22,7 @@ import {
 } from '../../sheets';
 import { megabytes } from '../../sheets/limits';
 import { CommandSyntaxError } from './errors';
-import { freshFile, writableFile, WorkbookFileError, writeInPlace } from './files';
+import { freshFile, slug, writableFile, WorkbookFileError, writeInPlace } from './files';
 import { CommandOf, USAGE } from './schema';
 import type { CommandContext, CommandHandlers, Outcome, WorkbookCommand, WorkbookKind, WorkbookRuntime } from './types';
 
@@ -139,16 +139,6 @@ export async function workbookToBuffer(billing: Billing, command: WorkbookComman
   const written = await writeWorkbook(billing, command, sink);
   await finished;
   return { ...written, data: Buffer.concat(chunks) };
-}
-
-function slug(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40);
 }
 
 /** A file name that says what the workbook holds: billbot-invoices-parent-co-2026-09-01-2026-09-30.xlsx. */

@@ -4,10 +4,11 @@ import { plural, section, type KnownBlock, type Rendered } from './kit';
 import { escapeMrkdwn } from './mrkdwn';
 import type { types } from '@slack/bolt';
 
-/** Documents: an invoice's PDF, a run's zip of PDFs (written to a file, or uploaded in Slack), and the PDF button. */
+/** Documents: an invoice's or a statement's PDF, a run's zip of PDFs (written to a file, or uploaded in Slack), and the PDF button. */
 
 /** "the PDF of INV-000018", "4 invoice PDFs of bill run #12 in one zip". */
 function what(document: DocumentKind, invoices: number, subject: string): string {
+  if (document === 'statement') return `the PDF of the statement of ${subject}`;
   return document === 'invoice' ? `the PDF of ${subject}` : `${plural(invoices, 'invoice PDF')} of ${subject} in one zip`;
 }
 
@@ -20,9 +21,9 @@ export function renderDocumentWritten(outcome: Extract<Outcome, { kind: 'documen
   return { text, blocks: [section(text)] };
 }
 
-/** A document's upload in Slack: its title, and the comment that goes with it (`subject`: the invoice number, or "bill run #12"). */
+/** A document's upload in Slack: its title, and the comment that goes with it (`subject`: the invoice number, the account, or "bill run #12"). */
 export function documentUpload(document: DocumentKind, subject: string, user: string, invoices: number): { title: string; comment: string } {
-  const title = document === 'invoice' ? `Invoice ${subject}` : `Invoices of ${subject}`;
+  const title = document === 'invoice' ? `Invoice ${subject}` : document === 'statement' ? `Statement of ${subject}` : `Invoices of ${subject}`;
   return { title, comment: `<@${user}> asked for this: ${what(document, invoices, escapeMrkdwn(subject))}.` };
 }
 

@@ -5,6 +5,7 @@
  * Loaded only by the commands that make documents (pdfkit takes a while to load).
  */
 export { invoicePdf, invoicePdfStream } from './invoicePdf';
+export { statementPdf } from './statementPdf';
 export { writeRunInvoicesZip, NoInvoicesError } from './zip';
 export { DEFAULT_COMPANY, imageKind } from './company';
 export type { CompanyHeader } from './company';

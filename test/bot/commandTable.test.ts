@@ -57,6 +57,11 @@ const ROUTES: Record<string, Typed> = {
     shell: '/billing statement Parent Co from 2026-10-01 to 2026-10-31',
     cli: ['statement', 'Parent Co', '--from', '2026-10-01'],
   },
+  'statement.pdf': {
+    slack: ['/billing', 'statement Parent Co from 2026-10-01 pdf'],
+    shell: '/billing statement "Parent Co" to 2026-10-31 PDF',
+    cli: ['statement', 'Parent Co', '--from', '2026-10-01', '--pdf', 'statement.pdf'],
+  },
   'billing.digest': {
     slack: ['/billing', 'schedule digest <#C0FIN|finance> 0 9 * * 1 Europe/Paris'],
     shell: '/billing schedule digest #finance pause',

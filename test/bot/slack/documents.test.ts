@@ -16,7 +16,7 @@ const STRANGER = 'U0STRANGER';
 
 // Documents in Slack, through the real HTTP receiver: uploaded to the person (files upload v2,
 // each call checked against Slack's limits by the fakes), never to the channel.
-describe('invoice PDFs in Slack', () => {
+describe('invoice and statement PDFs in Slack', () => {
   const t = useTestDatabase();
   let files: ReturnType<typeof fakeFiles>;
   let slack: FakeSlack;
@@ -84,6 +84,24 @@ describe('invoice PDFs in Slack', () => {
     expect(slack.responsesTo(responsePath).at(-1)!.text).toContain('this needs the *viewer* role');
     const audit = await t.db('audit_log').where({ actor: STRANGER }).pluck('command');
     expect(audit).toContain(`button:${INVOICE_PDF_ACTION}`);
+  });
+
+  it('/billing statement Parent Co ... pdf uploads the statement\'s PDF to the person', async () => {
+    const { replies } = await command('statement Parent Co to 2026-10-02 pdf');
+    expect(replies).toEqual([
+      expect.objectContaining({ response_type: 'ephemeral', text: ':inbox_tray: Sent to you in a direct message with billbot: statement-parent-co-2026-10-02.pdf.' }),
+    ]);
+    expect(files.uploads.map((u) => u.filename)).toEqual(['statement-parent-co-2026-10-02.pdf']);
+    expect(files.completed).toEqual([
+      expect.objectContaining({ channel_id: dmOf(VIEWER), initial_comment: `<@${VIEWER}> asked for this: the PDF of the statement of Parent Co.` }),
+    ]);
+    const text = flat((await pdfText(files.uploads[0].data)).text);
+    expect(text).toContain('Northwind Billing Ltd Statement Period: to 2026-10-02');
+    expect(text).toContain('2026-10-02 Invoice INV-000018 $140.00 $140.00 2026-10-02 Invoice INV-000019 $190.00 $330.00');
+    expect(text).toContain('2026-10-02 Credit CR-1 to INV-000018 -$50.00 $280.00 Closing balance $280.00');
+    expect(text).toContain('Pay within 30 days.');
+    expect((await command('statement Nobody Ltd pdf')).replies.at(-1)!.text).toContain('There is no account named "Nobody Ltd".');
+    expect(files.uploads).toEqual([]);
   });
 
   it("/billing export pdfs run 2 uploads the run's invoices as one zip of PDFs", async () => {
