@@ -1,11 +1,10 @@
 import { createBilling } from '../../../billing';
-import type { SlackApp } from '../../../bot/slack/app';
 import { useTestDatabase } from '../../helpers/db';
 import { checkMessage } from '../../helpers/slackLimits';
 import { billMonth } from '../../credits/fixtures';
 import { accountsInCurrencies, longName, manyInvoices } from '../../payments/receivablesFixtures';
 import { PNG } from 'pngjs';
-import { ADMIN, CLOCK, dmOf, fakeSlack, FakeSlack, messageText, postSigned, settle, slashBody, startTestApp } from './helpers';
+import { ADMIN, CLOCK, dmOf, messageText, postSigned, settle, slashBody, useSlackApp } from './helpers';
 
 const VIEWER = 'U0VIEWER';
 const STRANGER = 'U0STRANGER';
@@ -13,31 +12,22 @@ const STRANGER = 'U0STRANGER';
 /** /billing aging and /billing statement through the real HTTP receiver (signed requests), at size, every payload within Slack's limits. */
 describe('receivables through Slack', () => {
   const t = useTestDatabase();
-  let slack: FakeSlack;
-  let app: SlackApp;
-  let port: number;
-  let logger: Awaited<ReturnType<typeof startTestApp>>['logger'];
 
   beforeAll(async () => {
     const billing = createBilling(t.db, CLOCK);
     await billing.loadDemo();
     await billMonth(billing, 'Child Co', '2026-09');
     await billing.recordPayment({ account: 'Parent Co', amount: '$60.00', reference: 'CHQ-1001', to: [{ invoice: '18' }] }, 'U0FIN');
-    slack = fakeSlack();
-    ({ slack: app, port, logger } = await startTestApp(t.db));
   }, 120_000);
-  afterAll(async () => {
-    await app?.stop();
-    slack?.done();
-  });
+  const env = useSlackApp(t);
 
   async function command(text: string, user: string, failing?: [method: string, error: string]) {
-    slack.clear();
-    if (failing) slack.fail(...failing);
+    env.slack.clear();
+    if (failing) env.slack.fail(...failing);
     const { body, responsePath } = slashBody('/billing', text, { user });
-    expect((await postSigned(port, body)).status).toBe(200);
-    await settle(app.deps);
-    return slack.responsesTo(responsePath);
+    expect((await postSigned(env.port, body)).status).toBe(200);
+    await settle(env.app.deps);
+    return env.slack.responsesTo(responsePath);
   }
 
   it("shows viewers the aging report and a statement, only to them; refuses people without a role", async () => {
@@ -47,8 +37,8 @@ describe('receivables through Slack', () => {
     expect(aging.text).toBe('Aging as of 2026-10-02: USD $80.00 owed by 1 account.');
     expect(messageText(aging)).toContain('*Parent Co* $80.00 (current)');
     // Its bar chart goes to the viewer's direct message, the figures in its alt text.
-    expect(slack.files).toHaveLength(1);
-    const [chart] = slack.files;
+    expect(env.slack.files).toHaveLength(1);
+    const [chart] = env.slack.files;
     expect(chart.shared).toMatchObject({
       channelId: dmOf(VIEWER),
       threadTs: null,
@@ -68,14 +58,14 @@ describe('receivables through Slack', () => {
     expect(refused.text).toContain('this needs the *viewer* role');
     const [bad] = await command('aging as of yesterday', VIEWER);
     expect(bad.text).toContain('"yesterday" after "as of" is not a real date');
-    expect(slack.files).toEqual([]);
+    expect(env.slack.files).toEqual([]);
   });
 
   it('keeps the aging report when its chart cannot be uploaded', async () => {
     const [aging] = await command('aging', VIEWER, ['files.getUploadURLExternal', 'file_uploads_disabled']);
     expect(aging.text).toBe('Aging as of 2026-10-02: USD $80.00 owed by 1 account.');
-    expect(slack.files.filter((f) => f.shared)).toEqual([]);
-    expect(logger.lines.some((l) => /could not send the aging chart to U0VIEWER \(.*file_uploads_disabled/.test(l))).toBe(true);
+    expect(env.slack.files.filter((f) => f.shared)).toEqual([]);
+    expect(env.logger.lines.some((l) => /could not send the aging chart to U0VIEWER \(.*file_uploads_disabled/.test(l))).toBe(true);
   });
 
   it('keeps the replies within Slack\'s limits with 10 currencies of long names and a statement of 5,000 invoices', async () => {
@@ -88,9 +78,9 @@ describe('receivables through Slack', () => {
     expect(aging.text).toContain('and 5 more currencies.');
     expect(messageText(aging)).toContain('&lt;!channel&gt;');
     // The chart draws three currencies and names every one in its alt text (within Slack's 1,000 characters).
-    expect(slack.files).toHaveLength(1);
-    expect(slack.files[0].shared?.channelId).toBe(dmOf(VIEWER));
-    const alt = slack.files[0].altText ?? '';
+    expect(env.slack.files).toHaveLength(1);
+    expect(env.slack.files[0].shared?.channelId).toBe(dmOf(VIEWER));
+    const alt = env.slack.files[0].altText ?? '';
     expect(alt.length).toBeLessThanOrEqual(1000);
     const { totals } = await createBilling(t.db, CLOCK).receivables.aging(null);
     expect(totals.length).toBeGreaterThan(3);
@@ -98,6 +88,6 @@ describe('receivables through Slack', () => {
     const [statement] = await command(`statement "${name}"`, VIEWER);
     expect(checkMessage(statement)).toBeNull();
     expect(messageText(statement)).toContain('4,985 more lines in the workbook');
-    expect(slack.unmatched).toEqual([]);
+    expect(env.slack.unmatched).toEqual([]);
   }, 120_000);
 });
