@@ -137,8 +137,9 @@ export async function importPayments(db: Knex, clock: Clock, options: PaymentImp
         staged += rows.length;
         for (let i = 0; i < rows.length; i += STAGE_CHUNK) await stage(trx, rows.slice(i, i + STAGE_CHUNK));
       });
-      const outcome = await check(trx, staged, today, options);
-      const write = !options.dryRun && earlier.problems === 0 && outcome.totalProblems === 0 && outcome.payments > 0;
+      const willWrite = !options.dryRun && earlier.problems === 0;
+      const outcome = await check(trx, staged, today, options, willWrite);
+      const write = willWrite && outcome.totalProblems === 0 && outcome.payments > 0;
       if (!write) throw new DryRun(outcome);
       return record(trx, outcome, actor);
     });
@@ -170,7 +171,13 @@ async function currencyPlaces(trx: Knex.Transaction): Promise<{ codes: string[];
   return { codes, places: codes.map((c: string) => currency(c).minorUnits) };
 }
 
-async function check(trx: Knex.Transaction, staged: number, today: IsoDate, options: PaymentImportOptions): Promise<PaymentImportOutcome> {
+/**
+ * Checks the staged rows; with none wrong, plans the payments. When the import is to write
+ * (`lock`), the accounts and invoices it may pay are locked first, in the order every writer
+ * of money takes them, so the plan made here, on balances no one else can change now, is
+ * the one written.
+ */
+async function check(trx: Knex.Transaction, staged: number, today: IsoDate, options: PaymentImportOptions, lock: boolean): Promise<PaymentImportOutcome> {
   await trx.raw('ANALYZE payment_import_rows');
   await trx.raw(MARK_RECORDED);
   const prefix = await invoicePrefix(trx);
@@ -202,6 +209,7 @@ async function check(trx: Knex.Transaction, staged: number, today: IsoDate, opti
     totalProblems: counts.rows[0].problems,
   };
   if (outcome.totalProblems > 0) return outcome;
+  if (lock) await trx.raw(LOCK_TARGETS);
   return plan(trx, outcome);
 }
 
@@ -228,14 +236,10 @@ async function plan(trx: Knex.Transaction, outcome: PaymentImportOutcome): Promi
 }
 
 /**
- * Writes the plan: locks the accounts and invoices, plans again under the locks (what a
- * payment or a credit recorded since the check changed is counted), then the payments, their
- * applications and the invoices' balances, and the tables' statistics.
+ * Writes the plan, made under the locks (check): the payments, their applications and the
+ * invoices' balances, and the tables' statistics.
  */
-async function record(trx: Knex.Transaction, checked: PaymentImportOutcome, actor: string): Promise<PaymentImportOutcome> {
-  await trx.raw(LOCK_TARGETS);
-  await trx.raw('DROP TABLE payment_import_payments, payment_import_applications');
-  const planned = await plan(trx, checked);
+async function record(trx: Knex.Transaction, planned: PaymentImportOutcome, actor: string): Promise<PaymentImportOutcome> {
   const payments = await trx.raw(INSERT_PAYMENTS, [actor]).catch((e: { code?: string; constraint?: string }) => {
     if (e?.code === '23505' && e.constraint === 'payments_account_reference_key') {
       throw new DuplicatePaymentError('A payment of this file was recorded meanwhile (the same account and reference); import the file again to skip it.');

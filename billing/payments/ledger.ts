@@ -7,10 +7,10 @@ import { Money } from '../money';
  * invoice's balance and the payment's unapplied amount in the same statement as it is
  * recorded; a reversal adds, for each application of the payment, a row giving it back and
  * raises the invoice's balance by as much. The database's checks (0 <= balance <= total,
- * 0 <= unapplied) refuse any step that would overdraw, and its deferred constraint triggers
- * (migration 132) refuse any commit where a balance is not the total less disbursements less
- * payments applied plus payments reversed, or a payment's applications and unapplied amount do
- * not add up to its amount. Callers hold the invoicer's row lock first, then the payment's,
+ * 0 <= unapplied) refuse any step that would overdraw, and its deferred check (migration 170:
+ * once per transaction, over the rows it touched) refuses any commit where a balance is not
+ * the total less disbursements less payments applied plus payments reversed, or a payment's
+ * applications and unapplied amount do not add up to its amount. Callers hold the invoicer's row lock first, then the payment's,
  * then the invoices' (the order every writer of money uses), so what they checked still holds.
  */
 export interface ApplicationRow {

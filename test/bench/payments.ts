@@ -35,7 +35,7 @@ export interface PaymentsFigures {
 const payerName = (g: number) => `Payer ${String(g).padStart(7, '0')}`;
 
 /** N invoicers, each with an August invoice of $100.00 (number 2g - 1) and a September one of $200.00 (2g). */
-async function seedInvoicers(db: Knex, n: number): Promise<void> {
+export async function seedInvoicers(db: Knex, n: number): Promise<void> {
   await db.transaction(async (trx) => {
     const { rows: [{ run }] } = await trx.raw(
       `WITH c AS (INSERT INTO bill_run_configurations (name, bill_packages, generate_invoice, period_rule)
@@ -68,7 +68,7 @@ async function seedInvoicers(db: Knex, n: number): Promise<void> {
  * Row g (1-based) pays account g: odd rows $150.00 naming no invoice (August paid, $50.00 to
  * September), even rows $250.00 naming the September invoice (paid, $50.00 unapplied).
  */
-async function writePaymentsWorkbook(file: string, n: number): Promise<void> {
+export async function writePaymentsWorkbook(file: string, n: number): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: true });
   const sheet = wb.addWorksheet('Payments');
   sheet.addRow(['Date', 'Account', 'Amount', 'Method', 'Reference', 'Invoice']).commit();
@@ -105,8 +105,8 @@ class Undo extends Error {}
 /**
  * The floor: the imported rows written into the copy by plain SQL, in one transaction. With
  * `checks: false` the database's triggers are skipped (session_replication_role = replica: the
- * bench's own server only) and the transaction rolled back: what the ledger's per-row checks
- * (migrations 030 and 132) cost is the difference.
+ * bench's own server only) and the transaction rolled back: what the database's ledger checks and
+ * key checks (migrations 170 and 171) cost is the difference.
  */
 async function measureFloor(imported: Knex, copy: Knex, checks: boolean): Promise<number> {
   const payments = (await imported.raw('SELECT id, account_id, amount, unapplied, reference FROM payments ORDER BY id')).rows;

@@ -84,6 +84,22 @@ describe('the database guards of the payments ledger', () => {
     expect(await ledgerSnapshot(t.db)).toBe(before);
   });
 
+  it.each([
+    ['payment_id', { payment_id: 999999 }, 'payments'],
+    ['invoice_id', { invoice_id: 999999 }, 'invoices'],
+    ['reverses_id', { kind: 'reversed', reverses_id: 999999 }, 'payment_applications'],
+  ])('refuses an application whose %s names no row (a key checked once per statement)', async (column, patch, table) => {
+    const before = await ledgerSnapshot(t.db);
+    const error = await pgError(() =>
+      t.db.transaction((trx) =>
+        trx('payment_applications').insert({ payment_id: paymentId, invoice_id: invoiceId, kind: 'applied', amount: '1', created_by: 'U', ...patch }),
+      ),
+    );
+    expect(error).toMatchObject({ code: '23503', constraint: `payment_applications_${column}_fkey` });
+    expect((error as { detail?: string }).detail).toBe(`Key (${column})=(999999) is not present in table "${table}".`);
+    expect(await ledgerSnapshot(t.db)).toBe(before);
+  });
+
   it('allows the reversal, once, and nothing after it', async () => {
     await billing.reversePayment('PM-000001', 'Returned', 'U_FIN');
     const error = await pgError(() => t.db('payments').where('id', paymentId).update({ reversal_reason: 'Another reason' }));
