@@ -201,7 +201,7 @@ describe('the benchmark, small', () => {
       // November: the 225 monthly packages again (2 charges each), on the invoices of the families that have one.
       expect(nextMonthExpectation(300)).toEqual({ invoices: 175, charges: 450, accountPackages: 225 });
       expect(f.slack!.run).toMatchObject({ invoices: 175, charges: 450 });
-      expect(f.slack).toMatchObject({ commands: 30, concurrency: 5, ok: 30, replies: 30, duringRun: true });
+      expect(f.slack).toMatchObject({ commands: 30, concurrency: 5, ok: 30, replies: 30, wrongAnswers: 0, duringRun: true });
       expect(f.slack!.p99Ms).toBeGreaterThanOrEqual(f.slack!.p50Ms);
       expect(f.slack!.lastAckSeconds).toBeLessThan(f.slack!.runSeconds);
       const db = made[0].db;
@@ -261,7 +261,7 @@ describe('the benchmark, small', () => {
   it('holds the preview, the export and the Slack acknowledgements to their targets', () => {
     const expected = userPathExpectation(1_000_000);
     const step = { seconds: 50, peakMb: 400 };
-    const acks = { commands: 200, concurrency: 20, ok: 200, replies: 200, p50Ms: 30, p99Ms: 90, maxMs: 120, idleP50Ms: 20, idleP99Ms: 40, runSeconds: 40, lastAckSeconds: 20, duringRun: true };
+    const acks = { commands: 200, concurrency: 20, ok: 200, replies: 200, p50Ms: 30, p99Ms: 90, maxMs: 120, idleP50Ms: 20, idleP99Ms: 40, runSeconds: 40, lastAckSeconds: 20, duringRun: true, wrongAnswers: 0, firstWrongAnswer: undefined as string | undefined };
     const f = {
       accounts: 1_000_000,
       workbookMb: 70,
@@ -286,5 +286,10 @@ describe('the benchmark, small', () => {
     const late = met([{ ...f, slack: { ...f.slack, p99Ms: 251, duringRun: false } }]);
     expect(late["user path 1000000: Slack ack p99 during the next month's run"]).toEqual(['251.0 ms', false]);
     expect(late['user path 1000000: Slack: every command acknowledged and answered, the last ack before the run ended'][1]).toBe(false);
+    const failing = met([{ ...f, slack: { ...f.slack, wrongAnswers: 2, firstWrongAnswer: 'No account named X.' } }]);
+    expect(failing['user path 1000000: Slack: every command acknowledged and answered, the last ack before the run ended']).toEqual([
+      '200 of 200 acknowledged, 200 answered, 2 of them not the answer ("No account named X."); last ack 20.00 s into the 40.00 s run',
+      false,
+    ]);
   });
 });

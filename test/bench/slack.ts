@@ -30,16 +30,21 @@ export interface SlackLatency {
 }
 
 /** The Slack Web API and response_url, answered locally. */
-export async function startFakeSlack(): Promise<{ url: string; replies: () => number; close: () => Promise<void> }> {
+export async function startFakeSlack(): Promise<{ url: string; replies: () => number; reply: (label: string) => string | undefined; close: () => Promise<void> }> {
   let replies = 0;
   let ts = 0;
+  // What was posted to each (measured) response_url, by its label: what a command answered.
+  const bodies = new Map<string, string>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       const url = req.url ?? '';
       if (url.startsWith('/respond/')) {
-        if (!url.startsWith('/respond/warm-')) replies += 1;
+        if (!url.startsWith('/respond/warm-')) {
+          replies += 1;
+          bodies.set(url.slice('/respond/'.length), body);
+        }
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         return;
       }
@@ -71,6 +76,7 @@ export async function startFakeSlack(): Promise<{ url: string; replies: () => nu
   return {
     url: `http://127.0.0.1:${port}`,
     replies: () => replies,
+    reply: (label) => bodies.get(label),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -154,6 +160,8 @@ export interface SlackAppChild {
    */
   warmUp: (commands: { command: string; text: string }[], concurrency: number) => Promise<AckFigures>;
   replies: () => number;
+  /** What the command sent as `<label><index>` answered at its response_url (its JSON), if it has. */
+  reply: (label: string) => string | undefined;
   /** Resolves with the first message of that type; rejects when the child stopped first. */
   waitFor: <K extends SlackChildMessage['type']>(type: K) => Promise<Extract<SlackChildMessage, { type: K }>>;
   go: () => void;
@@ -209,6 +217,7 @@ export async function startSlackApp(
         return ackFigures(await send(commands, concurrency, 'warm-idle-'));
       },
       replies: slack.replies,
+      reply: slack.reply,
       waitFor,
       go: () => child.send({ type: 'go' }),
       stop: async () => {
@@ -284,6 +293,9 @@ export interface AckLatency extends AckFigures {
   idleP99Ms: number;
   /** Replies that reached response_url by the end (the commands were done, not just acknowledged). */
   replies: number;
+  /** Replies without the text their command must answer (SlashCommand's `answers`); the first of them. */
+  wrongAnswers: number;
+  firstWrongAnswer?: string;
   /** True when every command was sent and the last acknowledgement came before the run ended. */
   duringRun: boolean;
   /** Seconds from the run's start (as runStarted saw it) to its end (runEndedAt), and to the last ack. */
@@ -303,7 +315,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function measureAcksDuring<T>(options: {
   databaseUrl: string;
-  commands: { command: string; text: string }[];
+  /** `answers`: a text the command's reply must contain (a reply without it counts as a wrong answer). */
+  commands: { command: string; text: string; answers?: string }[];
   concurrency: number;
   windowMs: number;
   startRun: () => Promise<T>;
@@ -341,6 +354,7 @@ export async function measureAcksDuring<T>(options: {
         idleP50Ms: idle.p50Ms,
         idleP99Ms: idle.p99Ms,
         replies: app.replies(),
+        ...wrongAnswers(commands.slice(0, acks.length), concurrency, app.reply),
         duringRun: acks.length === commands.length && endedAt !== null && lastAck < endedAt,
         runSeconds: endedAt === null ? NaN : (endedAt - startedAt) / 1000,
         lastAckSeconds: acks.length ? (lastAck - startedAt) / 1000 : NaN,
@@ -349,4 +363,14 @@ export async function measureAcksDuring<T>(options: {
   } finally {
     await app.close();
   }
+}
+
+/** The commands of measureAcksDuring's rounds (round r's i-th was sent as `r<r>-<i>`) whose reply lacks what they must answer. */
+function wrongAnswers(commands: { answers?: string }[], concurrency: number, reply: (label: string) => string | undefined): Pick<AckLatency, 'wrongAnswers' | 'firstWrongAnswer'> {
+  const wrong: string[] = [];
+  commands.forEach((c, k) => {
+    const body = reply(`r${Math.floor(k / concurrency)}-${k % concurrency}`) ?? '(no reply)';
+    if (c.answers !== undefined && !body.includes(c.answers)) wrong.push(body.slice(0, 300));
+  });
+  return { wrongAnswers: wrong.length, firstWrongAnswer: wrong[0] };
 }

@@ -261,12 +261,16 @@ const floorStep: Step = async ({ n, db, figures, log }) => {
   return undefined;
 };
 
-/** Slack commands the app answers during the next month's run: help, and two reads of the database. */
-export function userPathCommands(count: number): { command: string; text: string }[] {
+/**
+ * Slack commands the app answers during the next month's run: help, and two reads of the
+ * database (the first account's credits: none; its invoices: October's, at least), each with a
+ * text its reply must contain.
+ */
+export function userPathCommands(count: number): { command: string; text: string; answers: string }[] {
   const mix = [
-    { command: '/billing', text: 'help' },
-    { command: '/credit', text: 'list Import 0000001' },
-    { command: '/billing', text: 'invoices Import 0000001' },
+    { command: '/billing', text: 'help', answers: 'writes nothing' },
+    { command: '/credit', text: 'list Import 0000001', answers: 'Import 0000001 has no credits.' },
+    { command: '/billing', text: 'invoices Import 0000001', answers: '*INV-' },
   ];
   return Array.from({ length: count }, (_, i) => mix[i % mix.length]);
 }
@@ -299,6 +303,7 @@ const slackStep: Step = async ({ n, url, db, cli, figures, options, log }) => {
     figures.problems.push(`next month's run: ${made.invoices} invoices and ${made.charges} charges, expected ${expected.invoices} and ${expected.charges}`);
   }
   if (latency.ok !== latency.commands || latency.replies !== latency.commands) figures.problems.push(`Slack: ${latency.ok} acknowledged and ${latency.replies} answered of ${latency.commands} sent`);
+  if (latency.wrongAnswers) figures.problems.push(`Slack: ${latency.wrongAnswers} replies were not the answer, the first: ${latency.firstWrongAnswer}`);
   return undefined;
 };
 

@@ -85,7 +85,7 @@ export function userPathTargets(figures: UserPathFigures[]): UserPathTarget[] {
 type Add = (figure: string, value: string, target: string, met: boolean) => void;
 type Missing = (f: UserPathFigures | undefined, step: string) => string;
 
-/** At every N: the preview against the run, and Slack's acknowledgements during the next month's run. */
+/** At every N: the preview against the run, and Slack's acknowledgements (and answers) during the next month's run. */
 function perSizeTargets(f: UserPathFigures, add: Add, missing: Missing): void {
   const p = f.preview;
   const r = f.run;
@@ -93,8 +93,9 @@ function perSizeTargets(f: UserPathFigures, add: Add, missing: Missing): void {
   add(`user path ${f.accounts}: preview wrote nothing`, p ? (p.wroteNothing ? 'yes' : 'NO') : missing(f, 'preview'), 'yes', Boolean(p?.wroteNothing));
   const s = f.slack;
   add(`user path ${f.accounts}: Slack ack p99 during the next month's run`, s ? `${fmt(s.p99Ms, 1)} ms` : missing(f, 'Slack'), `<= ${ACK_P99_MS} ms`, Boolean(s && s.p99Ms <= ACK_P99_MS));
-  const fine = s !== undefined && s.ok === s.commands && s.replies === s.commands && s.duringRun;
-  const detail = s ? `${s.ok} of ${s.commands} acknowledged, ${s.replies} answered; last ack ${fmt(s.lastAckSeconds)} s into the ${fmt(s.runSeconds)} s run` : missing(f, 'Slack');
+  const fine = s !== undefined && s.ok === s.commands && s.replies === s.commands && s.wrongAnswers === 0 && s.duringRun;
+  const wrong = s?.wrongAnswers ? `, ${s.wrongAnswers} of them not the answer (${JSON.stringify(s.firstWrongAnswer ?? '')})` : '';
+  const detail = s ? `${s.ok} of ${s.commands} acknowledged, ${s.replies} answered${wrong}; last ack ${fmt(s.lastAckSeconds)} s into the ${fmt(s.runSeconds)} s run` : missing(f, 'Slack');
   add(`user path ${f.accounts}: Slack: every command acknowledged and answered, the last ack before the run ended`, detail, 'yes', fine);
 }
 
