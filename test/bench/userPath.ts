@@ -210,7 +210,10 @@ const previewStep: Step = async ({ n, cli, db, figures, log }) => {
 
 const runStep: Step = async ({ n, cli, db, figures, log }) => {
   const billed = await cli(billArgs(SETUP_PERIOD));
-  if (billed.code !== 0) return { step: 'bill run', error: why(billed) };
+  if (billed.code !== 0) {
+    log(`user path ${n}: bill run ${billed.seconds.toFixed(2)} s, ${billed.peakMb} MB, exit ${billed.code}`);
+    return { step: 'bill run', error: why(billed) };
+  }
   const report = JSON.parse(billed.stdout).report;
   const run = { runId: Number(report.run.id), invoices: Number(report.totals.invoicesCreated), charges: Number(report.totals.charges) };
   const { rows: [d] } = await db.raw('SELECT extract(epoch FROM finished_at - started_at) AS s FROM bill_runs WHERE id = ?', [run.runId]);
