@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import { createBilling } from '../billing';
 import { createDb } from '../billing/db';
 import {
@@ -24,13 +25,39 @@ import { runChild } from './bench/fork';
 import { pdfZip } from './bench/pdfs';
 import { measureReceivables, receivablesTargets } from './bench/receivables';
 import { measureSlackDuringRun } from './bench/slack';
-import { measureUserPath, userPathTargets } from './bench/userPath';
-import { userPathExpectation, writeSetupWorkbook } from './bench/workbook';
+import { measureUserPath } from './bench/userPath';
+import { userPathTargets } from './bench/userPathReport';
+import { nextMonthExpectation, userPathExpectation, writeSetupWorkbook } from './bench/workbook';
+import { expectedSheets, readSheetRows } from './bench/xlsxSheets';
+import { exportInvoices } from '../sheets';
+import { EXPORT_SHEETS } from '../sheets/limits';
 import { createTestDatabase, useTestDatabase, type TestDatabase } from './helpers/db';
 
 jest.setTimeout(120_000);
 
 const summary = (r: { run: { id: number; status: string }; totals: any }) => ({ runId: r.run.id, status: r.run.status, totals: r.totals });
+
+/**
+ * At 300 accounts November's run takes a fraction of a second, less than the Slack commands
+ * need: once October's run has completed, this takes the numbering row (settings) FOR UPDATE
+ * and keeps it until November's run has been going for `ms`, so that the run's first invoices
+ * wait that long and the commands fall inside the run, as they do at the benchmark's sizes.
+ */
+async function holdNextRun(db: Knex, ms: number): Promise<void> {
+  const until = Date.now() + 100_000;
+  const poll = async (period: string, column: string) => {
+    while (!(await db('bill_runs').where('period_start', period).whereNotNull(column).first())) {
+      if (Date.now() > until) throw new Error(`no bill run of ${period} with ${column}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await poll('2026-10-01', 'finished_at');
+  await db.transaction(async (trx) => {
+    await trx.raw('SELECT 1 FROM settings FOR UPDATE');
+    await poll('2026-11-01', 'started_at');
+    await new Promise((r) => setTimeout(r, ms));
+  });
+}
 
 describe('the benchmark, small', () => {
   const t = useTestDatabase();
@@ -145,30 +172,72 @@ describe('the benchmark, small', () => {
     }
   });
 
-  it("runs the user's path: import, bill run and export by the CLI, the run's bare floor, all right", async () => {
+  it("runs the user's path: import, preview, bill run and export by the CLI, the bare floor, the next run with Slack commands, all right", async () => {
     const made: TestDatabase[] = [];
+    let held: Promise<Error | void> | undefined;
     try {
       const [f] = await measureUserPath(
         [300],
         async () => {
           const target = await createTestDatabase();
           made.push(target);
+          held = holdNextRun(target.db, 4000).catch((e: Error) => e);
           return { url: target.url, db: createDb(target.url, { poolMax: 2 }) };
         },
         () => undefined,
+        { slackCommands: 30, slackConcurrency: 5 },
       );
+      expect(await held).toBeUndefined();
       const expected = userPathExpectation(300);
       expect(expected).toEqual({ invoices: 200, charges: 525, accountPackages: 300 });
       expect(f.failed).toBeUndefined();
       expect(f.problems).toEqual([]);
+      expect(f.preview).toMatchObject({ invoices: 200, charges: 525, wroteNothing: true });
       expect(f.run).toMatchObject({ invoices: 200, charges: 525 });
-      expect(f.export).toMatchObject({ invoices: 200 });
+      expect(f.run!.runSeconds).toBeGreaterThan(0);
+      expect(f.run!.runSeconds).toBeLessThan(f.run!.seconds);
+      expect(f.export).toMatchObject({ invoices: 200, transactions: 525, sheets: [{ name: 'Invoices', rows: 200 }, { name: 'Transactions', rows: 525 }] });
       expect(f.floor).toMatchObject({ transactions: 525, invoices: 200, accountPackages: 300 });
-      for (const step of [f.import, f.run, f.export]) expect(step!.peakMb).toBeGreaterThan(20);
+      for (const step of [f.import, f.preview, f.run, f.export, f.slack!.run]) expect(step!.peakMb).toBeGreaterThan(20);
       expect(f.ratioToFloor).toBeGreaterThan(0);
-      // The floor's tables are gone.
-      const { rows } = await made[0].db.raw(`SELECT count(*) AS n FROM pg_tables WHERE tablename LIKE 'floor\\_%'`);
+      // November: the 225 monthly packages again (2 charges each), on the invoices of the families that have one.
+      expect(nextMonthExpectation(300)).toEqual({ invoices: 175, charges: 450, accountPackages: 225 });
+      expect(f.slack!.run).toMatchObject({ invoices: 175, charges: 450 });
+      expect(f.slack).toMatchObject({ commands: 30, concurrency: 5, ok: 30, replies: 30, wrongAnswers: 0, duringRun: true });
+      expect(f.slack!.p99Ms).toBeGreaterThanOrEqual(f.slack!.p50Ms);
+      expect(f.slack!.lastAckSeconds).toBeLessThan(f.slack!.runSeconds);
+      const db = made[0].db;
+      // The floor's tables are gone; the preview left no bill run behind: the two runs alone.
+      const { rows } = await db.raw(`SELECT count(*) AS n FROM pg_tables WHERE tablename LIKE 'floor\\_%'`);
       expect(Number(rows[0].n)).toBe(0);
+      expect(await db('bill_runs').orderBy('id').select('period_start', 'status')).toEqual([
+        { period_start: '2026-10-01', status: 'completed' },
+        { period_start: '2026-11-01', status: 'completed' },
+      ]);
+      expect(Number((await db('settings').first('next_invoice_number')).next_invoice_number)).toBe(1 + 200 + 175);
+      // Targets at every N: the preview against the run, and Slack's acknowledgements.
+      const met = Object.fromEntries(userPathTargets([f]).map((t) => [t.figure, t.met]));
+      expect(met['user path 300: preview wrote nothing']).toBe(true);
+      expect(met['user path 300: Slack: every command acknowledged and answered, the last ack before the run ended']).toBe(true);
+      expect(Object.keys(met)).toContain("user path 300: Slack ack p99 during the next month's run");
+      expect(Object.keys(met)).toContain("user path 300: preview time <= the run's");
+
+      // The export continues past a sheet's rows ("Transactions 2", ...; the limit lowered here),
+      // and reading it back finds every row on the sheets it must take.
+      const file = path.join(os.tmpdir(), `billbot-bench-smoke-${randomBytes(6).toString('hex')}.xlsx`);
+      const limit = EXPORT_SHEETS.maxDataRows;
+      try {
+        EXPORT_SHEETS.maxDataRows = 200;
+        const runId = Number((await db('bill_runs').where('period_start', '2026-10-01').first('id')).id);
+        expect(await exportInvoices(createBilling(db), file, { billRunId: runId })).toEqual({ invoices: 200, transactions: 525 });
+        const sheets = await readSheetRows(file);
+        expect(sheets).toEqual([...expectedSheets('Invoices', 200, 200), ...expectedSheets('Transactions', 525, 200)]);
+        expect(sheets.map((x) => x.name)).toEqual(['Invoices', 'Transactions', 'Transactions 2', 'Transactions 3']);
+        expect(sheets).not.toEqual([...expectedSheets('Invoices', 200, 200), ...expectedSheets('Transactions', 526, 200)]);
+      } finally {
+        EXPORT_SHEETS.maxDataRows = limit;
+        await fs.rm(file, { force: true });
+      }
     } finally {
       for (const d of made) await d.drop();
     }
@@ -178,13 +247,51 @@ describe('the benchmark, small', () => {
     const expected = userPathExpectation(100_000);
     const step = { seconds: 1, peakMb: 100 };
     const targets = userPathTargets([
-      { accounts: 100_000, workbookMb: 1, expected, import: step, run: { ...step, seconds: 8, runId: 1, invoices: 1, charges: 1 }, floor: { seconds: 1, transactions: 1, invoices: 1, accountPackages: 1 }, ratioToFloor: 8, problems: [] },
+      { accounts: 100_000, workbookMb: 1, expected, import: step, run: { ...step, seconds: 8, runId: 1, invoices: 1, charges: 1, runSeconds: 7 }, floor: { seconds: 1, transactions: 1, invoices: 1, accountPackages: 1 }, ratioToFloor: 8, problems: [] },
       { accounts: 200_000, workbookMb: 2, expected, import: step, failed: { step: 'import', error: 'exit 1: too many rows' }, problems: [] },
     ]);
     const met = Object.fromEntries(targets.map((t) => [t.figure, [t.value, t.met]]));
-    expect(met['user path 200000: import applied, run and export complete and right']).toEqual(['import: exit 1: too many rows', false]);
+    expect(met['user path 200000: import applied, preview, runs and export complete and right']).toEqual(['import: exit 1: too many rows', false]);
     expect(met['user path 100,000: run / bare floor']).toEqual(['8.0 x', false]);
     expect(met['user path import time, 100000 -> 200000']).toEqual(['not measured (import of 200000 failed)', false]);
     expect(met['user path run time, 100000 -> 200000']).toEqual(['not measured (import of 200000 failed)', false]);
+    expect(met["user path 200000: preview time <= the run's"]).toEqual(['not measured (import of 200000 failed)', false]);
+    expect(met["user path 200000: Slack ack p99 during the next month's run"]).toEqual(['not measured (import of 200000 failed)', false]);
+    expect(met['user path 100000: preview wrote nothing']).toEqual(['not measured (preview)', false]);
+  });
+
+  it('holds the preview, the export and the Slack acknowledgements to their targets', () => {
+    const expected = userPathExpectation(1_000_000);
+    const step = { seconds: 50, peakMb: 400 };
+    const acks = { commands: 200, concurrency: 20, ok: 200, replies: 200, p50Ms: 30, p99Ms: 90, maxMs: 120, idleP50Ms: 20, idleP99Ms: 40, runSeconds: 40, lastAckSeconds: 20, duringRun: true, wrongAnswers: 0, firstWrongAnswer: undefined as string | undefined };
+    const f = {
+      accounts: 1_000_000,
+      workbookMb: 70,
+      expected,
+      import: { seconds: 100, peakMb: 500 },
+      preview: { ...step, seconds: 51, invoices: 1, charges: 1, wroteNothing: false },
+      run: { ...step, runId: 1, invoices: 1, charges: 1, runSeconds: 45 },
+      export: { ...step, seconds: 91, invoices: 1, transactions: 1, sheets: [] },
+      floor: { seconds: 20, transactions: 1, invoices: 1, accountPackages: 1 },
+      ratioToFloor: 2.5,
+      slack: { ...acks, run: { ...step, invoices: 1, charges: 1 } },
+      problems: [],
+    };
+    const met = (figures: (typeof f)[]) => Object.fromEntries(userPathTargets(figures).map((t) => [t.figure, [t.value, t.met]]));
+    const all = met([f]);
+    expect(all["user path 1000000: preview time <= the run's"]).toEqual(['51.00 s (run 50.00 s)', false]);
+    expect(all['user path 1000000: preview wrote nothing']).toEqual(['NO', false]);
+    expect(all['user path 1,000,000: export time']).toEqual(['91.00 s', false]);
+    expect(all['user path 1,000,000: export peak memory']).toEqual(['400 MB', true]);
+    expect(all["user path 1000000: Slack ack p99 during the next month's run"]).toEqual(['90.0 ms', true]);
+    expect(all['user path 1000000: Slack: every command acknowledged and answered, the last ack before the run ended'][1]).toBe(true);
+    const late = met([{ ...f, slack: { ...f.slack, p99Ms: 251, duringRun: false } }]);
+    expect(late["user path 1000000: Slack ack p99 during the next month's run"]).toEqual(['251.0 ms', false]);
+    expect(late['user path 1000000: Slack: every command acknowledged and answered, the last ack before the run ended'][1]).toBe(false);
+    const failing = met([{ ...f, slack: { ...f.slack, wrongAnswers: 2, firstWrongAnswer: 'No account named X.' } }]);
+    expect(failing['user path 1000000: Slack: every command acknowledged and answered, the last ack before the run ended']).toEqual([
+      '200 of 200 acknowledged, 200 answered, 2 of them not the answer ("No account named X."); last ack 20.00 s into the 40.00 s run',
+      false,
+    ]);
   });
 });

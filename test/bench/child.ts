@@ -71,8 +71,9 @@ async function runTask(db: Knex, task: ChildTask): Promise<Measured<unknown>> {
 
 /**
  * The Bolt app (HTTP receiver, signatures checked) on a free port, its Web API pointed at the
- * parent's fake Slack; on "go" it starts the bill run in this same process, as the app does
- * when someone runs one from Slack, and reports when it started and finished.
+ * parent's fake Slack; with a run in the task, on "go" it starts the bill run in this same
+ * process, as the app does when someone runs one from Slack, and reports when it started and
+ * finished. Without one it only answers (a bill run goes on in another process).
  */
 async function slackTask(db: Knex, task: Extract<ChildTask, { kind: 'slack' }>): Promise<void> {
   const send = (m: SlackChildMessage) => process.send?.(m);
@@ -96,11 +97,13 @@ async function slackTask(db: Knex, task: Extract<ChildTask, { kind: 'slack' }>):
   const go = new Promise<void>((resolve) => process.on('message', (m: any) => m?.type === 'go' && resolve()));
   const stop = new Promise<void>((resolve) => process.on('message', (m: any) => m?.type === 'stop' && resolve()));
   send({ type: 'ready', port });
-  await go;
-  send({ type: 'started', at: Date.now() });
-  const request = { configuration: task.configuration, from: task.from, to: task.to, startedBy: 'bench' };
-  const run = await timed(() => billing.bill(request, { familiesPerBatch: task.familiesPerBatch, workers: task.workers }));
-  send({ type: 'done', at: Date.now(), seconds: run.seconds, result: summary(run.result) });
+  if (task.run) {
+    await go;
+    send({ type: 'started', at: Date.now() });
+    const request = { ...task.run, startedBy: 'bench' };
+    const run = await timed(() => billing.bill(request, { familiesPerBatch: task.familiesPerBatch, workers: task.workers }));
+    send({ type: 'done', at: Date.now(), seconds: run.seconds, result: summary(run.result) });
+  }
   await stop;
   await slack.stop();
 }

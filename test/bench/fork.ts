@@ -18,11 +18,10 @@ export type ChildTask =
   | { kind: 'pdfs'; run: number; file: string }
   | {
       kind: 'slack';
-      configuration: string;
-      from: string;
-      to: string;
       signingSecret: string;
       apiUrl: string;
+      /** The bill run this process starts on "go"; none: the app alone, answering until "stop". */
+      run?: { configuration: string; from: string; to: string };
       familiesPerBatch?: number;
       workers?: number;
     };

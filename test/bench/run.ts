@@ -12,8 +12,9 @@
  *   5. Slack acknowledgement latency (the Bolt app from bot/slack) during a big run;
  *   6. startup on the user's own path (./startup.ts): `billbot --help`, `billbot invoice 18
  *      --json` and `npm start` to its prompt, each a fresh process, against `node -e 0`;
- *   7. the user's path (./userPath.ts): import, bill run and export by the CLI, each a fresh
- *      process, in a new database with no maintenance between them, against the run's bare floor;
+ *   7. the user's path (./userPath.ts): import, preview, bill run and export by the CLI, each a
+ *      fresh process, in a new database with no maintenance between them, against the run's bare
+ *      floor; then the next month's run while the Slack app answers signed commands;
  *   8. the zip of 1,000 invoices' PDFs (./pdfs.ts; BENCH_STEPS=pdfs for it alone).
  * Every run's invoices and totals are checked against figures computed from the data.
  * Prints a table and writes the same figures as JSON (BENCH_JSON, default
@@ -40,7 +41,8 @@ import { checkRun, expectedOutcome, fingerprint, measureFloor, seedBillingData, 
 import { measureSlackDuringRun, type SlackLatency } from './slack';
 import { measureReceivables, receivablesRows, receivablesTargets, type ReceivablesFigures } from './receivables';
 import { measureStartup, type StartupFigure } from './startup';
-import { measureUserPath, USER_SIZES, userPathRows, userPathTargets, type UserPathFigures } from './userPath';
+import { measureUserPath, USER_SIZES, type UserPathFigures } from './userPath';
+import { userPathExportLines, userPathRows, userPathTargets } from './userPathReport';
 import { writeSetupWorkbook } from './workbook';
 import { pdfZip } from './pdfs';
 import { measurePayments, paymentsRow, paymentsTargets, type PaymentsFigures } from './payments';
@@ -297,7 +299,7 @@ async function main(): Promise<void> {
       payments = await measurePayments((label, template) => createDatabase(server.adminUrl, label, template), log);
     });
     if (wants('userpath')) await step('user path', async () => {
-      userPath = await measureUserPath(USER_SIZES, (label) => createDatabase(server.adminUrl, label), log);
+      userPath = await measureUserPath(USER_SIZES, (label) => createDatabase(server.adminUrl, label), log, { slackCommands: SLACK_COMMANDS });
     });
     if (wants('receivables')) await step('receivables', async () => {
       receivables = await measureReceivables((label) => createDatabase(server.adminUrl, label), log);
@@ -401,7 +403,7 @@ async function main(): Promise<void> {
   if (other.length > 1) out.push(table(other), '');
   if (userPath.length) {
     out.push(table(userPathRows(userPath)));
-    out.push('');
+    out.push(...userPathExportLines(userPath), '');
   }
   if (receivables) out.push(table(receivablesRows(receivables)), '');
   if (startup.length) {

@@ -6,18 +6,28 @@
  * database with no maintenance of any kind between the steps (no ANALYZE, VACUUM, CHECKPOINT):
  *   1. a setup workbook of N accounts and N account packages is written (./workbook.ts, with
  *      a configuration over all its bill groups; every package is due once in October 2026);
- *   2. `billbot import <file>`, 3. `billbot bill --config <it> --from <start> --to <end>`,
- *   4. `billbot export invoices <file> --run <the run>`: each a fresh process of the compiled
- *      CLI (bin/billbot.js), DATABASE_URL in its environment, measured for wall time and peak
- *      memory (maxRSS, written by the preload ./maxrss.cjs at its exit);
- *   5. the bare floor of the run: its transactions and invoices copied by plain INSERT ...
+ *   2. `billbot import <file>`;
+ *   3. `billbot bill --config <it> --from <start> --to <end> --preview`, with every table's
+ *      rows, the next invoice number and the next bill dates taken before and after it (data.ts's
+ *      fingerprint): it must report the run's invoices and charges and change nothing;
+ *   4. `billbot bill --config <it> --from <start> --to <end>`;
+ *   5. `billbot export invoices <file> --run <the run>`: the run's invoices and their
+ *      transactions; the file is read back (./xlsxSheets.ts): every row, on sheets continued
+ *      past Excel's rows ("Transactions 2", ...);
+ *   each a fresh process of the compiled CLI (bin/billbot.js), DATABASE_URL in its environment,
+ *   measured for wall time and peak memory (maxRSS, written by the preload ./maxrss.cjs at its
+ *   exit);
+ *   6. the bare floor of the run: its transactions and invoices copied by plain INSERT ...
  *      SELECT, and as many account packages' next bill dates moved by a plain UPDATE, into
  *      tables with a primary key only, in one committed transaction (timed to its commit);
- *      the tables are dropped afterwards.
+ *      the tables are dropped afterwards;
+ *   7. November's run of the same accounts by the CLI, while the Slack app (bot/slack, HTTP
+ *      receiver, signatures checked, in a process of its own: ./slack.ts) answers signed slash
+ *      commands spread over the first half of the run; each acknowledgement is timed.
  * A step that fails (a refused import, say) is reported with its sentence, and the rest of
- * that N is skipped. The run's invoices and charges and the export's invoices are checked
+ * that N is skipped. The runs' invoices and charges, the preview's and the export's are checked
  * against what the workbook's construction says they must be. BENCH_USER_STEPS=import stops
- * each N after step 2 (the import's time and peak memory only).
+ * each N after step 2 (the import's time and peak memory only). The output: ./userPathReport.ts.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,8 +35,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
+import { EXPORT_SHEETS } from '../../sheets/limits';
 import { buildIfStale } from '../setup/build';
-import { ALL_GROUPS_CONFIGURATION, SETUP_PERIOD, userPathExpectation, writeSetupWorkbook } from './workbook';
+import { fingerprint } from './data';
+import { measureAcksDuring, type AckLatency } from './slack';
+import { ALL_GROUPS_CONFIGURATION, NEXT_PERIOD, SETUP_PERIOD, nextMonthExpectation, userPathExpectation, writeSetupWorkbook } from './workbook';
+import { expectedSheets, readSheetRows, type SheetRows } from './xlsxSheets';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'billbot.js');
@@ -55,8 +69,14 @@ export interface UserPathFigures {
   workbookMb: number;
   expected: { invoices: number; charges: number; accountPackages: number };
   import?: StepFigure;
-  run?: StepFigure & { runId: number; invoices: number; charges: number };
-  export?: StepFigure & { invoices: number; transactions: number };
+  /** `billbot bill ... --preview` before the run: what it reported, and whether the database was left as it was. */
+  preview?: StepFigure & { invoices: number; charges: number; wroteNothing: boolean };
+  /** `runSeconds`: the run itself, from its start to its end as the database recorded them (the process's start and end aside). */
+  run?: StepFigure & { runId: number; invoices: number; charges: number; runSeconds: number };
+  /** The run's invoices and transactions, and the sheets of the file as read back (rows below each header). */
+  export?: StepFigure & { invoices: number; transactions: number; sheets: SheetRows[] };
+  /** Slack acknowledgements during the next month's run by the CLI, and that run. */
+  slack?: AckLatency & { run: StepFigure & { invoices: number; charges: number } };
   floor?: { seconds: number; transactions: number; invoices: number; accountPackages: number };
   /** Run seconds over floor seconds. */
   ratioToFloor?: number;
@@ -141,12 +161,163 @@ export async function measureBareFloor(db: Knex, runId: number): Promise<NonNull
   }
 }
 
-/** Steps 1-5 for one N; `fresh` makes the new, empty, migrated database. */
-async function oneSize(n: number, fresh: () => Promise<{ url: string; db: Knex }>, log: (m: string) => void): Promise<UserPathFigures> {
+/** What the steps of one N share. */
+interface Ctx {
+  n: number;
+  url: string;
+  db: Knex;
+  folder: string;
+  figures: UserPathFigures;
+  options: Required<UserPathOptions>;
+  log: (m: string) => void;
+  cli: (args: string[]) => Promise<Cli>;
+}
+
+/** A step of one N: resolves with what failed (the steps after it are skipped), or nothing. */
+type Step = (c: Ctx) => Promise<{ step: string; error: string } | undefined>;
+
+const billArgs = (period: { start: string; end: string }) => ['bill', '--config', ALL_GROUPS_CONFIGURATION, '--from', period.start, '--to', period.end];
+
+const importStep: Step = async ({ n, cli, figures, log, folder }) => {
+  const imported = await cli(['import', path.join(folder, `setup-${n}.xlsx`)]);
+  figures.import = { seconds: imported.seconds, peakMb: imported.peakMb };
+  log(`user path ${n}: import ${imported.seconds.toFixed(2)} s, ${imported.peakMb} MB, exit ${imported.code}`);
+  return imported.code === 0 ? undefined : { step: 'import', error: why(imported) };
+};
+
+/** The preview of the run, in its own process, before it: what it reports, and that the database is as it was. */
+const previewStep: Step = async ({ n, cli, db, figures, log }) => {
+  const before = await fingerprint(db);
+  const previewed = await cli([...billArgs(SETUP_PERIOD), '--preview']);
+  const after = await fingerprint(db);
+  log(`user path ${n}: preview ${previewed.seconds.toFixed(2)} s, ${previewed.peakMb} MB, exit ${previewed.code}`);
+  if (previewed.code !== 0) return { step: 'preview', error: why(previewed) };
+  const report = JSON.parse(previewed.stdout).report;
+  const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
+  figures.preview = {
+    seconds: previewed.seconds,
+    peakMb: previewed.peakMb,
+    invoices: Number(report.totals.invoicesCreated),
+    charges: Number(report.totals.charges),
+    wroteNothing: changed.length === 0,
+  };
+  if (report.preview !== true) figures.problems.push('preview: the report is not a preview');
+  if (changed.length) figures.problems.push(`preview: wrote to ${changed.map((k) => `${k} (${before[k]} -> ${after[k]})`).join(', ')}`);
+  if (figures.preview.invoices !== figures.expected.invoices) figures.problems.push(`preview: ${figures.preview.invoices} invoices, expected ${figures.expected.invoices}`);
+  if (figures.preview.charges !== figures.expected.charges) figures.problems.push(`preview: ${figures.preview.charges} charges, expected ${figures.expected.charges}`);
+  return undefined;
+};
+
+const runStep: Step = async ({ n, cli, db, figures, log }) => {
+  const billed = await cli(billArgs(SETUP_PERIOD));
+  if (billed.code !== 0) {
+    log(`user path ${n}: bill run ${billed.seconds.toFixed(2)} s, ${billed.peakMb} MB, exit ${billed.code}`);
+    return { step: 'bill run', error: why(billed) };
+  }
+  const report = JSON.parse(billed.stdout).report;
+  const run = { runId: Number(report.run.id), invoices: Number(report.totals.invoicesCreated), charges: Number(report.totals.charges) };
+  const { rows: [d] } = await db.raw('SELECT extract(epoch FROM finished_at - started_at) AS s FROM bill_runs WHERE id = ?', [run.runId]);
+  figures.run = { seconds: billed.seconds, peakMb: billed.peakMb, ...run, runSeconds: Number(d.s) };
+  log(`user path ${n}: bill run ${billed.seconds.toFixed(2)} s (the run itself ${figures.run.runSeconds.toFixed(2)} s), ${billed.peakMb} MB`);
+  if (report.run.status !== 'completed') figures.problems.push(`run status ${report.run.status}`);
+  if (run.invoices !== figures.expected.invoices) figures.problems.push(`run: ${run.invoices} invoices, expected ${figures.expected.invoices}`);
+  if (run.charges !== figures.expected.charges) figures.problems.push(`run: ${run.charges} charges, expected ${figures.expected.charges}`);
+  return undefined;
+};
+
+/** The export of the run's invoices and their transactions; the file read back: every row, sheets continued past Excel's rows. */
+const exportStep: Step = async ({ n, cli, db, folder, figures, log }) => {
+  const run = figures.run!;
+  const file = path.join(folder, `invoices-${n}.xlsx`);
+  const exported = await cli(['export', 'invoices', file, '--run', String(run.runId)]);
+  log(`user path ${n}: export ${exported.seconds.toFixed(2)} s, ${exported.peakMb} MB, exit ${exported.code}`);
+  if (exported.code !== 0) return { step: 'export', error: why(exported) };
+  const rows = JSON.parse(exported.stdout).rows as { invoices: number; transactions: number };
+  const { rows: [t] } = await db.raw('SELECT count(*) AS n FROM transactions WHERE bill_run_id = ?', [run.runId]);
+  const sheets = await readSheetRows(file);
+  await fs.rm(file, { force: true });
+  figures.export = { seconds: exported.seconds, peakMb: exported.peakMb, invoices: rows.invoices, transactions: rows.transactions, sheets };
+  if (rows.invoices !== run.invoices) figures.problems.push(`export: ${rows.invoices} invoices, the run made ${run.invoices}`);
+  if (rows.transactions !== Number(t.n)) figures.problems.push(`export: ${rows.transactions} transactions, the run wrote ${t.n}`);
+  const expected = [...expectedSheets('Invoices', run.invoices, EXPORT_SHEETS.maxDataRows), ...expectedSheets('Transactions', Number(t.n), EXPORT_SHEETS.maxDataRows)];
+  const show = (list: SheetRows[]) => list.map((x) => `${x.name}: ${x.rows}`).join(', ');
+  if (show(sheets) !== show(expected)) figures.problems.push(`export file: sheets ${show(sheets)}; expected ${show(expected)}`);
+  return undefined;
+};
+
+/** The bare floor, and what the run wrote counted in the database. */
+const floorStep: Step = async ({ n, db, figures, log }) => {
+  const run = figures.run!;
+  figures.floor = await measureBareFloor(db, run.runId);
+  figures.ratioToFloor = run.seconds / figures.floor.seconds;
+  log(`user path ${n}: floor ${figures.floor.seconds.toFixed(2)} s (${figures.floor.transactions} transactions, ${figures.floor.invoices} invoices, ${figures.floor.accountPackages} account packages); run/floor ${figures.ratioToFloor.toFixed(1)}`);
+  const { rows: [c] } = await db.raw(
+    `SELECT (SELECT count(*) FROM invoices WHERE bill_run_id = :run) AS invoices,
+            (SELECT count(*) FROM transactions WHERE bill_run_id = :run AND kind = 'charge') AS charges,
+            (SELECT count(*) FROM account_packages WHERE next_bill_date > :end::date) AS moved`,
+    { run: run.runId, end: SETUP_PERIOD.end },
+  );
+  if (Number(c.invoices) !== figures.expected.invoices) figures.problems.push(`database: ${c.invoices} invoices of the run, expected ${figures.expected.invoices}`);
+  if (Number(c.charges) !== figures.expected.charges) figures.problems.push(`database: ${c.charges} charges of the run, expected ${figures.expected.charges}`);
+  if (Number(c.moved) !== n) figures.problems.push(`database: ${c.moved} next bill dates moved, expected ${n}`);
+  if (figures.preview && (figures.preview.invoices !== run.invoices || figures.preview.charges !== run.charges)) {
+    figures.problems.push(`preview: ${figures.preview.invoices} invoices and ${figures.preview.charges} charges, the run ${run.invoices} and ${run.charges}`);
+  }
+  return undefined;
+};
+
+/**
+ * Slack commands the app answers during the next month's run: help, and two reads of the
+ * database (the first account's credits: none; its invoices: October's, at least), each with a
+ * text its reply must contain.
+ */
+export function userPathCommands(count: number): { command: string; text: string; answers: string }[] {
+  const mix = [
+    { command: '/billing', text: 'help', answers: 'writes nothing' },
+    { command: '/credit', text: 'list Import 0000001', answers: 'Import 0000001 has no credits.' },
+    { command: '/billing', text: 'invoices Import 0000001', answers: '*INV-' },
+  ];
+  return Array.from({ length: count }, (_, i) => mix[i % mix.length]);
+}
+
+/**
+ * The next month's run by the CLI, while the Slack app (another process) answers signed slash
+ * commands spread over the first half of the run (half of the first run's own time, from its
+ * start to its end in the database).
+ */
+const slackStep: Step = async ({ n, url, db, cli, figures, options, log }) => {
+  const run = () => db('bill_runs').where({ period_start: NEXT_PERIOD.start }).whereNotNull('started_at').first('id', db.raw('extract(epoch from finished_at) * 1000 AS finished'));
+  const { latency, result: billed } = await measureAcksDuring({
+    databaseUrl: url,
+    commands: userPathCommands(options.slackCommands),
+    concurrency: options.slackConcurrency,
+    windowMs: (figures.run!.runSeconds * 1000) / 2,
+    startRun: () => cli(billArgs(NEXT_PERIOD)),
+    runStarted: async () => (await run()) !== undefined,
+    runEndedAt: async () => {
+      const finished = (await run())?.finished;
+      return finished == null ? null : Number(finished);
+    },
+  });
+  log(`user path ${n}: next month's run ${billed.seconds.toFixed(2)} s, exit ${billed.code}; Slack acks p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms, max ${latency.maxMs.toFixed(1)} ms, last ${latency.lastAckSeconds.toFixed(2)} s into the ${latency.runSeconds.toFixed(2)} s run`);
+  if (billed.code !== 0) return { step: "next month's run", error: why(billed) };
+  const report = JSON.parse(billed.stdout).report;
+  const expected = nextMonthExpectation(n);
+  const made = { invoices: Number(report.totals.invoicesCreated), charges: Number(report.totals.charges) };
+  figures.slack = { ...latency, run: { seconds: billed.seconds, peakMb: billed.peakMb, ...made } };
+  if (made.invoices !== expected.invoices || made.charges !== expected.charges) {
+    figures.problems.push(`next month's run: ${made.invoices} invoices and ${made.charges} charges, expected ${expected.invoices} and ${expected.charges}`);
+  }
+  if (latency.ok !== latency.commands || latency.replies !== latency.commands) figures.problems.push(`Slack: ${latency.ok} acknowledged and ${latency.replies} answered of ${latency.commands} sent`);
+  if (latency.wrongAnswers) figures.problems.push(`Slack: ${latency.wrongAnswers} replies were not the answer, the first: ${latency.firstWrongAnswer}`);
+  return undefined;
+};
+
+/** Steps 1-7 for one N; `fresh` makes the new, empty, migrated database. */
+async function oneSize(n: number, fresh: () => Promise<{ url: string; db: Knex }>, log: (m: string) => void, options: Required<UserPathOptions>): Promise<UserPathFigures> {
   const folder = path.join(os.tmpdir(), `billbot-bench-userpath-${randomBytes(6).toString('hex')}`);
   await fs.mkdir(folder);
   const workbook = path.join(folder, `setup-${n}.xlsx`);
-  const invoicesFile = path.join(folder, `invoices-${n}.xlsx`);
   const figures: UserPathFigures = { accounts: n, workbookMb: 0, expected: userPathExpectation(n), problems: [] };
   const fail = (step: string, error: string) => {
     figures.failed = { step, error };
@@ -158,42 +329,12 @@ async function oneSize(n: number, fresh: () => Promise<{ url: string; db: Knex }
     figures.workbookMb = Math.round(((await fs.stat(workbook)).size / 2 ** 20) * 10) / 10;
     const { url, db } = await fresh();
     try {
-      const imported = await billbot(['import', workbook], url, folder);
-      figures.import = { seconds: imported.seconds, peakMb: imported.peakMb };
-      log(`user path ${n}: import ${imported.seconds.toFixed(2)} s, ${imported.peakMb} MB, exit ${imported.code}`);
-      if (imported.code !== 0) return fail('import', why(imported));
-      if (IMPORT_ONLY) return figures;
-
-      const billed = await billbot(['bill', '--config', ALL_GROUPS_CONFIGURATION, '--from', SETUP_PERIOD.start, '--to', SETUP_PERIOD.end], url, folder);
-      log(`user path ${n}: bill run ${billed.seconds.toFixed(2)} s, ${billed.peakMb} MB, exit ${billed.code}`);
-      if (billed.code !== 0) return fail('bill run', why(billed));
-      const report = JSON.parse(billed.stdout).report;
-      const run = { runId: Number(report.run.id), invoices: Number(report.totals.invoicesCreated), charges: Number(report.totals.charges) };
-      figures.run = { seconds: billed.seconds, peakMb: billed.peakMb, ...run };
-      if (report.run.status !== 'completed') figures.problems.push(`run status ${report.run.status}`);
-      if (run.invoices !== figures.expected.invoices) figures.problems.push(`run: ${run.invoices} invoices, expected ${figures.expected.invoices}`);
-      if (run.charges !== figures.expected.charges) figures.problems.push(`run: ${run.charges} charges, expected ${figures.expected.charges}`);
-
-      const exported = await billbot(['export', 'invoices', invoicesFile, '--run', String(run.runId)], url, folder);
-      log(`user path ${n}: export ${exported.seconds.toFixed(2)} s, ${exported.peakMb} MB, exit ${exported.code}`);
-      if (exported.code !== 0) return fail('export', why(exported));
-      const rows = JSON.parse(exported.stdout).rows as { invoices: number; transactions: number };
-      figures.export = { seconds: exported.seconds, peakMb: exported.peakMb, invoices: rows.invoices, transactions: rows.transactions };
-      if (rows.invoices !== run.invoices) figures.problems.push(`export: ${rows.invoices} invoices, the run made ${run.invoices}`);
-
-      figures.floor = await measureBareFloor(db, run.runId);
-      figures.ratioToFloor = billed.seconds / figures.floor.seconds;
-      log(`user path ${n}: floor ${figures.floor.seconds.toFixed(2)} s (${figures.floor.transactions} transactions, ${figures.floor.invoices} invoices, ${figures.floor.accountPackages} account packages); run/floor ${figures.ratioToFloor.toFixed(1)}`);
-      // What the run wrote, counted in the database.
-      const { rows: [c] } = await db.raw(
-        `SELECT (SELECT count(*) FROM invoices WHERE bill_run_id = :run) AS invoices,
-                (SELECT count(*) FROM transactions WHERE bill_run_id = :run AND kind = 'charge') AS charges,
-                (SELECT count(*) FROM account_packages WHERE next_bill_date > :end::date) AS moved`,
-        { run: run.runId, end: SETUP_PERIOD.end },
-      );
-      if (Number(c.invoices) !== figures.expected.invoices) figures.problems.push(`database: ${c.invoices} invoices of the run, expected ${figures.expected.invoices}`);
-      if (Number(c.charges) !== figures.expected.charges) figures.problems.push(`database: ${c.charges} charges of the run, expected ${figures.expected.charges}`);
-      if (Number(c.moved) !== n) figures.problems.push(`database: ${c.moved} next bill dates moved, expected ${n}`);
+      const ctx: Ctx = { n, url, db, folder, figures, options, log, cli: (args) => billbot(args, url, folder) };
+      const steps = IMPORT_ONLY ? [importStep] : [importStep, previewStep, runStep, exportStep, floorStep, slackStep];
+      for (const step of steps) {
+        const failed = await step(ctx);
+        if (failed) return fail(failed.step, failed.error);
+      }
       if (figures.problems.length) log(`user path ${n}: PROBLEMS: ${figures.problems.join('; ')}`);
       return figures;
     } finally {
@@ -206,95 +347,22 @@ async function oneSize(n: number, fresh: () => Promise<{ url: string; db: Knex }
   }
 }
 
+export interface UserPathOptions {
+  /** Slack commands sent during the next month's run (BENCH_SLACK_COMMANDS, default 200), this many at a time (20). */
+  slackCommands?: number;
+  slackConcurrency?: number;
+}
+
 /** Every N of `sizes`, each in a database of its own made by `fresh(label)`. */
 export async function measureUserPath(
   sizes: number[],
   fresh: (label: string) => Promise<{ url: string; db: Knex }>,
   log: (m: string) => void,
+  options: UserPathOptions = {},
 ): Promise<UserPathFigures[]> {
   await buildIfStale();
+  const all = { slackCommands: options.slackCommands ?? 200, slackConcurrency: options.slackConcurrency ?? 20 };
   const out: UserPathFigures[] = [];
-  for (const n of sizes) out.push(await oneSize(n, () => fresh(`user${n}`), log));
+  for (const n of sizes) out.push(await oneSize(n, () => fresh(`user${n}`), log, all));
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output
-
-export interface UserPathTarget {
-  figure: string;
-  value: string;
-  target: string;
-  met: boolean;
-}
-
-const fmt = (n: number | undefined, digits = 2) => (n === undefined ? '-' : Number.isFinite(n) ? n.toFixed(digits) : String(n));
-const sMb = (s?: StepFigure) => (s ? `${fmt(s.seconds)} / ${s.peakMb}` : '-');
-
-/** The rows of the section's table (the first is the header). */
-export function userPathRows(figures: UserPathFigures[]): string[][] {
-  return [
-    ['user path', 'N', 'import s/MB', 'run s/MB', 'export s/MB', 'floor s', 'run/floor', 'right'],
-    ...figures.map((f) => [
-      '',
-      String(f.accounts),
-      sMb(f.import),
-      sMb(f.run),
-      sMb(f.export),
-      fmt(f.floor?.seconds),
-      fmt(f.ratioToFloor, 1),
-      f.failed ? `${f.failed.step} FAILED` : f.problems.length ? 'NO' : 'yes',
-    ]),
-  ];
-}
-
-/** The section's targets, each against its value; a figure that was not measured is a target not met. */
-export function userPathTargets(figures: UserPathFigures[]): UserPathTarget[] {
-  const targets: UserPathTarget[] = [];
-  const add = (figure: string, value: string, target: string, met: boolean) => targets.push({ figure, value, target, met });
-  const missing = (f: UserPathFigures | undefined, step: string) =>
-    !f ? 'not measured' : f.failed ? `not measured (${f.failed.step} of ${f.accounts} failed)` : `not measured (${step})`;
-
-  for (const f of figures) {
-    const right = !f.failed && f.problems.length === 0;
-    add(`user path ${f.accounts}: import applied, run and export complete and right`, right ? 'yes' : f.failed ? `${f.failed.step}: ${f.failed.error}` : f.problems.join('; '), 'yes', right);
-  }
-  const at = (n: number) => figures.find((f) => f.accounts === n);
-  const hundred = at(100_000);
-  if (hundred) {
-    const r = hundred.ratioToFloor;
-    add('user path 100,000: run / bare floor', r === undefined ? missing(hundred, 'floor') : `${fmt(r, 1)} x`, '<= 4 x', r !== undefined && r <= 4);
-  }
-  // Each doubling of N: at most 2.1 x the time (for another step in N, 2.1 per doubling: 400k -> 1M, 2.1^log2(2.5)).
-  for (let i = 1; i < figures.length; i++) {
-    const a = figures[i - 1];
-    const b = figures[i];
-    const bound = 2.1 ** Math.log2(b.accounts / a.accounts);
-    for (const step of ['run', 'import'] as const) {
-      const x = a[step];
-      const y = b[step];
-      const measured = x && y && !(step === 'import' && (a.failed?.step === 'import' || b.failed?.step === 'import'));
-      add(
-        `user path ${step} time, ${a.accounts} -> ${b.accounts}`,
-        measured ? `${fmt(y.seconds / x.seconds)} x` : missing(!x ? a : b, step),
-        `<= ${fmt(bound)} x`,
-        Boolean(measured && y.seconds / x.seconds <= bound),
-      );
-    }
-  }
-  const million = at(1_000_000);
-  if (million) {
-    const limits: [string, StepFigure | undefined, number, number][] = [
-      ['run', million.run, Infinity, 500],
-      ['import', million.failed?.step === 'import' ? undefined : million.import, 120, 600],
-      ['export', million.export, 90, 500],
-    ];
-    const r = million.ratioToFloor;
-    add('user path 1,000,000: run / bare floor', r === undefined ? missing(million, 'floor') : `${fmt(r, 1)} x`, '<= 4 x', r !== undefined && r <= 4);
-    for (const [step, s, seconds, mb] of limits) {
-      if (Number.isFinite(seconds)) add(`user path 1,000,000: ${step} time`, s ? `${fmt(s.seconds)} s` : missing(million, step), `<= ${seconds} s`, Boolean(s && s.seconds <= seconds));
-      add(`user path 1,000,000: ${step} peak memory`, s ? `${s.peakMb} MB` : missing(million, step), `<= ${mb} MB`, Boolean(s && s.peakMb <= mb));
-    }
-  }
-  return targets;
 }

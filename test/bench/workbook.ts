@@ -32,6 +32,28 @@ export function userPathExpectation(accounts: number): { invoices: number; charg
   return { invoices, charges, accountPackages: accounts };
 }
 
+/** The month after SETUP_PERIOD: the user path's second run (the one Slack commands arrive during). */
+export const NEXT_PERIOD = { start: '2026-11-01', end: '2026-11-30' };
+
+/**
+ * What billing all groups over NEXT_PERIOD, right after SETUP_PERIOD's run, must make: the
+ * monthly packages (Managed Network, g % 4 != 0) fall due again in November, the quarterly ones
+ * (g % 4 = 0) not before January; an invoice for each invoicer whose family (itself, and
+ * g + 1 when that is its child) has a monthly package.
+ */
+export function nextMonthExpectation(accounts: number): { invoices: number; charges: number; accountPackages: number } {
+  let invoices = 0;
+  let monthly = 0;
+  const isMonthly = (g: number) => g % 4 !== 0;
+  for (let g = 1; g <= accounts; g++) {
+    if (isMonthly(g)) monthly += 1;
+    if (g % 3 === 2) continue;
+    const childMonthly = g % 3 === 1 && g + 1 <= accounts && isMonthly(g + 1);
+    if (isMonthly(g) || childMonthly) invoices += 1;
+  }
+  return { invoices, charges: 2 * monthly, accountPackages: monthly };
+}
+
 export async function writeSetupWorkbook(file: string, accounts: number, options: { allGroups?: boolean } = {}): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: true });
   const name = (g: number) => `Import ${String(g).padStart(7, '0')}`;
