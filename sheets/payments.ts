@@ -98,8 +98,26 @@ function checkRow(number: number, values: Record<string, unknown>, state: ReadSt
 
 const CHUNK = 5000;
 
+/**
+ * Hands chunks to `write` one at a time, without waiting for a chunk to be written before the
+ * next is read: the database stages one while the reader reads the next (at most one chunk in
+ * flight; a failed write is thrown at the next chunk or at the end).
+ */
+function overlapped(write: (rows: PaymentImportRow[]) => Promise<void>) {
+  let inFlight: Promise<void> = Promise.resolve();
+  return {
+    send: async (rows: PaymentImportRow[]): Promise<void> => {
+      await inFlight;
+      inFlight = write(rows);
+      inFlight.catch(() => undefined); // seen by the next send or by done
+    },
+    done: (): Promise<void> => inFlight,
+  };
+}
+
 /** Reads the Payments sheet, handing its rows (form checked) to `write` a chunk at a time. */
-async function readPayments(file: WorkbookFile, limits: WorkbookLimits, state: ReadState, write: (rows: PaymentImportRow[]) => Promise<void>): Promise<void> {
+async function readPayments(file: WorkbookFile, limits: WorkbookLimits, state: ReadState, writeChunk: (rows: PaymentImportRow[]) => Promise<void>): Promise<void> {
+  const writer = overlapped(writeChunk);
   let sheets = 0;
   let seen = false;
   for await (const sheet of readSheets(file)) {
@@ -129,13 +147,14 @@ async function readPayments(file: WorkbookFile, limits: WorkbookLimits, state: R
         const checked = checkRow(row.number, values, state);
         if (checked) chunk.push(checked);
         if (chunk.length >= CHUNK) {
-          await write(chunk);
+          await writer.send(chunk);
           chunk = [];
         }
       }
     }
-    await write(chunk);
+    await writer.send(chunk);
   }
+  await writer.done();
   if (sheets === 0 || !seen) throw new EmptyWorkbookError(`The workbook has no sheet named "${PAYMENTS_SHEET.name}".`);
   if (state.rows === 0 && state.totalProblems === 0) throw new EmptyWorkbookError('The workbook has no rows below the header row, so there is nothing to import.');
 }
