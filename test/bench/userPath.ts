@@ -313,11 +313,26 @@ const slackStep: Step = async ({ n, url, db, cli, figures, options, log }) => {
   return undefined;
 };
 
+/**
+ * Step 1: the setup workbook of N accounts, written into the run's folder; or, with
+ * BENCH_WORKBOOKS=<folder>, written there once and used again by later runs (the same N gives
+ * the same workbook; writing the 1,000,000 one takes about 6 minutes, and is not measured).
+ */
+async function workbookFor(n: number, folder: string): Promise<string> {
+  const kept = process.env.BENCH_WORKBOOKS;
+  const file = path.join(kept || folder, `setup-${n}.xlsx`);
+  if (kept && (await fs.stat(file).catch(() => null))) return file;
+  if (kept) await fs.mkdir(kept, { recursive: true });
+  const partial = `${file}.partial`;
+  await writeSetupWorkbook(partial, n, { allGroups: true });
+  await fs.rename(partial, file);
+  return file;
+}
+
 /** Steps 1-7 for one N; `fresh` makes the new, empty, migrated database. */
 async function oneSize(n: number, fresh: () => Promise<{ url: string; db: Knex }>, log: (m: string) => void, options: Required<UserPathOptions>): Promise<UserPathFigures> {
   const folder = path.join(os.tmpdir(), `billbot-bench-userpath-${randomBytes(6).toString('hex')}`);
   await fs.mkdir(folder);
-  const workbook = path.join(folder, `setup-${n}.xlsx`);
   const figures: UserPathFigures = { accounts: n, workbookMb: 0, expected: userPathExpectation(n), problems: [] };
   const fail = (step: string, error: string) => {
     figures.failed = { step, error };
@@ -325,7 +340,7 @@ async function oneSize(n: number, fresh: () => Promise<{ url: string; db: Knex }
     return figures;
   };
   try {
-    await writeSetupWorkbook(workbook, n, { allGroups: true });
+    const workbook = await workbookFor(n, folder);
     figures.workbookMb = Math.round(((await fs.stat(workbook)).size / 2 ** 20) * 10) / 10;
     const { url, db } = await fresh();
     try {
