@@ -210,11 +210,11 @@ async function check(trx: Knex.Transaction, staged: number, today: IsoDate, opti
   };
   if (outcome.totalProblems > 0) return outcome;
   if (lock) await trx.raw(LOCK_TARGETS);
-  return plan(trx, outcome);
+  return plan(trx, outcome, lock);
 }
 
 /** Plans the payments and their applications (nothing stored is written yet). */
-async function plan(trx: Knex.Transaction, outcome: PaymentImportOutcome): Promise<PaymentImportOutcome> {
+async function plan(trx: Knex.Transaction, outcome: PaymentImportOutcome, write: boolean): Promise<PaymentImportOutcome> {
   await trx.raw(PLAN_PAYMENTS);
   await trx.raw(PLAN_APPLICATIONS);
   const exact = (amount: string, code: string) => Money.exact(amount, code.trim()).toString();
@@ -225,12 +225,13 @@ async function plan(trx: Knex.Transaction, outcome: PaymentImportOutcome): Promi
     applied: exact(t.applied, t.currency),
     unapplied: exact(t.unapplied, t.currency),
   }));
-  const paid = await trx.raw(INVOICES_PAID);
+  // What the write pays off it counts itself (record); a preview counts it here.
+  const paid = write ? null : await trx.raw(INVOICES_PAID);
   return {
     ...outcome,
     payments: totals.reduce((n, t) => n + t.payments, 0),
     applications: totals.reduce((n, t) => n + t.applications, 0),
-    invoicesPaid: paid.rows[0].n,
+    invoicesPaid: paid ? paid.rows[0].n : 0,
     totals,
   };
 }
@@ -247,7 +248,7 @@ async function record(trx: Knex.Transaction, planned: PaymentImportOutcome, acto
     throw e;
   });
   const written = await trx.raw(INSERT_APPLICATIONS(LOWER_INVOICE_BALANCES), [actor]);
-  const { applications, invoices } = written.rows[0];
+  const { applications, invoices, paid } = written.rows[0];
   await analyzeChanged(trx, { payments: payments.rowCount ?? 0, payment_applications: applications, invoices });
-  return { ...planned, applied: true };
+  return { ...planned, invoicesPaid: paid, applied: true };
 }

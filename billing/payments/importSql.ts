@@ -199,4 +199,5 @@ export const INSERT_APPLICATIONS = (lowerInvoiceBalances: string) => `
   ),
   input AS (SELECT invoice_id, amount FROM ins),
   inv AS (${lowerInvoiceBalances})
-  SELECT (SELECT count(*) FROM ins)::integer AS applications, (SELECT count(*) FROM inv)::integer AS invoices`;
+  SELECT (SELECT count(*) FROM ins)::integer AS applications, (SELECT count(*) FROM inv)::integer AS invoices,
+         (SELECT count(*) FROM inv WHERE balance = 0)::integer AS paid`;
