@@ -32,6 +32,7 @@ import * as m150 from './20261122_150_create_overdue_digests';
 import * as m160 from './20261122_160_invoice_key_per_statement';
 import * as m170 from './20261122_170_ledger_checks_once_per_transaction';
 import * as m171 from './20261122_171_payment_application_keys_per_statement';
+import * as m172 from './20261122_172_payment_keys_per_statement';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -68,4 +69,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_160_invoice_key_per_statement', migration: m160 },
   { name: '20261122_170_ledger_checks_once_per_transaction', migration: m170 },
   { name: '20261122_171_payment_application_keys_per_statement', migration: m171 },
+  { name: '20261122_172_payment_keys_per_statement', migration: m172 },
 ];

@@ -100,6 +100,23 @@ describe('the database guards of the payments ledger', () => {
     expect(await ledgerSnapshot(t.db)).toBe(before);
   });
 
+  it('refuses a payment whose account does not exist, and a second reversal of one application', async () => {
+    const before = await ledgerSnapshot(t.db);
+    const noAccount = await pgError(() =>
+      t.db('payments').insert({ account_id: 999999, currency: 'USD', amount: '1', unapplied: '1', received_on: '2026-10-01', reference: 'NOBODY', created_by: 'U' }),
+    );
+    expect(noAccount).toMatchObject({ code: '23503', constraint: 'payments_account_id_fkey' });
+    expect((noAccount as { detail?: string }).detail).toBe('Key (account_id)=(999999) is not present in table "accounts".');
+    const application = (await t.db('payment_applications').where({ payment_id: paymentId, kind: 'applied' }).first('id', 'amount')) as { id: number; amount: string };
+    const twice = await pgError(() =>
+      t.db.transaction((trx) =>
+        trx('payment_applications').insert([1, 2].map(() => ({ payment_id: paymentId, invoice_id: invoiceId, kind: 'reversed', reverses_id: application.id, amount: application.amount, created_by: 'U' }))),
+      ),
+    );
+    expect(twice).toMatchObject({ code: '23505', constraint: 'payment_applications_reverses_id_key' });
+    expect(await ledgerSnapshot(t.db)).toBe(before);
+  });
+
   it('allows the reversal, once, and nothing after it', async () => {
     await billing.reversePayment('PM-000001', 'Returned', 'U_FIN');
     const error = await pgError(() => t.db('payments').where('id', paymentId).update({ reversal_reason: 'Another reason' }));
