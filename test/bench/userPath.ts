@@ -167,6 +167,8 @@ interface Ctx {
   url: string;
   db: Knex;
   folder: string;
+  /** The setup workbook of N accounts (step 1). */
+  workbook: string;
   figures: UserPathFigures;
   options: Required<UserPathOptions>;
   log: (m: string) => void;
@@ -178,8 +180,8 @@ type Step = (c: Ctx) => Promise<{ step: string; error: string } | undefined>;
 
 const billArgs = (period: { start: string; end: string }) => ['bill', '--config', ALL_GROUPS_CONFIGURATION, '--from', period.start, '--to', period.end];
 
-const importStep: Step = async ({ n, cli, figures, log, folder }) => {
-  const imported = await cli(['import', path.join(folder, `setup-${n}.xlsx`)]);
+const importStep: Step = async ({ n, cli, figures, log, workbook }) => {
+  const imported = await cli(['import', workbook]);
   figures.import = { seconds: imported.seconds, peakMb: imported.peakMb };
   log(`user path ${n}: import ${imported.seconds.toFixed(2)} s, ${imported.peakMb} MB, exit ${imported.code}`);
   return imported.code === 0 ? undefined : { step: 'import', error: why(imported) };
@@ -344,7 +346,7 @@ async function oneSize(n: number, fresh: () => Promise<{ url: string; db: Knex }
     figures.workbookMb = Math.round(((await fs.stat(workbook)).size / 2 ** 20) * 10) / 10;
     const { url, db } = await fresh();
     try {
-      const ctx: Ctx = { n, url, db, folder, figures, options, log, cli: (args) => billbot(args, url, folder) };
+      const ctx: Ctx = { n, url, db, folder, workbook, figures, options, log, cli: (args) => billbot(args, url, folder) };
       const steps = IMPORT_ONLY ? [importStep] : [importStep, previewStep, runStep, exportStep, floorStep, slackStep];
       for (const step of steps) {
         const failed = await step(ctx);
