@@ -1,6 +1,6 @@
 import { brokenInvoicerRule, CYCLE, cycleThrough, InvoicerRule, invoicerRules, rootsOf, sameTree } from '../accountRules';
 import { key } from './rows';
-import type { Node, StoredAccount } from './state';
+import type { Node, TreeStored } from './state';
 import type { SetupProblem } from './types';
 
 /**
@@ -10,7 +10,7 @@ import type { SetupProblem } from './types';
  * setup is checked too when a row breaks a rule for it that held before (its invoicer made
  * inactive, or its tree moved), and the problem goes on the row that broke it.
  */
-export function checkTree<R>(nodes: Map<string, Node<R>>, storedById: Map<number, StoredAccount>, problems: SetupProblem<R>[]): void {
+export function checkTree<R>(nodes: Map<string, Node<R>>, storedById: Map<number, TreeStored>, problems: SetupProblem<R>[]): void {
   const get = (k: string) => nodes.get(k);
   const roots = rootsOf(nodes, (n) => n.parent, get);
   for (const node of nodes.values()) {
@@ -54,7 +54,7 @@ function invoicerExpected<R>(rule: InvoicerRule, node: Node<R>, invoicer: Node<R
  * Stored accounts that are not in the setup but whose rules the setup may break: the
  * problem goes on the row that breaks it, naming the accounts it breaks it for.
  */
-function storedProblems<R>(nodes: Map<string, Node<R>>, storedById: Map<number, StoredAccount>, roots: Map<string, string>): SetupProblem<R>[] {
+function storedProblems<R>(nodes: Map<string, Node<R>>, storedById: Map<number, TreeStored>, roots: Map<string, string>): SetupProblem<R>[] {
   const get = (k: string) => nodes.get(k);
   const storedNames = new Map<number, string>();
   for (const s of storedById.values()) storedNames.set(s.id, key(s.name));
@@ -118,7 +118,7 @@ function movedAncestor<R>(start: string, get: (k: string) => Node<R> | undefined
     seen.add(cur);
     const n = get(cur);
     if (!n) return null;
-    if (n.item && n.item.parent !== undefined && n.stored) {
+    if (n.item && n.item.parentGiven && n.stored) {
       const before = n.stored.parent_id;
       const now = n.parent === null ? null : get(n.parent)?.stored?.id ?? -1;
       if (before !== now) return n;
