@@ -34,15 +34,25 @@ function addressOfRow(data: Partial<Address>): Partial<Address> {
   return out;
 }
 
+/** Where a checker sends the Accounts and Account Packages rows that pass, instead of keeping them (./stage.ts). */
+export interface SetupSink<R> {
+  account(row: PlannedAccount<R>): void;
+  accountPackage(row: PlannedAccountPackage<R>): void;
+}
+
 type PackageInProgress<R> = PlannedPackage<R> & { frequencyRef?: R; serviceRows: Map<string, R> };
 
 /**
  * Checks rows on their own, without the database, as they come (so a caller reading a
  * large file need not keep the rows): every field's form, duplicates among the rows, and
  * the rows of one package agreeing on its currency and frequency. `finish` gives the plan
- * of the rows that passed and a problem for every field that did not.
+ * of the rows that passed and a problem for every field that did not. Given a `sink`, the
+ * Accounts and Account Packages rows that pass go to it as they come (staged in Postgres) and
+ * the plan holds only the other sheets' rows: what stays is a name per row, for duplicates.
  */
 export class SetupChecker<R> {
+  constructor(private readonly sink?: SetupSink<R>) {}
+
   private readonly problems: SetupProblem<R>[] = [];
   private readonly refused = { accounts: new Set<string>(), packages: new Set<string>() };
   private readonly accounts: PlannedAccount<R>[] = [];
@@ -75,7 +85,7 @@ export class SetupChecker<R> {
     if (!data) return this.refuse(this.refused.accounts, item.row.name);
     const { ref } = item;
     if (!this.once(this.accountRows, ref, data.name, 'Each account on one row only.')) return;
-    this.accounts.push({
+    const planned: PlannedAccount<R> = {
       ref,
       name: data.name,
       displayName: data.displayName,
@@ -87,7 +97,9 @@ export class SetupChecker<R> {
       invoiceTo: data.invoiceTo,
       ...addressOfRow(data),
       paymentTermsDays: data.paymentTerms,
-    });
+    };
+    if (this.sink) this.sink.account(planned);
+    else this.accounts.push(planned);
   }
 
   packageService(item: SetupItem<SetupPackageServiceRow, R>): void {
@@ -158,7 +170,7 @@ export class SetupChecker<R> {
       return;
     }
     this.pairRows.set(k, ref);
-    this.accountPackages.push({
+    const planned: PlannedAccountPackage<R> = {
       ref,
       account: data.account,
       package: data.package,
@@ -166,7 +178,9 @@ export class SetupChecker<R> {
       status: given(data.status),
       effectiveDate: given(data.effectiveDate),
       nextBillDate: given(data.nextBillDate),
-    });
+    };
+    if (this.sink) this.sink.accountPackage(planned);
+    else this.accountPackages.push(planned);
   }
 
   configuration(item: SetupItem<SetupConfigurationRow, R>): void {
