@@ -1,7 +1,7 @@
 import { countActions } from './accountsSheet';
 import type { MergedPackage } from './packagesSheet';
 import type { SetupCheck } from './state';
-import { ACCOUNT_PACKAGE_COUNTS, ACCOUNT_PACKAGE_PROBLEMS, CHECK_ACCOUNT_PACKAGES } from './stageSql';
+import { ACCOUNT_PACKAGE_COUNTS, ACCOUNT_PACKAGE_PROBLEMS, ACCOUNT_PACKAGES_TOGETHER, CHECK_ACCOUNT_PACKAGES } from './stageSql';
 import type { SetupProblem } from './types';
 
 export interface AccountPackagesCheck {
@@ -25,6 +25,8 @@ interface ProblemRow {
   package_currency: string;
 }
 
+const nextAfterEffective = (effective: string | null) => `A next bill date on or after the effective date ${effective}.`;
+
 /** The problem of each code: field, value and what was expected. */
 const PROBLEMS: Record<string, (r: ProblemRow) => { field: string; value: string; expected: string }> = {
   account: (r) => ({ field: 'account', value: r.account, expected: 'The name of an account in this setup or already stored.' }),
@@ -36,22 +38,33 @@ const PROBLEMS: Record<string, (r: ProblemRow) => { field: string; value: string
   }),
   effective: () => ({ field: 'effectiveDate', value: '', expected: 'An effective date for a new account package, such as 2026-09-15.' }),
   inactive: (r) => ({ field: 'package', value: r.package, expected: 'An active package: this one is inactive and cannot be added to an account.' }),
-  next: (r) => ({ field: 'nextBillDate', value: r.next!, expected: `A next bill date on or after the effective date ${r.effective}.` }),
+  next: (r) => ({ field: 'nextBillDate', value: r.next!, expected: nextAfterEffective(r.effective) }),
   order: (r) =>
     r.next_given
-      ? { field: 'nextBillDate', value: r.next!, expected: `A next bill date on or after the effective date ${r.effective}.` }
+      ? { field: 'nextBillDate', value: r.next!, expected: nextAfterEffective(r.effective) }
       : { field: 'effectiveDate', value: r.effective!, expected: `An effective date on or before the next bill date ${r.next}.` },
   cancel: (r) => ({ field: 'effectiveDate', value: r.effective!, expected: `An effective date on or before the cancel date ${r.cancel}.` }),
 };
 
 /**
- * The Account Packages sheet (its rows staged) against the accounts and packages as they
- * would be stored: both known, the same currency, a new one's dates and an active package,
+ * The Account Packages sheet (its rows staged): a pair on one row only, dates in order; against
+ * the accounts and packages as they would be stored: both known, the same currency, a new one's dates and an active package,
  * dates that keep their order; what each row creates or changes (counted). One statement
  * checks every row (CHECK_ACCOUNT_PACKAGES); the first thing wrong with a row is its problem.
  */
 export async function checkAccountPackages<R>(check: SetupCheck<R>, packages: Map<string, MergedPackage>): Promise<AccountPackagesCheck> {
   const { trx, stage, plan } = check;
+  const refOf = (row: number) => stage.refs.refOf('accountPackages', row);
+  const together = await trx.raw(ACCOUNT_PACKAGES_TOGETHER);
+  type Together = { row_no: number; account: string; package: string; duplicate: boolean; first: number; effective: string; next: string };
+  for (const r of (together.rows as Together[]).sort((a, b) => a.row_no - b.row_no)) {
+    const expected = `Each package of account "${r.account}" on one row only.`;
+    check.problems.push(
+      r.duplicate
+        ? { ref: refOf(r.row_no), field: 'package', value: r.package, expected, related: refOf(r.first) }
+        : { ref: refOf(r.row_no), field: 'nextBillDate', value: r.next, expected: nextAfterEffective(r.effective) },
+    );
+  }
   const merged = [...packages];
   await trx.raw(
     `INSERT INTO setup_packages (key, currency, status, stored_id) SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[])`,
@@ -60,7 +73,7 @@ export async function checkAccountPackages<R>(check: SetupCheck<R>, packages: Ma
   await trx.raw(CHECK_ACCOUNT_PACKAGES, [[...plan.refused.accounts], [...plan.refused.packages]]);
   const { rows } = await trx.raw(ACCOUNT_PACKAGE_PROBLEMS);
   for (const r of rows as ProblemRow[]) {
-    const problem: SetupProblem<R> = { ref: stage.refs.refOf('accountPackages', r.row_no), ...PROBLEMS[r.code]!(r) };
+    const problem: SetupProblem<R> = { ref: refOf(r.row_no), ...PROBLEMS[r.code]!(r) };
     check.problems.push(problem);
   }
   const counts = await countActions(trx.raw(ACCOUNT_PACKAGE_COUNTS), check.outcome.accountPackages);

@@ -4,9 +4,10 @@ import {
   ACCOUNT_ACTIONS,
   ACCOUNT_COUNTS,
   ACCOUNT_REFERENCE_PROBLEMS,
+  CHECK_ACCOUNTS,
+  DUPLICATE_ACCOUNTS,
   KEEP_CURRENCIES,
   NAMED_BILL_GROUPS,
-  RESOLVE_ACCOUNTS,
   TREE_NODES,
   TREE_PAGE,
 } from './stageSql';
@@ -32,19 +33,22 @@ const REFERENCE_PROBLEMS: Record<string, { field: string; expected: string }> = 
 const TREE_PAGE_ROWS = 10_000;
 
 /**
- * The Accounts sheet (its rows staged) against what is stored: references to parents and
+ * The Accounts sheet (its rows staged): an account on one row only; against what is stored: references to parents and
  * invoicers, a new account's currency, the currency of an account in use, the account tree
  * rules (./tree.ts, over the accounts a chain can reach, read back by pages), and what each
  * row creates or changes (counted).
  */
 export async function checkAccounts<R>(check: SetupCheck<R>): Promise<AccountsCheck> {
   const { trx, problems, stage } = check;
-  const refused = [...check.plan.refused.accounts];
-  const [storedIds, references, merged] = RESOLVE_ACCOUNTS;
-  await trx.raw(storedIds);
-  await trx.raw(references, [refused, refused]);
-  await trx.raw(merged);
   const refOf = (row: number) => stage.refs.refOf('accounts', row);
+  const duplicates = await trx.raw(DUPLICATE_ACCOUNTS);
+  for (const r of (duplicates.rows as { row_no: number; name: string; first: number }[]).sort((a, b) => a.row_no - b.row_no)) {
+    problems.push({ ref: refOf(r.row_no), field: 'name', value: r.name, expected: 'Each account on one row only.', related: refOf(r.first) });
+  }
+  const refused = [...check.plan.refused.accounts];
+  const [checked, indexed] = CHECK_ACCOUNTS;
+  await trx.raw(checked, [refused, refused]);
+  await trx.raw(indexed);
   const referenceProblems = await trx.raw(ACCOUNT_REFERENCE_PROBLEMS);
   for (const r of referenceProblems.rows as { row_no: number; what: string; value: string }[]) {
     const { field, expected } = REFERENCE_PROBLEMS[r.what]!;
@@ -61,7 +65,7 @@ export async function checkAccounts<R>(check: SetupCheck<R>): Promise<AccountsCh
     });
   }
   const { nodes, storedById } = await treeNodes(check);
-  checkTree(nodes, storedById, problems);
+  checkTree(nodes, storedById, problems, refOf);
   await trx.raw(ACCOUNT_ACTIONS);
   const counts = await countActions(trx.raw(ACCOUNT_COUNTS), check.outcome.accounts);
   return { created: counts.created, updated: counts.updated };
@@ -84,10 +88,10 @@ interface TreeRow {
 }
 
 /** The accounts the tree rules can concern, as they would be stored (read by pages: compact nodes, no rows). */
-async function treeNodes<R>(check: SetupCheck<R>): Promise<{ nodes: Map<string, Node<R>>; storedById: Map<number, TreeStored> }> {
-  const { trx, stage } = check;
+async function treeNodes<R>(check: SetupCheck<R>): Promise<{ nodes: Map<string, Node>; storedById: Map<number, TreeStored> }> {
+  const { trx } = check;
   await trx.raw(TREE_NODES);
-  const nodes = new Map<string, Node<R>>();
+  const nodes = new Map<string, Node>();
   const storedById = new Map<number, TreeStored>();
   for (let after = 0; ; after += TREE_PAGE_ROWS) {
     const { rows } = await trx.raw(TREE_PAGE, [after, TREE_PAGE_ROWS]);
@@ -107,11 +111,13 @@ async function treeNodes<R>(check: SetupCheck<R>): Promise<{ nodes: Map<string, 
         key: r.key,
         name: r.name,
         stored,
-        item: r.row_no === null ? null : { ref: stage.refs.refOf('accounts', r.row_no), parentGiven: !!r.parent_given },
+        row: r.row_no,
+        parentGiven: !!r.parent_given,
         currency: r.currency,
         status: r.status,
-        parent: r.parent,
-        invoicer: r.invoicer,
+        // The same string as the node's own key once that node is read (one copy of each name in memory).
+        parent: r.parent === null ? null : (nodes.get(r.parent)?.key ?? r.parent),
+        invoicer: r.invoicer === null ? null : (nodes.get(r.invoicer)?.key ?? r.invoicer),
         unresolved: r.unresolved,
       });
     }

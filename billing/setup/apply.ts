@@ -6,8 +6,8 @@ import { checkAccounts } from './accountsSheet';
 import { checkConfigurations } from './configurationsSheet';
 import { checkPackages } from './packagesSheet';
 import { loadBillGroups, newOutcome, SetupCheck } from './state';
-import { arrayRefs, SetupStage, type SetupRefs } from './stage';
-import type { SetupOutcome, SetupPlan } from './types';
+import { arrayRefs, SetupStage } from './stage';
+import type { SetupOutcome, SetupPlan, SetupRefs } from './types';
 import { writeSetup } from './write';
 
 export interface ApplySetupOptions {

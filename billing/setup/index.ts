@@ -29,10 +29,12 @@ export type {
   SetupPlan,
   SetupCounts,
   SetupOutcome,
+  SetupRefs,
+  SetupSink,
+  StagedSheet,
 } from './types';
 export { parsePeriodText, formatPeriodText } from './rows';
 export { SetupChecker, checkSetup } from './checker';
-export type { SetupSink } from './checker';
 export { applySetup, importSetup } from './apply';
 export type { ApplySetupOptions, SetupFeed } from './apply';
-export type { SetupRefs, SetupStage, StagedSheet } from './stage';
+export type { SetupStage } from './stage';

@@ -2,20 +2,7 @@ import type { Knex } from 'knex';
 import { ADDRESS_FIELDS } from '../address';
 import { key } from './rows';
 import { CREATE_STAGE, GIVEN, STAGE_ACCOUNT_PACKAGES, STAGE_ACCOUNTS, STAGED } from './stageSql';
-import type { PlannedAccount, PlannedAccountPackage, SetupPlan } from './types';
-
-/** The sheets whose rows are staged in Postgres rather than held in memory. */
-export type StagedSheet = 'accounts' | 'accountPackages';
-
-/**
- * How a row's `ref` is stored with it (a row number) and given back on its problems. A
- * workbook's refs are their row numbers already; refs of rows given in memory are kept in a
- * list (arrayRefs).
- */
-export interface SetupRefs<R> {
-  rowOf(sheet: StagedSheet, ref: R): number;
-  refOf(sheet: StagedSheet, row: number): R;
-}
+import type { PlannedAccount, PlannedAccountPackage, SetupPlan, SetupRefs, SetupSink, StagedSheet } from './types';
 
 /** Refs kept in a list per sheet: a row is stored as its place in the list. */
 export function arrayRefs<R>(): SetupRefs<R> {
@@ -37,7 +24,7 @@ type Column = unknown[];
  * each): nothing holds them all in memory. Rows are added synchronously (as a reader checks
  * them) and written by `flush`, which the reader awaits between batches.
  */
-export class SetupStage<R> {
+export class SetupStage<R> implements SetupSink<R> {
   private accounts: Column[] = [];
   private accountPackages: Column[] = [];
   private accountRows = 0;

@@ -6,8 +6,9 @@ import { ADDRESS_FIELDS } from '../address';
  * rows whatever their number. The staging tables are temporary and dropped at the
  * transaction's end (a refused or failed import leaves nothing):
  * - setup_account_rows: one row per Accounts row whose form was right (its row number, the
- *   values as read, a bit per nullable field the row gives), then what the check finds: the
- *   stored account, the account as it would be stored (m_*), and what the row does;
+ *   values as read, a bit per nullable field the row gives); setup_accounts_checked: the same
+ *   with what the check finds (the stored account, the account as it would be stored, what the
+ *   row does), made by one statement rather than updates of the staged rows;
  * - setup_account_package_rows: one row per Account Packages row whose form was right;
  * - setup_packages: the packages as they would be stored (a few rows, from the Packages check);
  * - setup_account_packages_checked: each account package row checked: what it does, or its problem.
@@ -29,7 +30,7 @@ export const given = (bit: number, row = 'r') => `(${row}.given & ${bit}) <> 0`;
 const ADDRESS_COLUMNS = ADDRESS_FIELDS.map((f) => f.column);
 
 export const CREATE_STAGE = `
-  DROP TABLE IF EXISTS setup_account_rows, setup_account_package_rows, setup_packages, setup_account_packages_checked, setup_tree_nodes;
+  DROP TABLE IF EXISTS setup_account_rows, setup_accounts_checked, setup_account_package_rows, setup_packages, setup_account_packages_checked, setup_tree_nodes;
   CREATE TEMP TABLE setup_account_rows (
     row_no integer NOT NULL,
     key text NOT NULL,
@@ -38,11 +39,7 @@ export const CREATE_STAGE = `
     display_name text, currency text, status text, bill_group text, bill_group_key text, bill_day smallint,
     parent text, parent_key text, invoice_to text, invoice_key text,
     ${ADDRESS_COLUMNS.map((c) => `${c} text`).join(', ')},
-    payment_terms_days integer,
-    stored_id bigint, id bigint,
-    parent_state text, invoice_state text, unresolved boolean,
-    m_currency text, m_status text, m_parent text, m_invoicer text,
-    action text
+    payment_terms_days integer
   ) ON COMMIT DROP;
   CREATE TEMP TABLE setup_account_package_rows (
     row_no integer NOT NULL,
@@ -52,7 +49,7 @@ export const CREATE_STAGE = `
   ) ON COMMIT DROP;
   CREATE TEMP TABLE setup_packages (key text NOT NULL, currency text NOT NULL, status text NOT NULL, stored_id bigint) ON COMMIT DROP;`;
 
-/** One chunk of Accounts rows, as arrays in the order of ACCOUNT_STAGE_FIELDS. */
+/** One chunk of Accounts rows, as arrays (SetupStage.account's order). */
 export const STAGE_ACCOUNTS = `
   INSERT INTO setup_account_rows (row_no, key, name, given, display_name, currency, status, bill_group, bill_group_key, bill_day,
                                   parent, parent_key, invoice_to, invoice_key, ${ADDRESS_COLUMNS.join(', ')}, payment_terms_days)
@@ -71,59 +68,95 @@ export const STAGED = `
   ANALYZE setup_account_package_rows`;
 
 /**
- * Each Accounts row against what is stored: the stored account of the same name, and whether
- * the parent and invoicer it names are known (in the rows or stored). Parameter: the names the
- * rows' form check refused (a reference to one is not a second problem).
+ * The Accounts rows among themselves: a row naming an account an earlier row names is a
+ * problem (the first row is related) and is dropped from the stage.
  */
-export const RESOLVE_ACCOUNTS = [
-  `UPDATE setup_account_rows r SET stored_id = a.id FROM accounts a WHERE lower(a.name) = r.key`,
-  `UPDATE setup_account_rows r SET
-    parent_state = CASE WHEN r.parent_key IS NULL THEN NULL WHEN r.parent_key = r.key THEN 'self'
-                        WHEN EXISTS (SELECT 1 FROM setup_account_rows s WHERE s.key = r.parent_key)
-                          OR EXISTS (SELECT 1 FROM accounts a WHERE lower(a.name) = r.parent_key) THEN 'known'
-                        WHEN r.parent_key = ANY(?::text[]) THEN 'refused' ELSE 'unknown' END,
-    invoice_state = CASE WHEN r.invoice_key IS NULL THEN NULL WHEN r.invoice_key = r.key THEN 'self'
-                        WHEN EXISTS (SELECT 1 FROM setup_account_rows s WHERE s.key = r.invoice_key)
-                          OR EXISTS (SELECT 1 FROM accounts a WHERE lower(a.name) = r.invoice_key) THEN 'known'
-                        WHEN r.invoice_key = ANY(?::text[]) THEN 'refused' ELSE 'unknown' END`,
-  `UPDATE setup_account_rows r SET
-    unresolved = (r.stored_id IS NULL AND r.currency IS NULL) OR r.parent_state IN ('self', 'unknown', 'refused')
-                 OR r.invoice_state IN ('unknown', 'refused'),
-    m_currency = coalesce(r.currency, ''),
-    m_status = coalesce(r.status, 'active'),
-    m_parent = CASE WHEN r.parent_state = 'known' THEN r.parent_key END,
-    m_invoicer = CASE WHEN r.invoice_state = 'known' THEN r.invoice_key END;
-  UPDATE setup_account_rows r SET
-    m_currency = coalesce(r.currency, a.currency),
-    m_status = coalesce(r.status, a.status),
-    m_parent = CASE WHEN NOT ${given(GIVEN.parent)} THEN lower(p.name) WHEN r.parent_key IS NULL THEN NULL
-                    WHEN r.parent_state = 'known' THEN r.parent_key ELSE lower(p.name) END,
-    m_invoicer = CASE WHEN NOT ${given(GIVEN.invoiceTo)} THEN lower(i.name) WHEN r.invoice_key IS NULL OR r.invoice_state = 'self' THEN NULL
-                      WHEN r.invoice_state = 'known' THEN r.invoice_key ELSE lower(i.name) END
-  FROM accounts a
-  LEFT JOIN accounts p ON p.id = a.parent_id
-  LEFT JOIN accounts i ON i.id = a.invoicer_id
-  WHERE a.id = r.stored_id`,
+export const DUPLICATE_ACCOUNTS = `
+  WITH twice AS (SELECT key FROM setup_account_rows GROUP BY key HAVING count(*) > 1),
+  d AS (
+    SELECT row_no, min(row_no) OVER (PARTITION BY key) AS first FROM setup_account_rows WHERE key IN (SELECT key FROM twice)
+  )
+  DELETE FROM setup_account_rows r USING d
+  WHERE d.row_no = r.row_no AND d.first <> d.row_no
+  RETURNING r.row_no, r.name, d.first`;
+
+/**
+ * The Account Packages rows among themselves, as the rows come: a row naming the account and
+ * package of an earlier row is a problem (the first such row whose dates are in order is
+ * related); else a next bill date before the effective date of the same row is. Either way
+ * the row is dropped from the stage.
+ */
+export const ACCOUNT_PACKAGES_TOGETHER = `
+  WITH twice AS (SELECT account_key, package_key FROM setup_account_package_rows GROUP BY 1, 2 HAVING count(*) > 1),
+  d AS (
+    SELECT row_no, coalesce(next_bill_date < effective_date, false) AS dates_wrong,
+           min(row_no) FILTER (WHERE NOT coalesce(next_bill_date < effective_date, false)) OVER (PARTITION BY account_key, package_key) AS first
+    FROM setup_account_package_rows
+    WHERE next_bill_date < effective_date OR (account_key, package_key) IN (SELECT account_key, package_key FROM twice)
+  )
+  DELETE FROM setup_account_package_rows r USING d
+  WHERE d.row_no = r.row_no AND (d.first < d.row_no OR d.dates_wrong)
+  RETURNING r.row_no, r.account, r.package, coalesce(d.first < d.row_no, false) AS duplicate, d.first,
+            r.effective_date::text AS effective, r.next_bill_date::text AS next`;
+
+/**
+ * Each Accounts row against what is stored, in one statement (a new table, not updates of the
+ * staged one): the stored account of the same name; whether the parent and invoicer it names
+ * are known (in the rows or stored); the account as it would be stored (m_*: a field the row
+ * does not give, or a reference that is wrong, keeps what is stored); a new account's place
+ * among the new ones (its id at the write). Parameters: the names the rows' form check refused
+ * (twice): a reference to one is not a second problem.
+ */
+export const CHECK_ACCOUNTS = [
+  `CREATE TEMP TABLE setup_accounts_checked ON COMMIT DROP AS
+  WITH x AS (
+    SELECT r.*, a.id AS stored_id, a.currency AS s_currency, a.status AS s_status, lower(p.name) AS s_parent, lower(i.name) AS s_invoicer,
+      CASE WHEN r.parent_key IS NULL THEN NULL WHEN r.parent_key = r.key THEN 'self'
+           WHEN EXISTS (SELECT 1 FROM setup_account_rows s WHERE s.key = r.parent_key)
+             OR EXISTS (SELECT 1 FROM accounts k WHERE lower(k.name) = r.parent_key) THEN 'known'
+           WHEN r.parent_key = ANY(?::text[]) THEN 'refused' ELSE 'unknown' END AS parent_state,
+      CASE WHEN r.invoice_key IS NULL THEN NULL WHEN r.invoice_key = r.key THEN 'self'
+           WHEN EXISTS (SELECT 1 FROM setup_account_rows s WHERE s.key = r.invoice_key)
+             OR EXISTS (SELECT 1 FROM accounts k WHERE lower(k.name) = r.invoice_key) THEN 'known'
+           WHEN r.invoice_key = ANY(?::text[]) THEN 'refused' ELSE 'unknown' END AS invoice_state
+    FROM setup_account_rows r
+    LEFT JOIN accounts a ON lower(a.name) = r.key
+    LEFT JOIN accounts p ON p.id = a.parent_id
+    LEFT JOIN accounts i ON i.id = a.invoicer_id
+  )
+  SELECT x.*,
+    (stored_id IS NULL AND currency IS NULL) OR parent_state IN ('self', 'unknown', 'refused') OR invoice_state IN ('unknown', 'refused') AS unresolved,
+    coalesce(currency, s_currency, '') AS m_currency,
+    coalesce(status, s_status, 'active') AS m_status,
+    CASE WHEN NOT ${given(GIVEN.parent, 'x')} THEN s_parent WHEN parent_key IS NULL THEN NULL
+         WHEN parent_state = 'known' THEN parent_key ELSE s_parent END AS m_parent,
+    CASE WHEN NOT ${given(GIVEN.invoiceTo, 'x')} THEN s_invoicer WHEN invoice_key IS NULL OR invoice_state = 'self' THEN NULL
+         WHEN invoice_state = 'known' THEN invoice_key ELSE s_invoicer END AS m_invoicer,
+    CASE WHEN stored_id IS NULL THEN 'created' END AS action,
+    CASE WHEN stored_id IS NULL THEN row_number() OVER (PARTITION BY stored_id IS NULL ORDER BY row_no) END AS new_rank
+  FROM x`,
+  `CREATE INDEX ON setup_accounts_checked (key);
+   ANALYZE setup_accounts_checked`,
 ];
 
 /** What the rows' references break (JS words them), in the order they are checked per row. */
 export const ACCOUNT_REFERENCE_PROBLEMS = `
   SELECT row_no, what, value FROM (
-    SELECT row_no, 1 AS o, 'currency' AS what, '' AS value FROM setup_account_rows WHERE stored_id IS NULL AND currency IS NULL
-    UNION ALL SELECT row_no, 2, 'parent-' || parent_state, parent FROM setup_account_rows WHERE parent_state IN ('self', 'unknown')
-    UNION ALL SELECT row_no, 3, 'invoiceTo-unknown', invoice_to FROM setup_account_rows WHERE invoice_state = 'unknown'
+    SELECT row_no, 1 AS o, 'currency' AS what, '' AS value FROM setup_accounts_checked WHERE stored_id IS NULL AND currency IS NULL
+    UNION ALL SELECT row_no, 2, 'parent-' || parent_state, parent FROM setup_accounts_checked WHERE parent_state IN ('self', 'unknown')
+    UNION ALL SELECT row_no, 3, 'invoiceTo-unknown', invoice_to FROM setup_accounts_checked WHERE invoice_state = 'unknown'
   ) p ORDER BY row_no, o`;
 
 /** Stored accounts in use (packages, charges, credits, invoices) whose rows change their currency: the currency is kept. */
 export const KEEP_CURRENCIES = `
   WITH changed AS (
     SELECT r.row_no, r.m_currency AS currency, a.currency AS stored_currency
-    FROM setup_account_rows r JOIN accounts a ON a.id = r.stored_id
+    FROM setup_accounts_checked r JOIN accounts a ON a.id = r.stored_id
     WHERE r.m_currency <> a.currency
       AND (EXISTS (SELECT 1 FROM account_packages x WHERE x.account_id = a.id) OR EXISTS (SELECT 1 FROM transactions x WHERE x.account_id = a.id)
            OR EXISTS (SELECT 1 FROM credits x WHERE x.account_id = a.id) OR EXISTS (SELECT 1 FROM invoices x WHERE x.account_id = a.id))
   )
-  UPDATE setup_account_rows r SET m_currency = c.stored_currency FROM changed c WHERE r.row_no = c.row_no
+  UPDATE setup_accounts_checked r SET m_currency = c.stored_currency FROM changed c WHERE r.row_no = c.row_no
   RETURNING c.row_no, c.currency, c.stored_currency`;
 
 /**
@@ -141,7 +174,7 @@ export const TREE_NODES = `
            CASE WHEN r.row_no IS NULL THEN lower(i.name) ELSE r.m_invoicer END AS invoicer,
            coalesce(r.unresolved, false) AS unresolved,
            a.id AS stored_id, a.currency AS stored_currency, a.status AS stored_status, a.parent_id AS stored_parent_id, lower(p.name) AS stored_parent
-    FROM setup_account_rows r
+    FROM setup_accounts_checked r
     FULL JOIN accounts a ON a.id = r.stored_id
     LEFT JOIN accounts p ON p.id = a.parent_id
     LEFT JOIN accounts i ON i.id = a.invoicer_id
@@ -150,7 +183,8 @@ export const TREE_NODES = `
   wanted AS (
     SELECT key FROM linked UNION SELECT parent FROM linked UNION SELECT invoicer FROM linked UNION SELECT stored_parent FROM linked
   )
-  SELECT row_number() OVER () AS n, m.* FROM m WHERE m.key IN (SELECT key FROM wanted WHERE key IS NOT NULL)`;
+  SELECT row_number() OVER (ORDER BY m.row_no NULLS FIRST) AS n, m.* FROM m WHERE m.key IN (SELECT key FROM wanted WHERE key IS NOT NULL);
+  CREATE UNIQUE INDEX ON setup_tree_nodes (n)`;
 
 export const TREE_PAGE = `
   SELECT key, name, row_no, parent_given, currency, status, parent, invoicer, unresolved,
@@ -164,10 +198,9 @@ export const NAMED_BILL_GROUPS = `
     WHERE bill_group IS NOT NULL ORDER BY bill_group_key, row_no
   ) g ORDER BY row_no`;
 
-/** What each Accounts row does: creates an account, changes one, or leaves it as it is; counted. */
+/** What each row of a stored account does: changes it, or leaves it as it is (a new one's rows create it). */
 export const ACCOUNT_ACTIONS = `
-  UPDATE setup_account_rows SET action = 'created' WHERE stored_id IS NULL;
-  UPDATE setup_account_rows r SET action = CASE WHEN
+  UPDATE setup_accounts_checked r SET action = CASE WHEN
       (NOT ${given(GIVEN.displayName)} OR r.display_name IS NOT DISTINCT FROM a.display_name)
       AND r.m_currency = a.currency AND r.m_status = a.status
       AND (r.bill_group_key IS NULL OR r.bill_group_key = lower(g.name))
@@ -183,7 +216,7 @@ export const ACCOUNT_ACTIONS = `
   LEFT JOIN bill_groups g ON g.id = a.bill_group_id
   WHERE a.id = r.stored_id`;
 
-export const ACCOUNT_COUNTS = `SELECT action, count(*)::integer AS n FROM setup_account_rows GROUP BY action`;
+export const ACCOUNT_COUNTS = `SELECT action, count(*)::integer AS n FROM setup_accounts_checked GROUP BY action`;
 
 /**
  * Each Account Packages row against the accounts and packages as they would be stored, and the
@@ -199,7 +232,7 @@ export const CHECK_ACCOUNT_PACKAGES = `
            coalesce(s.stored_id, a.id) AS account_stored_id,
            p.key IS NOT NULL AS package_known, p.currency AS package_currency, p.status AS package_status, p.stored_id AS package_stored_id
     FROM setup_account_package_rows r
-    LEFT JOIN setup_account_rows s ON s.key = r.account_key
+    LEFT JOIN setup_accounts_checked s ON s.key = r.account_key
     LEFT JOIN accounts sa ON sa.id = s.stored_id
     LEFT JOIN accounts a ON s.key IS NULL AND lower(a.name) = r.account_key
     LEFT JOIN setup_packages p ON p.key = r.package_key

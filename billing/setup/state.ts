@@ -69,12 +69,13 @@ export interface TreeStored {
   parent_id: number | null;
 }
 
-export interface Node<R> {
+export interface Node {
   key: string;
   name: string;
   stored: TreeStored | null;
-  /** The row that gives the account (its ref, and whether it gives a parent), or null for a stored account no row names. */
-  item: { ref: R; parentGiven: boolean } | null;
+  /** The number of the row that gives the account (null: a stored account no row names), and whether it gives a parent. */
+  row: number | null;
+  parentGiven: boolean;
   currency: string;
   status: AccountStatus;
   parent: string | null;

@@ -6,7 +6,7 @@ import type { ConfigurationChange } from './configurationsSheet';
 import type { PackageChange, PackagesCheck } from './packagesSheet';
 import { key } from './rows';
 import type { BillGroups, SetupCheck } from './state';
-import { ACCOUNT_WRITES, ACCOUNT_PACKAGE_WRITES } from './writeSql';
+import { ACCOUNT_PACKAGE_WRITES, INSERT_ACCOUNTS, TAKE_ACCOUNT_IDS, UPDATE_ACCOUNTS } from './writeSql';
 import { writePaymentTerms } from './terms';
 import type { PlannedPeriod, SetupOutcome } from './types';
 
@@ -60,17 +60,20 @@ async function writeBillGroups(trx: Knex.Transaction, groups: BillGroups): Promi
 }
 
 /**
- * Writes the staged accounts: new ones get their ids first, so that each is inserted whole
- * (parent and invoicer included) by one statement, even when they name each other; the
+ * Writes the checked accounts: new ones get a block of ids first, so that each is inserted
+ * whole (parent and invoicer included) by one statement, even when they name each other; the
  * account tree's keys are checked at the commit (migration 100).
  */
 async function writeAccounts(trx: Knex.Transaction, accounts: AccountsCheck, defaultGroupId: number): Promise<void> {
   if (!accounts.created && !accounts.updated) return;
   if (accounts.created) await trx.raw('SET CONSTRAINTS accounts_parent_id_fkey, accounts_invoicer_id_fkey DEFERRED');
-  const [ids, inserts, updates] = ACCOUNT_WRITES;
-  await trx.raw(ids);
-  if (accounts.created) await trx.raw(inserts, [defaultGroupId]);
-  if (accounts.updated) await trx.raw(updates);
+  let first = 0;
+  if (accounts.created) {
+    const { rows } = await trx.raw(TAKE_ACCOUNT_IDS, [accounts.created, accounts.created]);
+    first = Number(rows[0].first);
+    await trx.raw(INSERT_ACCOUNTS, [defaultGroupId, first, first, first]);
+  }
+  if (accounts.updated) await trx.raw(UPDATE_ACCOUNTS, [first, first, first]);
 }
 
 /** Writes the packages and their services; gives the id of every package by its key. */
