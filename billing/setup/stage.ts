@@ -13,8 +13,12 @@ export function arrayRefs<R>(): SetupRefs<R> {
   };
 }
 
-/** Rows sent in one statement. */
-export const STAGE_CHUNK = 5000;
+/**
+ * Rows sent in one statement. Each column goes as one array literal; at 5,000 rows those were
+ * over V8's 128 KB large-object size, allocated straight in the old generation and freed only
+ * by its (lazy) collections: the peak memory of a 400,000-row import was about 100 MB higher.
+ */
+export const STAGE_CHUNK = 2000;
 
 type Column = unknown[];
 
