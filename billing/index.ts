@@ -318,7 +318,7 @@ function setupServices(db: Knex) {
   return {
     /** A checker that takes rows one at a time (a workbook streamed sheet by sheet). */
     checker: <R>() => new setup.SetupChecker<R>(),
-    /** Checks a whole set of rows at once, in memory. */
+    /** Checks a whole set of rows at once, in memory, each on its own (the Accounts and Account Packages rows among themselves: when applied). */
     check: <R>(input: setup.SetupInput<R>) => setup.checkSetup(input),
     /** Checks the plan against what is stored and, with no problem and not a dry run, writes it: all or nothing. */
     apply: <R>(plan: setup.SetupPlan<R>, applyOptions: setup.ApplySetupOptions) => setup.applySetup(db, plan, applyOptions),

@@ -238,9 +238,10 @@ function sortedProblems(problems: SetupProblem<SheetRef>[], max: number): Workbo
 }
 
 /**
- * Reads a setup workbook and checks every row on its own (forms, duplicates in the file,
- * package rows agreeing). Nothing is looked up in the database: importSetupWorkbook does
- * that. A file that is not a readable .xlsx throws a WorkbookError.
+ * Reads a setup workbook and checks every row on its own (forms, duplicates among the
+ * Packages and Bill Runs rows, package rows agreeing). Nothing is looked up in the database:
+ * importSetupWorkbook does that, and checks the Accounts and Account Packages rows among
+ * themselves once staged. A file that is not a readable .xlsx throws a WorkbookError.
  */
 export async function readSetupWorkbook(input: Readable | string, options: ReadOptions = {}): Promise<SetupReadResult> {
   const raw = await readRows(input, limitsWith(options.limits));

@@ -93,6 +93,14 @@ async function treeNodes<R>(check: SetupCheck<R>): Promise<{ nodes: Map<string, 
   await trx.raw(TREE_NODES);
   const nodes = new Map<string, Node>();
   const storedById = new Map<number, TreeStored>();
+  // One copy of each currency and status (pg gives each row its own strings).
+  const words = new Map<string, string>();
+  const word = <T extends string>(w: T): T => {
+    const known = words.get(w);
+    if (known !== undefined) return known as T;
+    words.set(w, w);
+    return w;
+  };
   for (let after = 0; ; after += TREE_PAGE_ROWS) {
     const { rows } = await trx.raw(TREE_PAGE, [after, TREE_PAGE_ROWS]);
     for (const r of rows as TreeRow[]) {
@@ -113,8 +121,8 @@ async function treeNodes<R>(check: SetupCheck<R>): Promise<{ nodes: Map<string, 
         stored,
         row: r.row_no,
         parentGiven: !!r.parent_given,
-        currency: r.currency,
-        status: r.status,
+        currency: word(r.currency),
+        status: word(r.status),
         // The same string as the node's own key once that node is read (one copy of each name in memory).
         parent: r.parent === null ? null : (nodes.get(r.parent)?.key ?? r.parent),
         invoicer: r.invoicer === null ? null : (nodes.get(r.invoicer)?.key ?? r.invoicer),
