@@ -109,6 +109,10 @@ export { MAX_RUN_HISTORY } from './runHistory';
 export { SetupChecker, checkSetup, parsePeriodText, formatPeriodText } from './setup';
 export type {
   ApplySetupOptions,
+  SetupFeed,
+  SetupRefs,
+  SetupStage,
+  StagedSheet,
   SetupCounts,
   SetupInput,
   SetupItem,
@@ -309,15 +313,22 @@ function pendingImportServices(db: Knex, clock: Clock, options: BillingOptions) 
   };
 }
 
-/** A setup import: rows checked on their own (in memory), then the whole plan against what is stored. */
+/** A setup import: rows checked on their own as they come, then all of them against what is stored (Accounts and Account Packages rows staged in Postgres). */
 function setupServices(db: Knex) {
   return {
     /** A checker that takes rows one at a time (a workbook streamed sheet by sheet). */
     checker: <R>() => new setup.SetupChecker<R>(),
-    /** Checks a whole set of rows at once, in memory. */
+    /** Checks a whole set of rows at once, in memory, each on its own (the Accounts and Account Packages rows among themselves: when applied). */
     check: <R>(input: setup.SetupInput<R>) => setup.checkSetup(input),
     /** Checks the plan against what is stored and, with no problem and not a dry run, writes it: all or nothing. */
     apply: <R>(plan: setup.SetupPlan<R>, applyOptions: setup.ApplySetupOptions) => setup.applySetup(db, plan, applyOptions),
+    /**
+     * The same for rows `feed` reads as it goes (a workbook): the Accounts and Account Packages
+     * rows are staged in Postgres as they come (a SetupChecker given the stage as its sink), so
+     * memory does not grow with them; all in one transaction, all or nothing.
+     */
+    import: <R>(importOptions: setup.ApplySetupOptions, refs: setup.SetupRefs<R>, feed: setup.SetupFeed<R>) =>
+      setup.importSetup(db, importOptions, refs, feed),
   };
 }
 

@@ -1,3 +1,5 @@
+// First: the heap's growth is set before anything is allocated.
+import './heap';
 import { Config, ConfigError, loadConfig } from './config';
 import { runHistoryChartSource } from './scheduler/chart';
 import { invoicesWorkbook } from './scheduler/workbook';

@@ -6,6 +6,8 @@ import {
   type SetupItem,
   type SetupPlan,
   type SetupProblem,
+  type SetupRefs,
+  type SetupStage,
   type SetupWarning,
 } from '../billing';
 import { readCell } from './cells';
@@ -77,17 +79,24 @@ interface RawRead {
   rows: Record<SetupSheetKey, number>;
 }
 
-async function readRows(input: Readable | string, limits: WorkbookLimits): Promise<RawRead> {
+/** A workbook row's ref is its row number in its sheet. */
+const SHEET_REFS: SetupRefs<SheetRef> = {
+  rowOf: (_sheet, ref) => ref.row,
+  refOf: (sheet, row) => ({ sheet, row }),
+};
+
+/** Reads and checks the rows; given a `stage`, the Accounts and Account Packages rows go to it as they are read. */
+async function readRows(input: Readable | string, limits: WorkbookLimits, stage?: SetupStage<SheetRef>): Promise<RawRead> {
   const file = await openWorkbookFile(input, limits);
   try {
-    return await readOpenWorkbook(file, limits);
+    return await readOpenWorkbook(file, limits, stage);
   } finally {
     file.close();
   }
 }
 
-async function readOpenWorkbook(file: WorkbookFile, limits: WorkbookLimits): Promise<RawRead> {
-  const checker = new SetupChecker<SheetRef>();
+async function readOpenWorkbook(file: WorkbookFile, limits: WorkbookLimits, stage?: SetupStage<SheetRef>): Promise<RawRead> {
+  const checker = new SetupChecker<SheetRef>(stage);
   const result: RawRead = {
     checked: { plan: { accounts: [], packages: [], accountPackages: [], configurations: [], refused: { accounts: new Set(), packages: new Set() } }, problems: [] },
     problems: [],
@@ -139,6 +148,7 @@ async function readOpenWorkbook(file: WorkbookFile, limits: WorkbookLimits): Pro
         checkRow({ ref: { sheet: layout.key, row: row.number }, row: values });
         rows++;
       }
+      if (stage) await stage.flush();
     }
     result.rows[layout.key] = rows;
   }
@@ -228,9 +238,10 @@ function sortedProblems(problems: SetupProblem<SheetRef>[], max: number): Workbo
 }
 
 /**
- * Reads a setup workbook and checks every row on its own (forms, duplicates in the file,
- * package rows agreeing). Nothing is looked up in the database: importSetupWorkbook does
- * that. A file that is not a readable .xlsx throws a WorkbookError.
+ * Reads a setup workbook and checks every row on its own (forms, duplicates among the
+ * Packages and Bill Runs rows, package rows agreeing). Nothing is looked up in the database:
+ * importSetupWorkbook does that, and checks the Accounts and Account Packages rows among
+ * themselves once staged. A file that is not a readable .xlsx throws a WorkbookError.
  */
 export async function readSetupWorkbook(input: Readable | string, options: ReadOptions = {}): Promise<SetupReadResult> {
   const raw = await readRows(input, limitsWith(options.limits));
@@ -268,15 +279,22 @@ export interface SetupImportResult {
 
 /**
  * Reads a setup workbook, checks it whole against what is stored, and applies it in one
- * transaction: all or nothing. Every problem is reported (with sheet, row, column, value
+ * transaction: all or nothing. The rows of the big sheets are staged in Postgres as they are
+ * read, so memory stays flat whatever their number. Every problem is reported (with sheet, row, column, value
  * and what was expected); any problem means nothing changes. `billing`: the billing services
  * (a database handle is still taken, for callers that have not moved to the billing object).
  */
 export async function importSetupWorkbook(billing: Billing, input: Readable | string, options: ImportOptions): Promise<SetupImportResult> {
-  const raw = await readRows(input, limitsWith(options.limits));
-  const checked = raw.checked;
-  const earlier = rowProblems(raw, checked.problems);
-  const outcome = await billing.setup.apply(checked.plan, { dryRun: options.dryRun, actor: options.actor, earlierProblems: earlier.length });
+  let warnings: WorkbookWarning[] = [];
+  let earlier: SetupProblem<SheetRef>[] = [];
+  // The Accounts and Account Packages rows are staged in Postgres as they are read (only a name
+  // per row stays, for duplicates): memory does not grow with them.
+  const outcome = await billing.setup.import({ dryRun: options.dryRun, actor: options.actor }, SHEET_REFS, async (stage) => {
+    const raw = await readRows(input, limitsWith(options.limits), stage);
+    warnings = raw.warnings;
+    earlier = rowProblems(raw, raw.checked.problems);
+    return { plan: raw.checked.plan, earlierProblems: earlier.length };
+  });
   const problems = [...earlier, ...outcome.problems];
   return {
     applied: outcome.applied,
@@ -288,7 +306,7 @@ export async function importSetupWorkbook(billing: Billing, input: Readable | st
     billGroupsCreated: outcome.billGroupsCreated,
     problems: sortedProblems(problems, options.maxProblems ?? 1000),
     totalProblems: problems.length,
-    warnings: [...raw.warnings, ...outcome.warnings.map(toWorkbookWarning)],
+    warnings: [...warnings, ...outcome.warnings.map(toWorkbookWarning)],
   };
 }
 

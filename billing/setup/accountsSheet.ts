@@ -1,187 +1,143 @@
-import { ADDRESS_FIELDS } from '../address';
-import { key } from './rows';
-import type { Node, SetupCheck, StoredAccount } from './state';
+import type { AccountStatus } from '../schemas';
+import type { SetupCheck, Node, TreeStored } from './state';
+import {
+  ACCOUNT_ACTIONS,
+  ACCOUNT_COUNTS,
+  ACCOUNT_REFERENCE_PROBLEMS,
+  CHECK_ACCOUNTS,
+  DUPLICATE_ACCOUNTS,
+  KEEP_CURRENCIES,
+  NAMED_BILL_GROUPS,
+  TREE_NODES,
+  TREE_PAGE,
+} from './stageSql';
 import { checkTree } from './tree';
-import type { PlannedAccount } from './types';
+import type { SetupCounts } from './types';
 
-/** The accounts as they would be stored, and which rows create or change one. */
-export interface AccountsCheck<R> {
-  stored: StoredAccount[];
-  storedById: Map<number, StoredAccount>;
-  nodes: Map<string, Node<R>>;
-  inserts: Node<R>[];
-  updates: Node<R>[];
+/** What the check of the Accounts sheet says of the staged rows (the rows themselves stay staged). */
+export interface AccountsCheck {
+  /** Rows that create an account, and rows that change one. */
+  created: number;
+  updated: number;
 }
+
+/** The words of the reference problems ACCOUNT_REFERENCE_PROBLEMS finds: field and what was expected. */
+const REFERENCE_PROBLEMS: Record<string, { field: string; expected: string }> = {
+  currency: { field: 'currency', expected: 'A currency for a new account, such as USD.' },
+  'parent-self': { field: 'parent', expected: 'A parent other than the account itself.' },
+  'parent-unknown': { field: 'parent', expected: 'The name of an account in this setup or already stored.' },
+  'invoiceTo-unknown': { field: 'invoiceTo', expected: 'The name of an account in this setup or already stored.' },
+};
+
+/** Nodes of the account tree read back at a time. */
+const TREE_PAGE_ROWS = 10_000;
 
 /**
- * The Accounts sheet against what is stored: references to parents and invoicers, the
- * currency of an account in use, the account tree rules (./tree.ts), and what each row
- * creates or changes.
+ * The Accounts sheet (its rows staged): an account on one row only; against what is stored: references to parents and
+ * invoicers, a new account's currency, the currency of an account in use, the account tree
+ * rules (./tree.ts, over the accounts a chain can reach, read back by pages), and what each
+ * row creates or changes (counted).
  */
-export async function checkAccounts<R>(check: SetupCheck<R>): Promise<AccountsCheck<R>> {
-  const { trx, problems } = check;
-  const stored: StoredAccount[] = await trx('accounts').select(
-    'id',
-    'name',
-    'display_name',
-    'currency',
-    'status',
-    'bill_group_id',
-    'bill_day',
-    'parent_id',
-    'invoicer_id',
-    ...ADDRESS_FIELDS.map((f) => f.column),
-    'payment_terms_days',
-  );
-  const storedById = new Map<number, StoredAccount>();
-  for (const a of stored) storedById.set(a.id, a);
-  const nodes = mergedNodes(check, stored, storedById);
-  for (const item of check.plan.accounts) {
-    const node = nodes.get(key(item.name))!;
-    resolve(check, nodes, item, node, 'parent');
-    resolve(check, nodes, item, node, 'invoiceTo');
+export async function checkAccounts<R>(check: SetupCheck<R>): Promise<AccountsCheck> {
+  const { trx, problems, stage } = check;
+  const refOf = (row: number) => stage.refs.refOf('accounts', row);
+  const duplicates = await trx.raw(DUPLICATE_ACCOUNTS);
+  for (const r of (duplicates.rows as { row_no: number; name: string; first: number }[]).sort((a, b) => a.row_no - b.row_no)) {
+    problems.push({ ref: refOf(r.row_no), field: 'name', value: r.name, expected: 'Each account on one row only.', related: refOf(r.first) });
   }
-  await keepCurrenciesInUse(check, nodes);
-  checkTree(nodes, storedById, problems);
-  return { stored, storedById, nodes, ...accountChanges(check, nodes, storedById) };
-}
-
-/** Every stored account, with the rows laid over them (and the new ones), references not yet resolved. */
-function mergedNodes<R>(check: SetupCheck<R>, stored: StoredAccount[], storedById: Map<number, StoredAccount>): Map<string, Node<R>> {
-  const nodes = new Map<string, Node<R>>();
-  for (const a of stored) {
-    nodes.set(key(a.name), {
-      key: key(a.name),
-      name: a.name,
-      stored: a,
-      item: null,
-      currency: a.currency,
-      status: a.status,
-      parent: a.parent_id === null ? null : key(storedById.get(a.parent_id)!.name),
-      invoicer: a.invoicer_id === null ? null : key(storedById.get(a.invoicer_id)!.name),
-      unresolved: false,
+  const refused = [...check.plan.refused.accounts];
+  const [checked, indexed] = CHECK_ACCOUNTS;
+  await trx.raw(checked, [refused, refused]);
+  await trx.raw(indexed);
+  const referenceProblems = await trx.raw(ACCOUNT_REFERENCE_PROBLEMS);
+  for (const r of referenceProblems.rows as { row_no: number; what: string; value: string }[]) {
+    const { field, expected } = REFERENCE_PROBLEMS[r.what]!;
+    problems.push({ ref: refOf(r.row_no), field, value: r.value ?? '', expected });
+  }
+  for (const g of (await trx.raw(NAMED_BILL_GROUPS)).rows as { bill_group: string }[]) check.groups.use(g.bill_group);
+  const kept = await trx.raw(KEEP_CURRENCIES);
+  for (const r of (kept.rows as { row_no: number; currency: string; stored_currency: string }[]).sort((a, b) => a.row_no - b.row_no)) {
+    problems.push({
+      ref: refOf(r.row_no),
+      field: 'currency',
+      value: r.currency,
+      expected: `${r.stored_currency}: an account with packages, charges, credits or invoices keeps its currency.`,
     });
   }
-  for (const item of check.plan.accounts) {
-    const k = key(item.name);
-    const node = nodes.get(k);
-    if (node) {
-      node.item = item;
-      node.currency = item.currency ?? node.currency;
-      node.status = item.status ?? node.status;
-    } else {
-      if (!item.currency) {
-        check.problems.push({ ref: item.ref, field: 'currency', value: '', expected: 'A currency for a new account, such as USD.' });
-      }
-      nodes.set(k, {
-        key: k,
-        name: item.name,
-        stored: null,
-        item,
-        currency: item.currency ?? '',
-        status: item.status ?? 'active',
-        parent: null,
-        invoicer: null,
-        unresolved: !item.currency,
+  const { nodes, storedById } = await treeNodes(check);
+  checkTree(nodes, storedById, problems, refOf);
+  await trx.raw(ACCOUNT_ACTIONS);
+  const counts = await countActions(trx.raw(ACCOUNT_COUNTS), check.outcome.accounts);
+  return { created: counts.created, updated: counts.updated };
+}
+
+interface TreeRow {
+  key: string;
+  name: string;
+  row_no: number | null;
+  parent_given: boolean | null;
+  currency: string;
+  status: AccountStatus;
+  parent: string | null;
+  invoicer: string | null;
+  unresolved: boolean;
+  stored_id: string | number | null;
+  stored_currency: string | null;
+  stored_status: AccountStatus | null;
+  stored_parent_id: string | number | null;
+}
+
+/** The accounts the tree rules can concern, as they would be stored (read by pages: compact nodes, no rows). */
+async function treeNodes<R>(check: SetupCheck<R>): Promise<{ nodes: Map<string, Node>; storedById: Map<number, TreeStored> }> {
+  const { trx } = check;
+  await trx.raw(TREE_NODES);
+  const nodes = new Map<string, Node>();
+  const storedById = new Map<number, TreeStored>();
+  // One copy of each currency and status (pg gives each row its own strings).
+  const words = new Map<string, string>();
+  const word = <T extends string>(w: T): T => {
+    const known = words.get(w);
+    if (known !== undefined) return known as T;
+    words.set(w, w);
+    return w;
+  };
+  for (let after = 0; ; after += TREE_PAGE_ROWS) {
+    const { rows } = await trx.raw(TREE_PAGE, [after, TREE_PAGE_ROWS]);
+    for (const r of rows as TreeRow[]) {
+      const stored: TreeStored | null =
+        r.stored_id === null
+          ? null
+          : {
+              id: Number(r.stored_id),
+              name: r.name,
+              currency: r.stored_currency!,
+              status: r.stored_status!,
+              parent_id: r.stored_parent_id === null ? null : Number(r.stored_parent_id),
+            };
+      if (stored) storedById.set(stored.id, stored);
+      nodes.set(r.key, {
+        key: r.key,
+        name: r.name,
+        stored,
+        row: r.row_no,
+        parentGiven: !!r.parent_given,
+        currency: word(r.currency),
+        status: word(r.status),
+        // The same string as the node's own key once that node is read (one copy of each name in memory).
+        parent: r.parent === null ? null : (nodes.get(r.parent)?.key ?? r.parent),
+        invoicer: r.invoicer === null ? null : (nodes.get(r.invoicer)?.key ?? r.invoicer),
+        unresolved: r.unresolved,
       });
     }
-    if (item.billGroup) check.groups.use(item.billGroup);
+    if (rows.length < TREE_PAGE_ROWS) break;
   }
-  return nodes;
+  return { nodes, storedById };
 }
 
-/** A row's parent or invoicer, once every name in the rows is known. */
-function resolve<R>(check: SetupCheck<R>, nodes: Map<string, Node<R>>, item: PlannedAccount<R>, node: Node<R>, field: 'parent' | 'invoiceTo'): void {
-  const value = item[field];
-  if (value === undefined) return;
-  if (value === null) {
-    if (field === 'parent') node.parent = null;
-    else node.invoicer = null;
-    return;
+/** Adds the counts of a `SELECT action, n` to `counts`; gives them. */
+export async function countActions(query: PromiseLike<{ rows: { action: string; n: number }[] }>, counts: SetupCounts): Promise<SetupCounts> {
+  for (const r of (await query).rows) {
+    if (r.action === 'created' || r.action === 'updated' || r.action === 'unchanged') counts[r.action] += r.n;
   }
-  const k = key(value);
-  if (field === 'invoiceTo' && k === node.key) {
-    node.invoicer = null;
-    return;
-  }
-  if (field === 'parent' && k === node.key) {
-    check.problems.push({ ref: item.ref, field, value, expected: 'A parent other than the account itself.' });
-    node.unresolved = true;
-    return;
-  }
-  if (!nodes.has(k)) {
-    node.unresolved = true;
-    if (!check.plan.refused.accounts.has(k)) {
-      check.problems.push({ ref: item.ref, field, value, expected: 'The name of an account in this setup or already stored.' });
-    }
-    return;
-  }
-  if (field === 'parent') node.parent = k;
-  else node.invoicer = k;
-}
-
-/** An account that has packages, charges, credits or invoices keeps its currency. */
-async function keepCurrenciesInUse<R>(check: SetupCheck<R>, nodes: Map<string, Node<R>>): Promise<void> {
-  const currencyChanged = check.plan.accounts
-    .map((item) => nodes.get(key(item.name))!)
-    .filter((n) => n.stored && n.currency !== n.stored.currency);
-  if (!currencyChanged.length) return;
-  const ids = currencyChanged.map((n) => n.stored!.id);
-  const { rows } = await check.trx.raw(
-    `SELECT account_id FROM account_packages WHERE account_id = ANY(?::bigint[])
-     UNION SELECT account_id FROM transactions WHERE account_id = ANY(?::bigint[])
-     UNION SELECT account_id FROM credits WHERE account_id = ANY(?::bigint[])
-     UNION SELECT account_id FROM invoices WHERE account_id = ANY(?::bigint[])`,
-    [ids, ids, ids, ids],
-  );
-  const inUse = new Set<number>(rows.map((r: { account_id: number }) => r.account_id));
-  for (const n of currencyChanged) {
-    if (inUse.has(n.stored!.id)) {
-      check.problems.push({
-        ref: n.item!.ref,
-        field: 'currency',
-        value: n.currency,
-        expected: `${n.stored!.currency}: an account with packages, charges, credits or invoices keeps its currency.`,
-      });
-      n.currency = n.stored!.currency;
-    }
-  }
-}
-
-/** Which rows create an account, which change one, which leave it as it is (counted). */
-function accountChanges<R>(
-  check: SetupCheck<R>,
-  nodes: Map<string, Node<R>>,
-  storedById: Map<number, StoredAccount>,
-): { inserts: Node<R>[]; updates: Node<R>[] } {
-  const { outcome, groups } = check;
-  const inserts: Node<R>[] = [];
-  const updates: Node<R>[] = [];
-  for (const item of check.plan.accounts) {
-    const node = nodes.get(key(item.name))!;
-    const s = node.stored;
-    if (!s) {
-      outcome.accounts.created++;
-      inserts.push(node);
-      continue;
-    }
-    const parentKey = s.parent_id === null ? null : key(storedById.get(s.parent_id)!.name);
-    const invoicerKey = s.invoicer_id === null ? null : key(storedById.get(s.invoicer_id)!.name);
-    const same =
-      (item.displayName === undefined || (item.displayName ?? null) === s.display_name) &&
-      node.currency === s.currency &&
-      node.status === s.status &&
-      (item.billGroup === undefined || key(item.billGroup) === groups.keyById.get(s.bill_group_id)) &&
-      (item.billDay === undefined || item.billDay === s.bill_day) &&
-      node.parent === parentKey &&
-      node.invoicer === invoicerKey &&
-      ADDRESS_FIELDS.every((f) => item[f.key] === undefined || (item[f.key] ?? null) === s[f.column]) &&
-      (item.paymentTermsDays === undefined || item.paymentTermsDays === s.payment_terms_days);
-    if (same) outcome.accounts.unchanged++;
-    else {
-      outcome.accounts.updated++;
-      updates.push(node);
-    }
-  }
-  return { inserts, updates };
+  return counts;
 }

@@ -25,6 +25,7 @@ import type {
   SetupPackageServiceRow,
   SetupPlan,
   SetupProblem,
+  SetupSink,
 } from './types';
 
 /** The address fields a row gives (a missing column: not given, so the stored value is kept). */
@@ -38,18 +39,21 @@ type PackageInProgress<R> = PlannedPackage<R> & { frequencyRef?: R; serviceRows:
 
 /**
  * Checks rows on their own, without the database, as they come (so a caller reading a
- * large file need not keep the rows): every field's form, duplicates among the rows, and
- * the rows of one package agreeing on its currency and frequency. `finish` gives the plan
- * of the rows that passed and a problem for every field that did not.
+ * large file need not keep the rows): every field's form, duplicates among the Packages and
+ * Bill Runs rows, and the rows of one package agreeing on its currency and frequency.
+ * `finish` gives the plan of the rows that passed and a problem for every field that did not.
+ * The Accounts and Account Packages rows (millions, maybe) are checked against each other
+ * once staged (./stageSql.ts: duplicates, an account package's dates in order); given a
+ * `sink`, they go to it as they come and the plan holds only the other sheets' rows.
  */
 export class SetupChecker<R> {
+  constructor(private readonly sink?: SetupSink<R>) {}
+
   private readonly problems: SetupProblem<R>[] = [];
   private readonly refused = { accounts: new Set<string>(), packages: new Set<string>() };
   private readonly accounts: PlannedAccount<R>[] = [];
-  private readonly accountRows = new Map<string, R>();
   private readonly packages = new Map<string, PackageInProgress<R>>();
   private readonly accountPackages: PlannedAccountPackage<R>[] = [];
-  private readonly pairRows = new Map<string, R>();
   private readonly configurations: PlannedConfiguration<R>[] = [];
   private readonly configurationRows = new Map<string, R>();
 
@@ -74,8 +78,7 @@ export class SetupChecker<R> {
     const data = parseRow(accountRowSchema, item, this.problems);
     if (!data) return this.refuse(this.refused.accounts, item.row.name);
     const { ref } = item;
-    if (!this.once(this.accountRows, ref, data.name, 'Each account on one row only.')) return;
-    this.accounts.push({
+    const planned: PlannedAccount<R> = {
       ref,
       name: data.name,
       displayName: data.displayName,
@@ -87,7 +90,9 @@ export class SetupChecker<R> {
       invoiceTo: data.invoiceTo,
       ...addressOfRow(data),
       paymentTermsDays: data.paymentTerms,
-    });
+    };
+    if (this.sink) this.sink.account(planned);
+    else this.accounts.push(planned);
   }
 
   packageService(item: SetupItem<SetupPackageServiceRow, R>): void {
@@ -147,18 +152,7 @@ export class SetupChecker<R> {
     const data = parseRow(accountPackageRowSchema, item, this.problems);
     if (!data) return;
     const { ref } = item;
-    const k = `${key(data.account)}\u0000${key(data.package)}`;
-    const first = this.pairRows.get(k);
-    if (first !== undefined) {
-      this.problems.push({ ref, field: 'package', value: data.package, expected: `Each package of account "${data.account}" on one row only.`, related: first });
-      return;
-    }
-    if (data.effectiveDate && data.nextBillDate && data.nextBillDate < data.effectiveDate) {
-      this.problems.push({ ref, field: 'nextBillDate', value: data.nextBillDate, expected: `A next bill date on or after the effective date ${data.effectiveDate}.` });
-      return;
-    }
-    this.pairRows.set(k, ref);
-    this.accountPackages.push({
+    const planned: PlannedAccountPackage<R> = {
       ref,
       account: data.account,
       package: data.package,
@@ -166,7 +160,9 @@ export class SetupChecker<R> {
       status: given(data.status),
       effectiveDate: given(data.effectiveDate),
       nextBillDate: given(data.nextBillDate),
-    });
+    };
+    if (this.sink) this.sink.accountPackage(planned);
+    else this.accountPackages.push(planned);
   }
 
   configuration(item: SetupItem<SetupConfigurationRow, R>): void {
@@ -190,8 +186,6 @@ export class SetupChecker<R> {
 
   finish(): { plan: SetupPlan<R>; problems: SetupProblem<R>[] } {
     const { problems, refused } = this;
-    // A refused row's name still counts as a duplicate of an accepted one, but no reference to it is "unknown".
-    for (const k of this.accountRows.keys()) refused.accounts.delete(k);
     // Prices must fit the currency's minor unit (when the rows name the currency; else when applied).
     for (const pkg of this.packages.values()) {
       if (!pkg.currency) continue;

@@ -7,7 +7,9 @@
  * - ./rows.ts: reading and normalising one row; ./checker.ts: the rows on their own (SetupChecker);
  * - ./accountsSheet.ts (with ./tree.ts, over billing/accountRules.ts), ./packagesSheet.ts,
  *   ./accountPackagesSheet.ts, ./configurationsSheet.ts: each sheet against what is stored;
- * - ./write.ts: the set-based write; ./apply.ts: applySetup, the check and the write in one transaction.
+ * - ./stage.ts (./stageSql.ts): the Accounts and Account Packages rows staged in temporary
+ *   tables as they are read, checked set-based there; ./write.ts (./writeSql.ts): the set-based
+ *   write; ./apply.ts: importSetup and applySetup, the stage, check and write in one transaction.
  */
 export type {
   SetupAccountRow,
@@ -27,8 +29,12 @@ export type {
   SetupPlan,
   SetupCounts,
   SetupOutcome,
+  SetupRefs,
+  SetupSink,
+  StagedSheet,
 } from './types';
 export { parsePeriodText, formatPeriodText } from './rows';
 export { SetupChecker, checkSetup } from './checker';
-export { applySetup } from './apply';
-export type { ApplySetupOptions } from './apply';
+export { applySetup, importSetup } from './apply';
+export type { ApplySetupOptions, SetupFeed } from './apply';
+export type { SetupStage } from './stage';

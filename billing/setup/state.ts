@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import type { AddressColumn } from '../address';
 import type { AccountPackageStatus, AccountStatus, PeriodRule } from '../schemas';
 import { key } from './rows';
-import type { PlannedAccount, SetupCounts, SetupOutcome, SetupPlan, SetupProblem, SetupWarning } from './types';
+import type { SetupStage } from './stage';
+import type { SetupCounts, SetupOutcome, SetupPlan, SetupProblem, SetupWarning } from './types';
 
 // ---------------------------------------------------------------------------------------
 // What is stored
@@ -59,11 +60,22 @@ export interface StoredConfiguration {
 // ---------------------------------------------------------------------------------------
 // The merged picture: what would be stored after applying the rows
 
-export interface Node<R> {
+/** What the tree rules look at in a stored account. */
+export interface TreeStored {
+  id: number;
+  name: string;
+  currency: string;
+  status: AccountStatus;
+  parent_id: number | null;
+}
+
+export interface Node {
   key: string;
   name: string;
-  stored: StoredAccount | null;
-  item: PlannedAccount<R> | null;
+  stored: TreeStored | null;
+  /** The number of the row that gives the account (null: a stored account no row names), and whether it gives a parent. */
+  row: number | null;
+  parentGiven: boolean;
   currency: string;
   status: AccountStatus;
   parent: string | null;
@@ -75,6 +87,8 @@ export interface Node<R> {
 /** What the check of every sheet shares: the plan, what it found so far, and the bill groups. */
 export interface SetupCheck<R> {
   trx: Knex.Transaction;
+  /** The Accounts and Account Packages rows, staged in the transaction (./stage.ts). */
+  stage: SetupStage<R>;
   plan: SetupPlan<R>;
   problems: SetupProblem<R>[];
   warnings: SetupWarning<R>[];

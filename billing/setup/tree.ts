@@ -1,6 +1,6 @@
 import { brokenInvoicerRule, CYCLE, cycleThrough, InvoicerRule, invoicerRules, rootsOf, sameTree } from '../accountRules';
 import { key } from './rows';
-import type { Node, StoredAccount } from './state';
+import type { Node, TreeStored } from './state';
 import type { SetupProblem } from './types';
 
 /**
@@ -10,26 +10,31 @@ import type { SetupProblem } from './types';
  * setup is checked too when a row breaks a rule for it that held before (its invoicer made
  * inactive, or its tree moved), and the problem goes on the row that broke it.
  */
-export function checkTree<R>(nodes: Map<string, Node<R>>, storedById: Map<number, StoredAccount>, problems: SetupProblem<R>[]): void {
+export function checkTree<R>(
+  nodes: Map<string, Node>,
+  storedById: Map<number, TreeStored>,
+  problems: SetupProblem<R>[],
+  refOf: (row: number) => R,
+): void {
   const get = (k: string) => nodes.get(k);
   const roots = rootsOf(nodes, (n) => n.parent, get);
   for (const node of nodes.values()) {
-    const problem = rowProblem(node, roots, get);
+    const problem = rowProblem(node, roots, get, refOf);
     if (problem) problems.push(problem);
   }
-  problems.push(...storedProblems(nodes, storedById, roots));
+  problems.push(...storedProblems(nodes, storedById, roots, refOf));
 }
 
 /** What a row in the setup breaks of the tree rules, the first rule only. */
-function rowProblem<R>(node: Node<R>, roots: Map<string, string>, get: (k: string) => Node<R> | undefined): SetupProblem<R> | null {
-  const item = node.item;
-  if (!item || node.unresolved) return null;
+function rowProblem<R>(node: Node, roots: Map<string, string>, get: (k: string) => Node | undefined, refOf: (row: number) => R): SetupProblem<R> | null {
+  if (node.row === null || node.unresolved) return null;
+  const ref = refOf(node.row);
   const path = (cycle: string[]) => [...cycle, node.key].map((k) => `"${get(k)!.name}"`).join(' → ');
   if (node.parent !== null && roots.get(node.key) === CYCLE) {
     const cycle = cycleThrough(node.key, (k) => get(k)?.parent ?? null);
     if (cycle) {
       const expected = `A parent that is not below this account (${path(cycle)} would be a cycle).`;
-      return { ref: item.ref, field: 'parent', value: get(node.parent)!.name, expected };
+      return { ref, field: 'parent', value: get(node.parent)!.name, expected };
     }
   }
   if (node.invoicer === null) return null;
@@ -37,14 +42,14 @@ function rowProblem<R>(node: Node<R>, roots: Map<string, string>, get: (k: strin
   const cycle = cycleThrough(node.key, (k) => get(k)?.invoicer ?? null);
   if (cycle) {
     const expected = `An invoicer that does not invoice back to this account (${path(cycle)} would be a cycle).`;
-    return { ref: item.ref, field: 'invoiceTo', value: invoicer.name, expected };
+    return { ref, field: 'invoiceTo', value: invoicer.name, expected };
   }
   const rule = brokenInvoicerRule(node, invoicer, sameTree(roots.get(node.key), roots.get(invoicer.key)));
-  return rule ? { ref: item.ref, field: 'invoiceTo', value: invoicer.name, expected: invoicerExpected(rule, node, invoicer) } : null;
+  return rule ? { ref, field: 'invoiceTo', value: invoicer.name, expected: invoicerExpected(rule, node, invoicer) } : null;
 }
 
 /** What the import expects of an invoicer that breaks `rule`. */
-function invoicerExpected<R>(rule: InvoicerRule, node: Node<R>, invoicer: Node<R>): string {
+function invoicerExpected(rule: InvoicerRule, node: Node, invoicer: Node): string {
   if (rule === 'active') return `An active invoicer: "${invoicer.name}" is ${invoicer.status}.`;
   if (rule === 'currency') return `An invoicer in ${node.currency}, the currency of "${node.name}" ("${invoicer.name}" uses ${invoicer.currency}).`;
   return `An invoicer in the same account tree as "${node.name}".`;
@@ -54,7 +59,12 @@ function invoicerExpected<R>(rule: InvoicerRule, node: Node<R>, invoicer: Node<R
  * Stored accounts that are not in the setup but whose rules the setup may break: the
  * problem goes on the row that breaks it, naming the accounts it breaks it for.
  */
-function storedProblems<R>(nodes: Map<string, Node<R>>, storedById: Map<number, StoredAccount>, roots: Map<string, string>): SetupProblem<R>[] {
+function storedProblems<R>(
+  nodes: Map<string, Node>,
+  storedById: Map<number, TreeStored>,
+  roots: Map<string, string>,
+  refOf: (row: number) => R,
+): SetupProblem<R>[] {
   const get = (k: string) => nodes.get(k);
   const storedNames = new Map<number, string>();
   for (const s of storedById.values()) storedNames.set(s.id, key(s.name));
@@ -74,17 +84,17 @@ function storedProblems<R>(nodes: Map<string, Node<R>>, storedById: Map<number, 
     g.names.push(name);
   };
   for (const node of nodes.values()) {
-    if (node.item || !node.stored || node.invoicer === null || node.unresolved) continue;
+    if (node.row !== null || !node.stored || node.invoicer === null || node.unresolved) continue;
     const invoicer = get(node.invoicer)!;
     if (invoicer.unresolved) continue;
     const breaks = (rule: keyof typeof invoicerRules) =>
-      invoicer.item && invoicer.stored && !invoicerRules[rule](node, invoicer) && invoicerRules[rule](node, invoicer.stored);
+      invoicer.row !== null && invoicer.stored && !invoicerRules[rule](node, invoicer) && invoicerRules[rule](node, invoicer.stored);
     if (breaks('active')) {
-      blame(invoicer.item!.ref, 'status', invoicer.status, `active, because other accounts invoice to "${invoicer.name}"`, node.name);
+      blame(refOf(invoicer.row!), 'status', invoicer.status, `active, because other accounts invoice to "${invoicer.name}"`, node.name);
       continue;
     }
     if (breaks('currency')) {
-      blame(invoicer.item!.ref, 'currency', invoicer.currency, `${node.currency}, the currency of the accounts that invoice to "${invoicer.name}"`, node.name);
+      blame(refOf(invoicer.row!), 'currency', invoicer.currency, `${node.currency}, the currency of the accounts that invoice to "${invoicer.name}"`, node.name);
       continue;
     }
     if (sameTree(roots.get(node.key), roots.get(node.invoicer))) continue;
@@ -97,7 +107,7 @@ function storedProblems<R>(nodes: Map<string, Node<R>>, storedById: Map<number, 
     const mover = movedAncestor(node.key, get) ?? movedAncestor(node.invoicer, get);
     if (!mover) continue;
     blame(
-      mover.item!.ref,
+      refOf(mover.row!),
       'parent',
       mover.parent === null ? '' : get(mover.parent)!.name,
       `a parent that keeps each account in the same tree as its invoicer, as accounts below "${mover.name}" invoice to accounts it would leave behind`,
@@ -111,14 +121,14 @@ function storedProblems<R>(nodes: Map<string, Node<R>>, storedById: Map<number, 
 }
 
 /** The nearest account up the parent chain (itself included) whose parent the setup changes. */
-function movedAncestor<R>(start: string, get: (k: string) => Node<R> | undefined): Node<R> | null {
+function movedAncestor<R>(start: string, get: (k: string) => Node | undefined): Node | null {
   const seen = new Set<string>();
   let cur: string | null = start;
   while (cur !== null && !seen.has(cur)) {
     seen.add(cur);
     const n = get(cur);
     if (!n) return null;
-    if (n.item && n.item.parent !== undefined && n.stored) {
+    if (n.row !== null && n.parentGiven && n.stored) {
       const before = n.stored.parent_id;
       const now = n.parent === null ? null : get(n.parent)?.stored?.id ?? -1;
       if (before !== now) return n;

@@ -168,3 +168,23 @@ export interface SetupOutcome<R> {
   problems: SetupProblem<R>[];
   warnings: SetupWarning<R>[];
 }
+
+/** The sheets whose rows are staged in Postgres rather than held in memory. */
+export type StagedSheet = 'accounts' | 'accountPackages';
+
+/**
+ * How a row's `ref` is stored with it (a row number) and given back on its problems. A
+ * workbook's refs are their row numbers already; refs of rows given in memory are kept in a
+ * list (arrayRefs: each call to rowOf adds one).
+ */
+export interface SetupRefs<R> {
+  rowOf(sheet: StagedSheet, ref: R): number;
+  refOf(sheet: StagedSheet, row: number): R;
+}
+
+/** Where a checker sends the Accounts and Account Packages rows that pass, instead of keeping them (./stage.ts). */
+export interface SetupSink<R> {
+  account(row: PlannedAccount<R>): void;
+  accountPackage(row: PlannedAccountPackage<R>): void;
+}
+

@@ -1,3 +1,5 @@
+// First: the heap's growth is set before anything is allocated.
+import '../heap';
 import { CommanderError } from 'commander';
 import { CliIo, EXIT_OK, EXIT_USAGE, Job, sentence } from './io';
 import { buildProgram, UsageError } from './program';
