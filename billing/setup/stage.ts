@@ -31,8 +31,6 @@ type Column = unknown[];
 export class SetupStage<R> implements SetupSink<R> {
   private accounts: Column[] = [];
   private accountPackages: Column[] = [];
-  private accountRows = 0;
-  private accountPackageRows = 0;
   /** Rows staged, per sheet. */
   readonly staged: Record<StagedSheet, number> = { accounts: 0, accountPackages: 0 };
 
@@ -74,7 +72,6 @@ export class SetupStage<R> implements SetupSink<R> {
     ];
     values[3] = givenBits;
     values.forEach((v, i) => this.accounts[i]!.push(v));
-    this.accountRows++;
   }
 
   accountPackage(ap: PlannedAccountPackage<R>): void {
@@ -90,24 +87,21 @@ export class SetupStage<R> implements SetupSink<R> {
       ap.nextBillDate ?? null,
     ];
     values.forEach((v, i) => this.accountPackages[i]!.push(v));
-    this.accountPackageRows++;
   }
 
   /** Writes what is pending once a chunk is full (or all of it when `all`). */
   async flush(all = false): Promise<void> {
     const min = all ? 1 : STAGE_CHUNK;
-    if (this.accountRows >= min) {
+    if (pending(this.accounts) >= min) {
       const columns = this.accounts;
       this.accounts = newColumns(columns.length);
-      this.staged.accounts += this.accountRows;
-      this.accountRows = 0;
+      this.staged.accounts += pending(columns);
       await this.trx.raw(STAGE_ACCOUNTS, columns as Knex.Value[]);
     }
-    if (this.accountPackageRows < min) return;
+    if (pending(this.accountPackages) < min) return;
     const columns = this.accountPackages;
     this.accountPackages = newColumns(columns.length);
-    this.staged.accountPackages += this.accountPackageRows;
-    this.accountPackageRows = 0;
+    this.staged.accountPackages += pending(columns);
     await this.trx.raw(STAGE_ACCOUNT_PACKAGES, columns as Knex.Value[]);
   }
 
@@ -129,6 +123,9 @@ export class SetupStage<R> implements SetupSink<R> {
     await this.trx.raw(STAGED);
   }
 }
+
+/** Rows waiting in a sheet's columns (each column holds one value per row). */
+const pending = (columns: Column[]): number => columns[0]!.length;
 
 function newColumns(n: number): Column[] {
   return Array.from({ length: n }, () => []);
