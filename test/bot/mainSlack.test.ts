@@ -130,8 +130,11 @@ describe('npm start with Slack settings', () => {
       expect(slack.uploads.length).toBeGreaterThan(0);
       // Then the run history chart, with its figures as alt text (npm start wires the chart in).
       const isChart = (c: Call) => c.method === 'files.getUploadURLExternal' && /\.png$/.test(c.fields.filename);
-      await until(() => slack.calls.some(isChart), 'the chart to be attached');
-      expect(slack.calls.find(isChart)?.fields.alt_txt).toMatch(/^Bar chart of the bill runs of Every Second: .*this run\): 1 invoice, \$140\.00 USD\./);
+      // Each run's report attaches its own chart; a later run's may be uploaded first (they render side by side).
+      const billedRunChart = /^Bar chart of the bill runs of Every Second: .*this run\): 1 invoice, \$140\.00 USD\./;
+      await until(() => slack.calls.some(isChart), 'a chart to be attached');
+      expect(slack.calls.find(isChart)?.fields.alt_txt).toMatch(/^Bar chart of the bill runs of Every Second: /);
+      await until(() => slack.calls.some((c) => isChart(c) && billedRunChart.test(c.fields.alt_txt)), 'the billing run\'s chart to be attached');
     } finally {
       child.kill('SIGTERM');
     }
