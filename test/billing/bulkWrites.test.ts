@@ -4,11 +4,11 @@ import { useTestDatabase } from '../helpers/db';
 // What a bill run's bulk writes rely on: the keys of its rows checked once per statement
 // (migration 120), and statistics after a bulk write (billing/billRun/statistics.ts).
 
-async function refusal(promise: Promise<unknown>): Promise<{ code?: string; constraint?: string; message: string }> {
+async function refusal(promise: Promise<unknown>): Promise<{ code?: string; constraint?: string; detail?: string; message: string }> {
   try {
     await promise;
   } catch (error) {
-    return error as { code?: string; constraint?: string; message: string };
+    return error as { code?: string; constraint?: string; detail?: string; message: string };
   }
   throw new Error('expected a refusal');
 }
@@ -98,6 +98,24 @@ describe('the keys of a bill run\'s rows, checked per statement', () => {
       expect(refused.code).toBe('23001');
     }
     expect(Number((await t.db('transactions').where('invoice_id', invoice.id).count({ n: '*' }).first())?.n)).toBe(1);
+  });
+
+  it('checks a key on update where it changed: a new account or run that does not exist is refused (migration 180)', async () => {
+    const { account, run } = await seed();
+    const [invoice] = await t.db('invoices')
+      .insert({
+        number: 7101, account_id: account, bill_run_id: run, invoice_date: '2026-10-31', posting_date: '2026-10-31',
+        period_start: '2026-10-01', period_end: '2026-10-31', currency: 'USD', total: '0', balance: '0', status: 'paid',
+      })
+      .returning('id');
+    const movedRun = await refusal(t.db('invoices').where('id', invoice.id).update({ bill_run_id: 999_999 }));
+    expect(movedRun).toMatchObject({ code: '23503', constraint: 'invoices_bill_run_id_fkey' });
+    expect(movedRun.detail).toBe('Key (bill_run_id)=(999999) is not present in table "bill_runs".');
+    const movedAccount = await refusal(t.db('invoices').where('id', invoice.id).update({ account_id: 999_998, balance: '0' }));
+    expect(movedAccount).toMatchObject({ code: '23503', constraint: 'invoices_account_id_fkey' });
+    // Setting a key to the value it has is no change, and the other columns are not checked.
+    await t.db('invoices').where('id', invoice.id).update({ bill_run_id: run, status: 'paid' });
+    expect(await t.db('invoices').where('id', invoice.id).first('bill_run_id')).toEqual({ bill_run_id: run });
   });
 
   it('refuses removing, or changing the id of, a row that bill runs refer to', async () => {

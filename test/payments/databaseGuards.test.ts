@@ -117,6 +117,30 @@ describe('the database guards of the payments ledger', () => {
     expect(await ledgerSnapshot(t.db)).toBe(before);
   });
 
+  it('checks the keys of a big statement as one join, with the same refusal (migration 180)', async () => {
+    const before = await ledgerSnapshot(t.db);
+    const many = 10_500; // at least migration 180's big statement
+    const noAccount = await pgError(() =>
+      t.db.raw(
+        `INSERT INTO payments (account_id, currency, amount, unapplied, received_on, reference, created_by)
+         SELECT CASE WHEN g = 7777 THEN 999998 ELSE 1 END, 'USD', 1, 1, '2026-10-01', 'BIG-' || g, 'U' FROM generate_series(1, ?) g`,
+        [many],
+      ),
+    );
+    expect(noAccount).toMatchObject({ code: '23503', constraint: 'payments_account_id_fkey' });
+    expect((noAccount as { detail?: string }).detail).toBe('Key (account_id)=(999998) is not present in table "accounts".');
+    const noInvoice = await pgError(() =>
+      t.db.raw(
+        `INSERT INTO payment_applications (payment_id, invoice_id, kind, amount, created_by)
+         SELECT ?, CASE WHEN g = 9001 THEN 999997 ELSE ? END, 'applied', 0.01, 'U' FROM generate_series(1, ?) g`,
+        [paymentId, invoiceId, many],
+      ),
+    );
+    expect(noInvoice).toMatchObject({ code: '23503', constraint: 'payment_applications_invoice_id_fkey' });
+    expect((noInvoice as { detail?: string }).detail).toBe('Key (invoice_id)=(999997) is not present in table "invoices".');
+    expect(await ledgerSnapshot(t.db)).toBe(before);
+  });
+
   it('allows the reversal, once, and nothing after it', async () => {
     await billing.reversePayment('PM-000001', 'Returned', 'U_FIN');
     const error = await pgError(() => t.db('payments').where('id', paymentId).update({ reversal_reason: 'Another reason' }));
