@@ -33,6 +33,9 @@ import * as m160 from './20261122_160_invoice_key_per_statement';
 import * as m170 from './20261122_170_ledger_checks_once_per_transaction';
 import * as m171 from './20261122_171_payment_application_keys_per_statement';
 import * as m172 from './20261122_172_payment_keys_per_statement';
+import * as m180 from './20261122_180_key_checks_sized_to_the_statement';
+import * as m181 from './20261122_181_invoice_balances_updated_in_place';
+import * as m182 from './20261122_182_ledger_notes_updated_invoices_as_written';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -70,4 +73,7 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_170_ledger_checks_once_per_transaction', migration: m170 },
   { name: '20261122_171_payment_application_keys_per_statement', migration: m171 },
   { name: '20261122_172_payment_keys_per_statement', migration: m172 },
+  { name: '20261122_180_key_checks_sized_to_the_statement', migration: m180 },
+  { name: '20261122_181_invoice_balances_updated_in_place', migration: m181 },
+  { name: '20261122_182_ledger_notes_updated_invoices_as_written', migration: m182 },
 ];
