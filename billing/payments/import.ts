@@ -15,7 +15,6 @@ import {
   INSERT_PAYMENTS,
   INVOICES_PAID,
   LOCK_TARGETS,
-  MARK_RECORDED,
   PLAN_APPLICATIONS,
   PLAN_PAYMENTS,
   PLAN_TOTALS,
@@ -131,6 +130,8 @@ export async function importPayments(db: Knex, clock: Clock, options: PaymentImp
   const today = todayIn('UTC', clock.now());
   try {
     return await db.transaction(async (trx) => {
+      // Room to sort and hash the staged rows in memory (the checks' windows, the plan's sums).
+      await trx.raw(`SET LOCAL work_mem = '64MB'`);
       await trx.raw(CREATE_STAGING);
       let staged = 0;
       const earlier = await feed(async (rows) => {
@@ -165,7 +166,7 @@ async function stage(trx: Knex.Transaction, rows: PaymentImportRow[]): Promise<v
 /** The decimal places of each currency the staged rows' accounts have. */
 async function currencyPlaces(trx: Knex.Transaction): Promise<{ codes: string[]; places: number[] }> {
   const { rows } = await trx.raw(
-    `SELECT DISTINCT a.currency FROM accounts a WHERE a.id IN (SELECT DISTINCT account_id FROM payment_import_rows)`,
+    `SELECT DISTINCT currency FROM payment_import_rows WHERE currency IS NOT NULL`,
   );
   const codes = rows.map((r: { currency: string }) => r.currency.trim());
   return { codes, places: codes.map((c: string) => currency(c).minorUnits) };
@@ -179,7 +180,6 @@ async function currencyPlaces(trx: Knex.Transaction): Promise<{ codes: string[];
  */
 async function check(trx: Knex.Transaction, staged: number, today: IsoDate, options: PaymentImportOptions, lock: boolean): Promise<PaymentImportOutcome> {
   await trx.raw('ANALYZE payment_import_rows');
-  await trx.raw(MARK_RECORDED);
   const prefix = await invoicePrefix(trx);
   await trx.raw(CHECK_ROWS, { ...(await currencyPlaces(trx)), today, prefix });
   const maxProblems = options.maxProblems ?? 1000;
