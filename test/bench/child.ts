@@ -108,11 +108,35 @@ async function slackTask(db: Knex, task: Extract<ChildTask, { kind: 'slack' }>):
   await slack.stop();
 }
 
+/**
+ * BENCH_TRACE=<file>: appends to the file each statement of the step that took 100 ms or more,
+ * with when it ended (ms since the first statement) and its first 140 characters: where a
+ * step's time goes, without changing what it runs.
+ */
+function trace(db: Knex, file: string): void {
+  const { appendFileSync } = require('node:fs') as typeof import('node:fs');
+  const started = new Map<string, [number, string]>();
+  let first = 0;
+  db.on('query', (q: { __knexQueryUid: string; sql: string }) => {
+    first ||= Date.now();
+    started.set(q.__knexQueryUid, [Date.now(), q.sql]);
+  });
+  const done = (q: { __knexQueryUid: string }) => {
+    const s = started.get(q.__knexQueryUid);
+    started.delete(q.__knexQueryUid);
+    const ms = s ? Date.now() - s[0] : 0;
+    if (s && ms >= 100) appendFileSync(file, `@${Date.now() - first} ${ms} ms: ${s[1].replace(/\s+/g, ' ').trim().slice(0, 140)}\n`);
+  };
+  db.on('query-response', (_r: unknown, q: { __knexQueryUid: string }) => done(q));
+  db.on('query-error', (_e: unknown, q: { __knexQueryUid: string }) => done(q));
+}
+
 async function main(): Promise<void> {
   const task = JSON.parse(process.env.BENCH_TASK ?? 'null') as ChildTask | null;
   const url = process.env.BENCH_DATABASE_URL;
   if (!task || !url) throw new Error('child.ts runs as a child of run.ts (BENCH_TASK and BENCH_DATABASE_URL are not set).');
   const db = createDb(url);
+  if (process.env.BENCH_TRACE) trace(db, process.env.BENCH_TRACE);
   try {
     if (task.kind === 'slack') await slackTask(db, task);
     else process.send?.({ type: 'result', ...(await runTask(db, task)) });
