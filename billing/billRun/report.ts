@@ -120,73 +120,88 @@ export async function readReport(db: Db, runId: number, detailLimit: number): Pr
     run.status === 'completed' && run.summary ? (run.summary as BillRunReport['totals']) : await countTotals(db, runId);
 
   const limit = detailLimit > 0 ? detailLimit : 0;
-  const billedRows = limit
-    ? await db.raw(
-        // Every account billed has at least one row, so the first rows in name order are those
-        // of the first accounts in name order: only their charges are grouped and sorted.
-        `WITH first_accounts AS MATERIALIZED (
-           SELECT a.id, a.name, a.currency FROM accounts a
-           WHERE a.id IN (SELECT account_id FROM transactions WHERE bill_run_id = :run AND kind = 'charge')
-           ORDER BY a.name
-           LIMIT :limit
-         )
-         SELECT a.name AS account, p.name AS package, t.period_start, t.period_end, sum(t.amount) AS amount,
-                a.currency, ap.next_bill_date
-         FROM first_accounts a
-         JOIN account_packages ap ON ap.account_id = a.id
-         JOIN packages p ON p.id = ap.package_id
-         -- Each package's charges of the billing period, looked up through transactions_charge_once;
-         -- OFFSET 0 keeps the run's id out of the look-up, where the planner, whose statistics
-         -- predate the run, would expect one row for it and scan the whole run per package.
-         CROSS JOIN LATERAL (
-           SELECT t.period_start, t.period_end, t.amount, t.bill_run_id FROM transactions t
-           WHERE t.account_package_id = ap.id AND t.kind = 'charge' AND t.period_start BETWEEN :ps AND :pe
-           OFFSET 0
-         ) t
-         WHERE t.bill_run_id = :run
-         GROUP BY a.name, p.name, t.period_start, t.period_end, a.currency, ap.next_bill_date, ap.id
-         ORDER BY a.name, p.name, t.period_start
-         LIMIT :limit`,
-        { run: runId, limit: limit + 1, ps: run.period_start, pe: run.period_end },
-      )
-    : { rows: [] };
-  const skippedRows = limit
-    ? await db.raw(
-        `SELECT a.name AS account, p.name AS package, s.reason, s.next_bill_date,
-                prior.period_start AS billed_start, prior.period_end AS billed_end, prior.number AS billed_invoice
-         FROM bill_run_skips s
-         JOIN account_packages ap ON ap.id = s.account_package_id
-         JOIN accounts a ON a.id = ap.account_id
-         JOIN packages p ON p.id = ap.package_id
-         LEFT JOIN LATERAL (
-           SELECT t.period_start, t.period_end, i.number FROM transactions t LEFT JOIN invoices i ON i.id = t.invoice_id
-           WHERE t.account_package_id = ap.id AND t.kind = 'charge' AND t.period_start BETWEEN ? AND ?
-           ORDER BY t.period_start DESC LIMIT 1
-         ) prior ON s.reason = 'already billed'
-         WHERE s.bill_run_id = ?
-         ORDER BY a.name, p.name
-         LIMIT ?`,
-        [run.period_start, run.period_end, runId, limit + 1],
-      )
-    : { rows: [] };
-  const invoiceRows = limit
-    ? await db('invoices as i')
-        .join('accounts as a', 'a.id', 'i.account_id')
-        .where('i.bill_run_id', runId)
-        .orderBy('i.number')
-        .limit(limit + 1)
-        .select('i.number', 'i.account_id as invoicer_id', 'a.name as invoicer', 'i.currency', 'i.total', 'i.balance', 'i.status')
-    : [];
+  // The three lists are independent reads: on a pool they run side by side, each on a
+  // connection of its own (in a transaction, one after another on its connection).
+  const [billed, skipped, invoices] = limit
+    ? await Promise.all([billedRows(db, run, limit), skippedRows(db, run, limit), invoiceRows(db, runId, limit)])
+    : [[], [], []];
   return {
     run,
     prefix,
     batches: { done: Number(batches.done), total: Number(batches.total) },
     totals,
     limit,
-    billed: billedRows.rows,
-    skipped: skippedRows.rows,
-    invoices: invoiceRows,
+    billed,
+    skipped,
+    invoices,
   };
+}
+
+/** The run's first billed packages in account and package order, with their charges (limit + 1 rows at most). */
+async function billedRows(db: Db, run: { id: number; period_start: string; period_end: string }, limit: number): Promise<any[]> {
+  const runId = run.id;
+  const { rows } = await db.raw(
+    // Every account billed has at least one row, so the first rows in name order are those
+    // of the first accounts in name order: only their charges are grouped and sorted.
+    `WITH first_accounts AS MATERIALIZED (
+       SELECT a.id, a.name, a.currency FROM accounts a
+       WHERE a.id IN (SELECT account_id FROM transactions WHERE bill_run_id = :run AND kind = 'charge')
+       ORDER BY a.name
+       LIMIT :limit
+     )
+     SELECT a.name AS account, p.name AS package, t.period_start, t.period_end, sum(t.amount) AS amount,
+            a.currency, ap.next_bill_date
+     FROM first_accounts a
+     JOIN account_packages ap ON ap.account_id = a.id
+     JOIN packages p ON p.id = ap.package_id
+     -- Each package's charges of the billing period, looked up through transactions_charge_once;
+     -- OFFSET 0 keeps the run's id out of the look-up, where the planner, whose statistics
+     -- predate the run, would expect one row for it and scan the whole run per package.
+     CROSS JOIN LATERAL (
+       SELECT t.period_start, t.period_end, t.amount, t.bill_run_id FROM transactions t
+       WHERE t.account_package_id = ap.id AND t.kind = 'charge' AND t.period_start BETWEEN :ps AND :pe
+       OFFSET 0
+     ) t
+     WHERE t.bill_run_id = :run
+     GROUP BY a.name, p.name, t.period_start, t.period_end, a.currency, ap.next_bill_date, ap.id
+     ORDER BY a.name, p.name, t.period_start
+     LIMIT :limit`,
+    { run: runId, limit: limit + 1, ps: run.period_start, pe: run.period_end },
+  );
+  return rows;
+}
+
+/** The run's first skipped packages in account and package order, with the earlier charge that made them skip. */
+async function skippedRows(db: Db, run: { id: number; period_start: string; period_end: string }, limit: number): Promise<any[]> {
+  const runId = run.id;
+  const { rows } = await db.raw(
+    `SELECT a.name AS account, p.name AS package, s.reason, s.next_bill_date,
+            prior.period_start AS billed_start, prior.period_end AS billed_end, prior.number AS billed_invoice
+     FROM bill_run_skips s
+     JOIN account_packages ap ON ap.id = s.account_package_id
+     JOIN accounts a ON a.id = ap.account_id
+     JOIN packages p ON p.id = ap.package_id
+     LEFT JOIN LATERAL (
+       SELECT t.period_start, t.period_end, i.number FROM transactions t LEFT JOIN invoices i ON i.id = t.invoice_id
+       WHERE t.account_package_id = ap.id AND t.kind = 'charge' AND t.period_start BETWEEN ? AND ?
+       ORDER BY t.period_start DESC LIMIT 1
+     ) prior ON s.reason = 'already billed'
+     WHERE s.bill_run_id = ?
+     ORDER BY a.name, p.name
+     LIMIT ?`,
+    [run.period_start, run.period_end, runId, limit + 1],
+  );
+  return rows;
+}
+
+/** The run's first invoices in number order. */
+function invoiceRows(db: Db, runId: number, limit: number): Promise<any[]> {
+  return db('invoices as i')
+    .join('accounts as a', 'a.id', 'i.account_id')
+    .where('i.bill_run_id', runId)
+    .orderBy('i.number')
+    .limit(limit + 1)
+    .select('i.number', 'i.account_id as invoicer_id', 'a.name as invoicer', 'i.currency', 'i.total', 'i.balance', 'i.status');
 }
 
 function shapeReport({ run, prefix, batches, totals, limit, billed, skipped, invoices }: ReportRows): BillRunReport {
