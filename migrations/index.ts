@@ -36,6 +36,7 @@ import * as m172 from './20261122_172_payment_keys_per_statement';
 import * as m180 from './20261122_180_key_checks_sized_to_the_statement';
 import * as m181 from './20261122_181_invoice_balances_updated_in_place';
 import * as m182 from './20261122_182_ledger_notes_updated_invoices_as_written';
+import * as m183 from './20261122_183_application_rules_checked_as_written';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -76,4 +77,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_180_key_checks_sized_to_the_statement', migration: m180 },
   { name: '20261122_181_invoice_balances_updated_in_place', migration: m181 },
   { name: '20261122_182_ledger_notes_updated_invoices_as_written', migration: m182 },
+  { name: '20261122_183_application_rules_checked_as_written', migration: m183 },
 ];

@@ -138,6 +138,31 @@ describe('the database guards of the payments ledger', () => {
     );
     expect(noInvoice).toMatchObject({ code: '23503', constraint: 'payment_applications_invoice_id_fkey' });
     expect((noInvoice as { detail?: string }).detail).toBe('Key (invoice_id)=(999997) is not present in table "invoices".');
+    const other = (await t.db('invoices').where('number', 19).first('id')).id;
+    const foreign = await pgError(() =>
+      t.db.raw(
+        `INSERT INTO payment_applications (payment_id, invoice_id, kind, amount, created_by)
+         SELECT ?, CASE WHEN g = 4242 THEN ?::bigint ELSE ?::bigint END, 'applied', 0.01, 'U' FROM generate_series(1, ?) g`,
+        [paymentId, other, invoiceId, many],
+      ),
+    );
+    expect(foreign.message).toMatch(/payment PM-000001 is applied to an invoice of another account or currency/);
+    expect(await ledgerSnapshot(t.db)).toBe(before);
+  });
+
+  it('refuses, as the rows are written, a reversal that does not give back its own application (migration 183)', async () => {
+    const before = await ledgerSnapshot(t.db);
+    const application = (await t.db('payment_applications').where({ payment_id: paymentId, kind: 'applied' }).first('id', 'amount')) as { id: number; amount: string };
+    const other = (await t.db('invoices').where('number', 19).first('id')).id;
+    for (const patch of [{ amount: '1' }, { invoice_id: other }]) {
+      const wrong = await pgError(() =>
+        t.db.transaction((trx) =>
+          trx('payment_applications').insert({ payment_id: paymentId, invoice_id: invoiceId, kind: 'reversed', reverses_id: application.id, amount: application.amount, created_by: 'U', ...patch }),
+        ),
+      );
+      expect(wrong.code).toBe('23514');
+      expect(wrong.message).toMatch(patch.amount ? /payment PM-000001 has a reversal that does not give back its own application/ : /payment PM-000001 is applied to an invoice of another account or currency/);
+    }
     expect(await ledgerSnapshot(t.db)).toBe(before);
   });
 
