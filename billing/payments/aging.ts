@@ -16,8 +16,9 @@ import type { Db } from '../db';
  *   later), 1-30, 31-60, 61-90, over 90. Totals per bucket and per currency, never across
  *   currencies; the accounts that owe the most, per currency.
  *
- * One set-based statement over the invoices with a balance (the partial index of unpaid
- * invoices), so it reads each open invoice once whatever the number of accounts.
+ * One set-based statement over the invoices with a balance (one pass over the invoices table:
+ * no index names the balance, so that paying an invoice rewrites it in place, migration 181),
+ * so it reads each open invoice once whatever the number of accounts.
  */
 
 export const AGING_BUCKETS = ['current', '1-30', '31-60', '61-90', 'over 90'] as const;
@@ -115,7 +116,7 @@ const SUMS = (balance: string, due: string) => `
 
 /**
  * Per account and currency, the sums as of the day: the invoices no later change touched are
- * summed straight from the table (the partial index of open invoices, in account order), the
+ * summed straight from the table (one pass over the invoices), the
  * few that a later change touched with their balance of that day; then the two are added up.
  */
 function perAccount(past: boolean): string {
