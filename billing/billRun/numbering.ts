@@ -3,8 +3,9 @@ import { dueDateSql } from '../payments/rules';
 /**
  * How a batch numbers its invoices: it takes the next numbers from the counter (a run, and the
  * first part of a preview), or, in the other parts of a preview, which are rolled back like the
- * first, it numbers them from `offset` above the next number without taking any, so that it
- * need not wait for the first part's counter row (previewReport, report.ts, renumbers them).
+ * first, it numbers them from `offset` above the next number without taking any (each batch
+ * after the part's earlier ones), so that it need not wait for the first part's counter row
+ * (previewReport, report.ts, renumbers them).
  */
 export type InvoiceNumbering = { take: true } | { take: false; offset: number };
 
@@ -32,7 +33,12 @@ export function invoiceWrites(numbering: InvoiceNumbering): string {
        FROM (SELECT count(*) AS count FROM totals) c, written w
        WHERE w.rows >= 0 AND c.count > 0
        RETURNING next_invoice_number - c.count AS first`
-    : `SELECT next_invoice_number + :offset::bigint AS first FROM settings, written w WHERE w.rows >= 0`;
+    : // after the numbers this part's earlier batches gave (their highest, by the unique index of numbers)
+      `SELECT next_invoice_number + :offset::bigint + COALESCE((
+         SELECT max(i.number) + 1 - (s.next_invoice_number + :offset::bigint) FROM invoices i
+         WHERE i.number >= s.next_invoice_number + :offset::bigint AND i.number < s.next_invoice_number + :offset::bigint + ${PREVIEW_PART_NUMBERS}
+       ), 0) AS first
+       FROM settings s, written w WHERE w.rows >= 0`;
   return `numbering AS (${first}),
      invoiced AS (
        INSERT INTO invoices (id, number, account_id, bill_run_id, invoice_date, posting_date, period_start, period_end,

@@ -39,6 +39,8 @@ describe('a preview billed in parts', () => {
     const before = await fingerprint(t.db);
     const previews = [];
     for (const workers of [2, 1, 3]) previews.push(await billing.previewBill(request(), { workers }));
+    // Each part in several batches, as a run bills: the parts' numbers follow on from batch to batch.
+    for (const [workers, familiesPerBatch] of [[2, 37], [3, 50], [1, 64]]) previews.push(await billing.previewBill(request(), { workers, familiesPerBatch }));
     expect(await fingerprint(t.db)).toEqual(before);
 
     // One batch, one worker: the run numbers its invoices in invoicer order, as the preview says.
