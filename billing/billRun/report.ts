@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { formatInvoiceNumber, invoicePrefix } from '../accounts';
 import { describeSkip, SkipReason } from '../eligibility';
 import { UnknownBillRunError } from '../errors';
@@ -121,10 +122,13 @@ export async function readReport(db: Db, runId: number, detailLimit: number): Pr
 
   const limit = detailLimit > 0 ? detailLimit : 0;
   // The three lists are independent reads: on a pool they run side by side, each on a
-  // connection of its own (in a transaction, one after another on its connection).
-  const [billed, skipped, invoices] = limit
-    ? await Promise.all([billedRows(db, run, limit), skippedRows(db, run, limit), invoiceRows(db, runId, limit)])
-    : [[], [], []];
+  // connection of its own; in a transaction (a preview's part), one after another on its one.
+  const lists = [() => billedRows(db, run, limit), () => skippedRows(db, run, limit), () => invoiceRows(db, runId, limit)];
+  const [billed, skipped, invoices] = !limit
+    ? [[], [], []]
+    : (db as Knex.Transaction).isTransaction
+      ? [await lists[0](), await lists[1](), await lists[2]()]
+      : await Promise.all(lists.map((list) => list()));
   return {
     run,
     prefix,
