@@ -46,9 +46,15 @@ export async function billPendingBatches(db: Db, runId: number, options: RunOpti
     return (progress = progress.then(() => options.onProgress?.({ runId, batchesDone: done, batchesTotal: total })));
   };
   let stopped = false;
+  // Each batch is a transaction of its own. Inside a caller's transaction (a preview's part)
+  // the batches run in it directly, not each in a savepoint: a part of 500,000 accounts would
+  // hold 100 subtransactions, past PostgreSQL's 64 cached per transaction, after which every
+  // visibility check of its rows by the other part goes through pg_subtrans.
+  const inBatch = <T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> =>
+    (db as Knex.Transaction).isTransaction ? fn(db as Knex.Transaction) : db.transaction(fn);
   const work = async (): Promise<void> => {
     while (!stopped) {
-      const claimed = await db.transaction(async (trx) => {
+      const claimed = await inBatch(async (trx) => {
         const batch = await trx('bill_run_batches')
           .where({ bill_run_id: runId, done: false })
           .orderBy('batch_no')
