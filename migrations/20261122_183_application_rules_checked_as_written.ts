@@ -8,30 +8,39 @@ import type { Knex } from 'knex';
 // reversed application: 150,000 invoice look-ups at the commit of a payments import of
 // 100,000 rows (auto_explain, test/bench/RESULTS.md, "Payments import: session 7").
 // They are now checked when the rows are written, by the statement check that looks those
-// rows up already for the keys (migrations 171, 180): one pass over the written rows, each
+// rows up already for the keys (migration 171): one pass over the written rows, each
 // joined once to its payment, invoice and reversed application. A missing row is refused as
 // the foreign key did (23503, first); then an invoice of another account or currency, then a
 // reversal that does not mirror its application, for the lowest payment, with the messages
 // the commit check raised. The commit check keeps the sums (applied + unapplied = amount,
-// reversals), as before. A big statement is planned for itself, as in migration 180.
+// reversals), as before. A big statement (10,000 rows or more) is planned for itself, as
+// migration 180 does for payments' keys.
 const BIG_STATEMENT = 10_000;
 
-const FIRST_PROBLEM = `
-  SELECT CASE WHEN p.id IS NULL OR i.id IS NULL OR (n.reverses_id IS NOT NULL AND a.id IS NULL) THEN 'key'
-              WHEN i.account_id <> p.account_id OR i.currency <> p.currency THEN 'foreign'
-              ELSE 'reversal' END AS problem,
-         CASE WHEN p.id IS NULL THEN 'payment_id' WHEN i.id IS NULL THEN 'invoice_id' ELSE 'reverses_id' END AS col,
-         CASE WHEN p.id IS NULL THEN 'payments' WHEN i.id IS NULL THEN 'invoices' ELSE 'payment_applications' END AS referenced,
-         CASE WHEN p.id IS NULL THEN n.payment_id WHEN i.id IS NULL THEN n.invoice_id ELSE n.reverses_id END AS k,
-         n.payment_id
-  FROM written n
-  LEFT JOIN payments p ON p.id = n.payment_id
-  LEFT JOIN invoices i ON i.id = n.invoice_id
-  LEFT JOIN payment_applications a ON a.id = n.reverses_id
-  WHERE p.id IS NULL OR i.id IS NULL OR (n.reverses_id IS NOT NULL AND a.id IS NULL)
-     OR i.account_id <> p.account_id OR i.currency <> p.currency
-     OR (n.kind = 'reversed' AND (a.kind <> 'applied' OR a.payment_id <> n.payment_id OR a.invoice_id <> n.invoice_id OR a.amount <> n.amount))
-  ORDER BY (p.id IS NULL OR i.id IS NULL OR (n.reverses_id IS NOT NULL AND a.id IS NULL)) DESC, n.payment_id
+// Each written row joined once to its payment, invoice and reversed application, and its first
+// problem named: a missing row (the key's column), else another account's or currency's
+// invoice, else a reversal that does not mirror its application.
+const FIRST_PROBLEM = (into: string) => `
+  SELECT *${into} FROM (
+    SELECT n.payment_id, m.col,
+           CASE m.col WHEN 'payment_id' THEN 'payments' WHEN 'invoice_id' THEN 'invoices' ELSE 'payment_applications' END AS referenced,
+           CASE m.col WHEN 'payment_id' THEN n.payment_id WHEN 'invoice_id' THEN n.invoice_id ELSE n.reverses_id END AS k,
+           CASE WHEN m.col IS NOT NULL THEN 'key'
+                WHEN i.account_id <> p.account_id OR i.currency <> p.currency THEN 'foreign'
+                WHEN n.kind = 'reversed' AND (a.kind <> 'applied' OR a.payment_id <> n.payment_id
+                                              OR a.invoice_id <> n.invoice_id OR a.amount <> n.amount) THEN 'reversal'
+           END AS problem
+    FROM written n
+    LEFT JOIN payments p ON p.id = n.payment_id
+    LEFT JOIN invoices i ON i.id = n.invoice_id
+    LEFT JOIN payment_applications a ON a.id = n.reverses_id
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN p.id IS NULL THEN 'payment_id' WHEN i.id IS NULL THEN 'invoice_id'
+                  WHEN n.reverses_id IS NOT NULL AND a.id IS NULL THEN 'reverses_id' END AS col
+    ) m
+  ) x
+  WHERE problem IS NOT NULL
+  ORDER BY problem = 'key' DESC, payment_id
   LIMIT 1`;
 
 const APPLICATION_CHECK = `
@@ -42,9 +51,9 @@ const APPLICATION_CHECK = `
   BEGIN
     IF (SELECT count(*) FROM written) >= ${BIG_STATEMENT} THEN
       PERFORM set_config('enable_seqscan', 'on', true);
-      EXECUTE $q$ ${FIRST_PROBLEM} $q$ INTO bad;
+      EXECUTE $q$ ${FIRST_PROBLEM('')} $q$ INTO bad;
     ELSE
-      ${FIRST_PROBLEM.replace('  FROM written n', '  INTO bad FROM written n')};
+      ${FIRST_PROBLEM(' INTO bad')};
     END IF;
     IF bad.problem IS NULL THEN
       RETURN NULL;

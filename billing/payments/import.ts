@@ -9,6 +9,7 @@ import { currency, Money } from '../money';
 import type { Clock } from '../billRun/plan';
 import { formatPaymentNumber } from './rules';
 import {
+  ANALYZE_STAGED,
   CHECK_ROWS,
   CREATE_STAGING,
   INSERT_APPLICATIONS,
@@ -179,7 +180,7 @@ async function currencyPlaces(trx: Knex.Transaction): Promise<{ codes: string[];
  * the one written.
  */
 async function check(trx: Knex.Transaction, staged: number, today: IsoDate, options: PaymentImportOptions, lock: boolean): Promise<PaymentImportOutcome> {
-  await trx.raw('ANALYZE payment_import_rows');
+  await trx.raw(ANALYZE_STAGED('payment_import_rows'));
   const prefix = await invoicePrefix(trx);
   await trx.raw(CHECK_ROWS, { ...(await currencyPlaces(trx)), today, prefix });
   const maxProblems = options.maxProblems ?? 1000;

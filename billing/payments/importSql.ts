@@ -12,12 +12,13 @@
  */
 
 /**
- * The staging tables are analyzed on a small sample (statistics target 10: 3,000 rows, not
- * 30,000): their plans need row counts and rough distinct counts, not fine histograms, and
- * at 100,000 rows the default sample cost more than the plans it informed.
+ * ANALYZE of a staging table on a small sample (statistics target 10: 3,000 rows, not 30,000):
+ * its plans need row counts and rough distinct counts, not fine histograms, and at 100,000 rows
+ * the default sample cost more than the plans it informed. The target goes back to the
+ * session's own for the ANALYZE of the stored tables at the end of the import.
  */
-const SMALL_SAMPLE = (table: string, columns: string[]) =>
-  `ALTER TABLE ${table} ${columns.map((c) => `ALTER COLUMN ${c} SET STATISTICS 10`).join(', ')}`;
+export const ANALYZE_STAGED = (table: string) =>
+  `SET LOCAL default_statistics_target = 10; ANALYZE ${table}; RESET default_statistics_target`;
 
 export const CREATE_STAGING = `
   DROP TABLE IF EXISTS payment_import_rows, payment_import_problems, payment_import_payments, payment_import_applications;
@@ -39,7 +40,6 @@ export const CREATE_STAGING = `
     invoice_currency text,
     invoice_balance numeric
   ) ON COMMIT DROP;
-  ${SMALL_SAMPLE('payment_import_rows', ['row_no', 'received_on', 'account', 'amount', 'method', 'reference', 'invoice', 'account_id', 'invoice_id', 'recorded', 'account_name', 'currency', 'invoicer_id', 'invoice_account', 'invoice_currency', 'invoice_balance'])};
   CREATE TEMP TABLE payment_import_problems (row_no integer NOT NULL, field text NOT NULL, value text NOT NULL, expected text NOT NULL) ON COMMIT DROP;`;
 
 /**
@@ -126,8 +126,7 @@ export const PLAN_PAYMENTS = `
   FROM payment_import_rows r
   WHERE r.recorded IS NULL AND r.account_id IS NOT NULL
   GROUP BY r.account_id, r.reference;
-  ${SMALL_SAMPLE('payment_import_payments', ['account_id', 'reference', 'first_row', 'received_on', 'method', 'amount', 'named', 'currency'])};
-  ANALYZE payment_import_payments`;
+  ${ANALYZE_STAGED('payment_import_payments')}`;
 
 /**
  * The applications (billing/payments/rules.ts, in SQL): first each row that names an invoice
@@ -157,6 +156,7 @@ export const PLAN_APPLICATIONS = `
   left_over AS (
     SELECT i.id, i.account_id, i.currency, i.due_date, i.number, i.balance - coalesce(t.amount, 0) AS balance
     FROM invoices i LEFT JOIN taken t ON t.invoice_id = i.id
+    -- the accounts of pay, read from the analyzed table: the planner knows how many there are
     WHERE i.account_id IN (SELECT account_id FROM payment_import_payments WHERE NOT named) AND i.balance > 0
   ),
   inv AS (

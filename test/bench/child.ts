@@ -2,6 +2,7 @@
  * The child process of one measured step of the benchmark (started by fork.ts): runs the task
  * from BENCH_TASK on the database in BENCH_DATABASE_URL and sends back what it measured.
  */
+import { appendFileSync } from 'node:fs';
 import type { Knex } from 'knex';
 import { createBilling } from '../../billing';
 import type { BillRunReport } from '../../billing';
@@ -114,7 +115,6 @@ async function slackTask(db: Knex, task: Extract<ChildTask, { kind: 'slack' }>):
  * step's time goes, without changing what it runs.
  */
 function trace(db: Knex, file: string): void {
-  const { appendFileSync } = require('node:fs') as typeof import('node:fs');
   const started = new Map<string, [number, string]>();
   let first = 0;
   db.on('query', (q: { __knexQueryUid: string; sql: string }) => {
