@@ -351,8 +351,10 @@ export class Scheduler {
     const execution = (async () => {
       await this.reports.started(runId);
       let failure: unknown = null;
+      // The run's report as it ended; read again only when the run failed (its failure recorded).
+      let report: BillRunReport | null = null;
       try {
-        await this.billing.executeBillRun(runId, {
+        report = await this.billing.executeBillRun(runId, {
           clock: this.clock,
           workers: this.options.workers,
           onProgress: () => this.reports.progress(runId),
@@ -361,9 +363,8 @@ export class Scheduler {
         failure = e;
         this.logger.error(`Bill run #${runId} failed: ${messageOf(e)}`);
       }
-      let report: BillRunReport;
       try {
-        report = await this.billing.getBillRunReport(runId);
+        report ??= await this.billing.getBillRunReport(runId);
       } catch (e) {
         // The database is unreachable: the run could not even be marked failed. Say so in Slack;
         // the run stays unfinished and the next sweep (or start) resumes it.
