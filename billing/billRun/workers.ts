@@ -116,6 +116,9 @@ async function completeRun(db: Db, runId: number): Promise<BillRunReport['totals
     if (pending) return null; // another process is still billing a batch; it completes the run
     const locked = await trx('bill_runs').where({ id: runId, status: 'running' }).forUpdate().first('id');
     if (!locked) return null;
+    // Counting the run's accounts and packages sorts every charge of the run: with the default
+    // 4 MB of work memory, 100,000 accounts spilled to disk (0.19 s against 0.09 s).
+    await trx.raw(`SET LOCAL work_mem = '64MB'`);
     const totals = await countTotals(trx, runId);
     await trx('bill_runs').where('id', runId).update({ status: 'completed', finished_at: trx.fn.now(), summary: JSON.stringify(totals) });
     return totals;
