@@ -150,15 +150,18 @@ async function planBatches(
   share: Share,
 ): Promise<number> {
   const scope = accountId
-    ? `SELECT a.id, a.invoicer_id FROM accounts a WHERE a.id = ?::bigint
+    ? `SELECT a.id, a.invoicer_id FROM accounts a WHERE a.id = :scope::bigint
        UNION
        SELECT a.id, a.invoicer_id FROM accounts a JOIN scope s ON a.invoicer_id = s.id WHERE a.status <> 'cancelled'`
     : `SELECT a.id, a.invoicer_id FROM accounts a
        JOIN bill_run_configuration_groups cg ON cg.bill_group_id = a.bill_group_id
-       WHERE cg.configuration_id = ? AND a.status <> 'cancelled'`;
+       WHERE cg.configuration_id = :scope AND a.status <> 'cancelled'`;
   // It sorts every account of the run twice (by invoicer, then by batch): with the default 4 MB
   // of work memory, 100,000 accounts spilled to disk (0.3 s of the 0.55 s this statement took).
   await trx.raw(`SET LOCAL work_mem = '64MB'`);
+  // A whole run has one part: the count of accounts before each family (a second window over
+  // every account of the run, a quarter of this statement) is only counted for a preview's parts.
+  const part = share.parts === 1 ? '0::bigint' : '(count(*) OVER w - 1) * :parts::bigint / count(*) OVER ()';
   const { rowCount } = await trx.raw(
     `WITH RECURSIVE scope(id, invoicer_id) AS (${scope}),
      up(account_id, cur, next, depth) AS (
@@ -169,13 +172,13 @@ async function planBatches(
      -- Each account's batch, and its family's share: the families in invoicer order, cut into
      -- \`parts\` runs of about as many accounts each (a family's accounts share its place).
      families AS (
-       SELECT account_id, (dense_rank() OVER w - 1) / ? AS batch_no, (count(*) OVER w - 1) * ? / count(*) OVER () AS part
+       SELECT account_id, (dense_rank() OVER w - 1) / :perBatch::bigint AS batch_no, ${part} AS part
        FROM up WHERE next IS NULL
        WINDOW w AS (ORDER BY cur)
      )
      INSERT INTO bill_run_batches (bill_run_id, batch_no, account_ids)
-     SELECT ?, batch_no, array_agg(account_id ORDER BY account_id) FROM families WHERE part = ? GROUP BY batch_no`,
-    [accountId ?? config.id, familiesPerBatch, share.parts, runId, share.part],
+     SELECT :run, batch_no, array_agg(account_id ORDER BY account_id) FROM families WHERE part = :part GROUP BY batch_no`,
+    { scope: accountId ?? config.id, perBatch: familiesPerBatch, parts: share.parts, run: runId, part: share.part },
   );
   return rowCount ?? 0;
 }
