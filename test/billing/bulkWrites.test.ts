@@ -1,4 +1,4 @@
-import { analyzeChanged } from '../../billing/billRun/statistics';
+import { ANALYZE_TARGET, analyzeChanged } from '../../billing/billRun/statistics';
 import { useTestDatabase } from '../helpers/db';
 
 // What a bill run's bulk writes rely on: the keys of its rows checked once per statement
@@ -150,5 +150,27 @@ describe('statistics after a bulk write', () => {
     expect(await analyzeChanged(t.db, { packages: 1000 })).toEqual(['packages']);
     await t.db.raw(`UPDATE pg_class SET reltuples = 20000 WHERE relname = 'packages'`);
     expect(await analyzeChanged(t.db, { packages: 1000 })).toEqual([]);
+  });
+
+  it('samples with its own statistics target, and leaves the session and the transaction at the default', async () => {
+    await t.db.raw(
+      `INSERT INTO packages (name, currency, frequency, status) SELECT 'Q' || g, 'USD', 'monthly', 'active' FROM generate_series(1, 5000) g`,
+    );
+    const bounds = async () => {
+      const { rows: [s] } = await t.db.raw(`SELECT cardinality(histogram_bounds::text::text[]) AS n FROM pg_stats WHERE tablename = 'packages' AND attname = 'name'`);
+      return Number(s.n);
+    };
+    const target = async (db: { raw: typeof t.db.raw }) => (await db.raw('SHOW default_statistics_target')).rows[0].default_statistics_target;
+    expect(await analyzeChanged(t.db, { packages: 5000 })).toEqual(['packages']);
+    // A histogram of ANALYZE_TARGET buckets (ANALYZE_TARGET + 1 bounds), not of the default 100.
+    expect(await bounds()).toBe(ANALYZE_TARGET + 1);
+    expect(await target(t.db)).toBe('100');
+    await t.db.transaction(async (trx) => {
+      expect(await analyzeChanged(trx, { packages: 5000 })).toEqual(['packages']);
+      expect(await target(trx)).toBe('100');
+    });
+    // PostgreSQL's own ANALYZE samples to the default.
+    await t.db.raw('ANALYZE packages');
+    expect(await bounds()).toBe(101);
   });
 });
