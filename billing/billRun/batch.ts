@@ -267,8 +267,12 @@ interface BatchOutput {
 export async function billBatch(trx: Knex.Transaction, run: RunRow, batchNo: number, numbering: InvoiceNumbering): Promise<void> {
   // For this transaction: a batch sorts and hashes tens of thousands of rows, which the default
   // 4 MB of work memory would spill to disk; and what it reads is cached, so that an index
-  // look-up costs about what a sequential read does.
-  await trx.raw(`SET LOCAL work_mem = '64MB'; SET LOCAL random_page_cost = 1.1`);
+  // look-up costs about what a sequential read does. Its commit does not wait for the disk
+  // (synchronous_commit off): the run's completion (completeRun, workers.ts) commits
+  // synchronously, which writes out every batch committed before it. A crash of Postgres or of
+  // the machine can undo the last batches' commits only as a whole (each is one transaction with
+  // its batch's done flag), and the run resumes with them; the README's "Limits" says so.
+  await trx.raw(`SET LOCAL work_mem = '64MB'; SET LOCAL random_page_cost = 1.1; SET LOCAL synchronous_commit = off`);
   const members = await lockFamilies(trx, batchNo, run.id);
   const { rows: output } = await trx.raw(batchStatement(numbering), {
     ...members,
