@@ -78,16 +78,21 @@ const CHECK_SETTINGS = `SET enable_seqscan = off SET work_mem = '64MB'`;
  * The check of the rows a statement inserted (the transition table `written`), at its end: a
  * big statement (BIG_STATEMENT rows or more) by one anti join planned for it (EXECUTE), a
  * small one by a look-up per distinct value. Creates or replaces billbot_check_<table>_keys.
+ * `noNestedLoop`: a referenced table may have been written in bulk by the same transaction
+ * (accounts, then their packages; an account tree) while its statistics say it is empty (last
+ * analyzed so, e.g. after an import rolled back): the big statement's anti join would then be a
+ * nested loop reading every referenced row for each row written. A nested loop is refused to
+ * that plan: a hash or merge anti join whatever the statistics.
  */
-export function insertCheck(table: string, keys: Key[]): string {
+export function insertCheck(table: string, keys: Key[], noNestedLoop = false): string {
   return `
     CREATE OR REPLACE FUNCTION billbot_check_${table}_keys() RETURNS trigger LANGUAGE plpgsql
-      ${CHECK_SETTINGS} AS $$
+      ${CHECK_SETTINGS}${noNestedLoop ? ' SET enable_nestloop = on' : ''} AS $$
     DECLARE
       missing record;
     BEGIN
       IF (SELECT count(*) FROM written) >= ${BIG_STATEMENT} THEN
-        PERFORM set_config('enable_seqscan', 'on', true);
+        PERFORM set_config('enable_seqscan', 'on', true);${noNestedLoop ? "\n        PERFORM set_config('enable_nestloop', 'off', true);" : ''}
         EXECUTE $q$ SELECT * FROM (
            ${missingKeys(keys, 'anti join')}
         ) x LIMIT 1 $q$ INTO missing;
