@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { refuseRemoval } from './keyChecks';
 
 // The keys of the rows a bill run writes in bulk (its transactions, invoices and skips) are
 // checked once per statement instead of once per row, except the invoice key of transactions.
@@ -73,12 +74,7 @@ export async function up(knex: Knex): Promise<void> {
     END $$;
   `);
   for (const table of REFERENCED) {
-    await knex.raw(`
-      CREATE TRIGGER ${table}_never_removed BEFORE DELETE OR TRUNCATE ON ${table}
-        FOR EACH STATEMENT EXECUTE FUNCTION billbot_refuse_removal();
-      CREATE TRIGGER ${table}_id_kept BEFORE UPDATE OF id ON ${table}
-        FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION billbot_refuse_removal();
-    `);
+    await knex.raw(refuseRemoval(table));
   }
   for (const [table, keys] of Object.entries(KEYS)) {
     await knex.raw(`ALTER TABLE ${table} ${keys.map(({ column }) => `DROP CONSTRAINT ${table}_${column}_fkey`).join(', ')}`);

@@ -37,6 +37,7 @@ import * as m180 from './20261122_180_key_checks_sized_to_the_statement';
 import * as m181 from './20261122_181_invoice_balances_updated_in_place';
 import * as m182 from './20261122_182_ledger_notes_updated_invoices_as_written';
 import * as m183 from './20261122_183_application_rules_checked_as_written';
+import * as m184 from './20261122_184_account_keys_per_statement';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -78,4 +79,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_181_invoice_balances_updated_in_place', migration: m181 },
   { name: '20261122_182_ledger_notes_updated_invoices_as_written', migration: m182 },
   { name: '20261122_183_application_rules_checked_as_written', migration: m183 },
+  { name: '20261122_184_account_keys_per_statement', migration: m184 },
 ];

@@ -62,11 +62,10 @@ async function writeBillGroups(trx: Knex.Transaction, groups: BillGroups): Promi
 /**
  * Writes the checked accounts: new ones get a block of ids first, so that each is inserted
  * whole (parent and invoicer included) by one statement, even when they name each other; the
- * account tree's keys are checked at the commit (migration 100).
+ * account tree's keys are checked at the end of that statement (migration 184).
  */
 async function writeAccounts(trx: Knex.Transaction, accounts: AccountsCheck, defaultGroupId: number): Promise<void> {
   if (!accounts.created && !accounts.updated) return;
-  if (accounts.created) await trx.raw('SET CONSTRAINTS accounts_parent_id_fkey, accounts_invoicer_id_fkey DEFERRED');
   let first = 0;
   if (accounts.created) {
     const { rows } = await trx.raw(TAKE_ACCOUNT_IDS, [accounts.created, accounts.created]);

@@ -32,12 +32,12 @@ export function billMonth(billing: Billing, account: string, month: string, conf
   return billing.bill({ account, configuration, from: p.start, to: p.end, startedBy: 'U_BILLER' });
 }
 
-/** Runs fn, expects the database to refuse it, and returns the error (its code, message and constraint). */
-export async function pgError(fn: () => Promise<unknown>): Promise<{ code: string; message: string; constraint?: string }> {
+/** Runs fn, expects the database to refuse it, and returns the error (its code, message, constraint and detail). */
+export async function pgError(fn: () => Promise<unknown>): Promise<{ code: string; message: string; constraint?: string; detail?: string }> {
   try {
     await fn();
   } catch (e) {
-    return e as { code: string; message: string; constraint?: string };
+    return e as { code: string; message: string; constraint?: string; detail?: string };
   }
   throw new Error('expected the database to refuse');
 }
