@@ -26,6 +26,14 @@ export const ANALYZE_SHARE = 0.1;
 export const ANALYZE_TARGET = 30;
 
 /**
+ * ANALYZE of `tables` (SQL text: names, or `??` placeholders) sampled with statistics target
+ * `target` for this statement only: one multi-statement query, a transaction of its own on a
+ * pool or part of the caller's, after which the session's own target applies again.
+ */
+export const analyzeSampled = (tables: string, target: number): string =>
+  `SET LOCAL default_statistics_target = ${target}; ANALYZE ${tables}; RESET default_statistics_target`;
+
+/**
  * Analyzes each table of `changed` (table name -> rows inserted or updated) whose change is
  * at least ANALYZE_MIN_ROWS rows and ANALYZE_SHARE of the rows its statistics know of (a table
  * never analyzed, always). Inside a transaction, ANALYZE counts the transaction's own rows and
@@ -43,12 +51,6 @@ export async function analyzeChanged(db: Db, changed: Record<string, number>): P
     .filter((r) => Number(r.tuples) < 0 || changed[r.name] >= ANALYZE_SHARE * Number(r.tuples))
     .map((r) => r.name)
     .sort();
-  // One multi-statement query: one transaction of its own on a pool, or part of the caller's.
-  if (tables.length) {
-    await db.raw(
-      `SET LOCAL default_statistics_target = ${ANALYZE_TARGET}; ANALYZE ${tables.map(() => '??').join(', ')}; RESET default_statistics_target`,
-      tables,
-    );
-  }
+  if (tables.length) await db.raw(analyzeSampled(tables.map(() => '??').join(', '), ANALYZE_TARGET), tables);
   return tables;
 }

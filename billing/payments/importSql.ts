@@ -10,15 +10,15 @@
  *   reference together; its first row is its key here), and payment_import_applications: what
  *   each pays to which invoice (with the payment's first row and currency).
  */
+import { analyzeSampled } from '../billRun/statistics';
 
 /**
  * ANALYZE of a staging table on a small sample (statistics target 10: 3,000 rows, not 30,000):
  * its plans need row counts and rough distinct counts, not fine histograms, and at 100,000 rows
- * the default sample cost more than the plans it informed. The target goes back to the
- * session's own for the ANALYZE of the stored tables at the end of the import.
+ * the default sample cost more than the plans it informed. The stored tables are
+ * analyzed at the end of the import with analyzeChanged's own sample.
  */
-export const ANALYZE_STAGED = (table: string) =>
-  `SET LOCAL default_statistics_target = 10; ANALYZE ${table}; RESET default_statistics_target`;
+export const ANALYZE_STAGED = (table: string) => analyzeSampled(table, 10);
 
 export const CREATE_STAGING = `
   DROP TABLE IF EXISTS payment_import_rows, payment_import_problems, payment_import_payments, payment_import_applications;
