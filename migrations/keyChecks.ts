@@ -1,4 +1,4 @@
-// The SQL of the statement-sized key checks, shared by migrations 180 and 184 (not a migration
+// The SQL of the statement-sized key checks, shared by migrations 180, 184 and 185 (not a migration
 // itself: it is not listed in ./index.ts). What it builds is what those migrations create on a
 // new database, so it is not changed: a check made differently gets a function of its own.
 // Same errors (23503), constraint names and details as the foreign keys the checks replace.
@@ -82,9 +82,23 @@ const CHECK_SETTINGS = `SET enable_seqscan = off SET work_mem = '64MB'`;
  * (accounts, then their packages; an account tree) while its statistics say it is empty (last
  * analyzed so, e.g. after an import rolled back): the big statement's anti join would then be a
  * nested loop reading every referenced row for each row written. A nested loop is refused to
- * that plan: a hash or merge anti join whatever the statistics.
+ * that plan: a hash or merge anti join whatever the statistics. `'when stale'`: refused only
+ * while a referenced table is over twice the pages its statistics last counted (analyzed
+ * empty, or grown since), so that a big statement naming few of many rows keeps its look-ups
+ * by index (migration 185).
  */
-export function insertCheck(table: string, keys: Key[], noNestedLoop = false): string {
+export function insertCheck(table: string, keys: Key[], noNestedLoop: boolean | 'when stale' = false): string {
+  const referenced = [...new Set(keys.map(([, r]) => `'${r}'::regclass`))].join(', ');
+  const refuse =
+    noNestedLoop === 'when stale'
+      ? `
+        IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (${referenced})
+                   AND c.relpages * 2 < pg_relation_size(c.oid) / current_setting('block_size')::int) THEN
+          PERFORM set_config('enable_nestloop', 'off', true);
+        END IF;`
+      : noNestedLoop
+        ? "\n        PERFORM set_config('enable_nestloop', 'off', true);"
+        : '';
   return `
     CREATE OR REPLACE FUNCTION billbot_check_${table}_keys() RETURNS trigger LANGUAGE plpgsql
       ${CHECK_SETTINGS}${noNestedLoop ? ' SET enable_nestloop = on' : ''} AS $$
@@ -92,7 +106,7 @@ export function insertCheck(table: string, keys: Key[], noNestedLoop = false): s
       missing record;
     BEGIN
       IF (SELECT count(*) FROM written) >= ${BIG_STATEMENT} THEN
-        PERFORM set_config('enable_seqscan', 'on', true);${noNestedLoop ? "\n        PERFORM set_config('enable_nestloop', 'off', true);" : ''}
+        PERFORM set_config('enable_seqscan', 'on', true);${refuse}
         EXECUTE $q$ SELECT * FROM (
            ${missingKeys(keys, 'anti join')}
         ) x LIMIT 1 $q$ INTO missing;
