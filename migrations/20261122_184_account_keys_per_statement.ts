@@ -35,7 +35,7 @@ export async function up(knex: Knex): Promise<void> {
   for (const table of ['bill_groups', 'packages']) await knex.raw(refuseRemoval(table));
   for (const [table, keys] of Object.entries(KEYS)) {
     await knex.raw(`ALTER TABLE ${table} ${keys.map(([column]) => `DROP CONSTRAINT ${table}_${column}_fkey`).join(', ')}`);
-    await knex.raw(insertCheck(table, keys, true));
+    await knex.raw(insertCheck(table, keys, 'refused'));
     await knex.raw(`
       CREATE TRIGGER ${table}_keys_inserted
         AFTER INSERT ON ${table} REFERENCING NEW TABLE AS written

@@ -10,7 +10,7 @@ import { insertCheck } from './keyChecks';
 // hash of every account would make 0.6-0.9 s slower (RESULTS.md, "Session 9"). Same error,
 // constraint name and detail as before.
 export async function up(knex: Knex): Promise<void> {
-  await knex.raw(insertCheck('payments', [['account_id', 'accounts']], 'when stale'));
+  await knex.raw(insertCheck('payments', [['account_id', 'accounts']], 'refused when stale'));
 }
 
 export async function down(): Promise<void> {

@@ -78,30 +78,30 @@ const CHECK_SETTINGS = `SET enable_seqscan = off SET work_mem = '64MB'`;
  * The check of the rows a statement inserted (the transition table `written`), at its end: a
  * big statement (BIG_STATEMENT rows or more) by one anti join planned for it (EXECUTE), a
  * small one by a look-up per distinct value. Creates or replaces billbot_check_<table>_keys.
- * `noNestedLoop`: a referenced table may have been written in bulk by the same transaction
+ * `nestedLoop`: a referenced table may have been written in bulk by the same transaction
  * (accounts, then their packages; an account tree) while its statistics say it is empty (last
  * analyzed so, e.g. after an import rolled back): the big statement's anti join would then be a
  * nested loop reading every referenced row for each row written. A nested loop is refused to
- * that plan: a hash or merge anti join whatever the statistics. `'when stale'`: refused only
+ * that plan (`'refused'`): a hash or merge anti join whatever the statistics. `'refused when stale'`: only
  * while a referenced table is over twice the pages its statistics last counted (analyzed
  * empty, or grown since), so that a big statement naming few of many rows keeps its look-ups
  * by index (migration 185).
  */
-export function insertCheck(table: string, keys: Key[], noNestedLoop: boolean | 'when stale' = false): string {
+export function insertCheck(table: string, keys: Key[], nestedLoop: 'allowed' | 'refused' | 'refused when stale' = 'allowed'): string {
   const referenced = [...new Set(keys.map(([, r]) => `'${r}'::regclass`))].join(', ');
   const refuse =
-    noNestedLoop === 'when stale'
+    nestedLoop === 'refused when stale'
       ? `
         IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (${referenced})
                    AND c.relpages * 2 < pg_relation_size(c.oid) / current_setting('block_size')::int) THEN
           PERFORM set_config('enable_nestloop', 'off', true);
         END IF;`
-      : noNestedLoop
+      : nestedLoop === 'refused'
         ? "\n        PERFORM set_config('enable_nestloop', 'off', true);"
         : '';
   return `
     CREATE OR REPLACE FUNCTION billbot_check_${table}_keys() RETURNS trigger LANGUAGE plpgsql
-      ${CHECK_SETTINGS}${noNestedLoop ? ' SET enable_nestloop = on' : ''} AS $$
+      ${CHECK_SETTINGS}${nestedLoop !== 'allowed' ? ' SET enable_nestloop = on' : ''} AS $$
     DECLARE
       missing record;
     BEGIN

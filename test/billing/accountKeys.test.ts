@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { pgError } from '../credits/fixtures';
 import { useTestDatabase } from '../helpers/db';
+import { accountsUnknownToStatistics } from '../helpers/statistics';
 
 // The keys of accounts and account packages, checked once per statement (migration 184): the
 // foreign keys' error, constraint name and detail for a small statement (look-ups) and a big
@@ -116,18 +117,13 @@ describe('the keys of accounts and account packages, checked per statement (migr
     // for each package row (5.7 s at 20,000 rows, growing with the square); refused to the plan.
     const n = 25_000;
     await t.db.transaction(async (trx) => {
-      await trx.raw(`UPDATE pg_class SET reltuples = 0, relpages = 100 WHERE relname = 'accounts'`);
       const { rows: [p] } = await trx.raw(`INSERT INTO packages (name, currency, frequency, status) VALUES ('Stale', 'USD', 'monthly', 'active') RETURNING id`);
-      const { rows } = await trx.raw(
-        `INSERT INTO accounts (name, currency, status, bill_group_id, bill_day)
-         SELECT 'Stale ' || g, 'USD', 'active', (SELECT min(id) FROM bill_groups), 1 FROM generate_series(1, ?::int) g RETURNING id`,
-        [n],
-      );
+      const ids = await accountsUnknownToStatistics(trx, 'Stale ', n);
       await trx.raw(`SET LOCAL statement_timeout = '3s'`);
       await trx.raw(
         `INSERT INTO account_packages (account_id, package_id, quantity, status, effective_date, next_bill_date, anchor_day)
          SELECT id, ?::bigint, 1, 'active', '2026-01-01', '2026-02-01', 1 FROM unnest(?::bigint[]) id`,
-        [p.id, rows.map((r: { id: string }) => r.id)],
+        [p.id, ids],
       );
     }).catch((e: { code?: string }) => {
       throw new Error(`the check did not finish in 3 s (${e.code})`);

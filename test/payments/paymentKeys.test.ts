@@ -1,24 +1,11 @@
 import type { Knex } from 'knex';
 import { useTestDatabase } from '../helpers/db';
+import { accountsUnknownToStatistics } from '../helpers/statistics';
 
 // The payments' account key, checked once per statement (migrations 180 and 185): a big
 // statement's anti join is not a nested loop while the accounts' statistics are stale.
 
 class RolledBack extends Error {}
-
-/**
- * `n` new accounts while the statistics say accounts has none (as after an import rolled back,
- * then analyzed): their ids.
- */
-async function accountsUnknownToStatistics(trx: Knex.Transaction, prefix: string, n: number): Promise<string[]> {
-  await trx.raw(`UPDATE pg_class SET reltuples = 0, relpages = 100 WHERE relname = 'accounts'`);
-  const { rows } = await trx.raw(
-    `INSERT INTO accounts (name, currency, status, bill_group_id, bill_day)
-     SELECT ? || g, 'USD', 'active', (SELECT min(id) FROM bill_groups), 1 FROM generate_series(1, ?::int) g RETURNING id`,
-    [prefix, n],
-  );
-  return rows.map((r: { id: string }) => r.id);
-}
 
 /** `ids`' payments, written in one statement. */
 function paymentsOf(trx: Knex.Transaction, ids: string[]): Promise<{ rowCount: number }> {
