@@ -175,6 +175,7 @@ describe('the benchmark, small', () => {
   it("runs the user's path: import, preview, bill run and export by the CLI, the bare floor, the next run with Slack commands, all right", async () => {
     const made: TestDatabase[] = [];
     let held: Promise<Error | void> | undefined;
+    let dropsAsked = 0;
     try {
       const [f] = await measureUserPath(
         [300],
@@ -182,12 +183,14 @@ describe('the benchmark, small', () => {
           const target = await createTestDatabase();
           made.push(target);
           held = holdNextRun(target.db, 4000).catch((e: Error) => e);
-          return { url: target.url, db: createDb(target.url, { poolMax: 2 }) };
+          // Dropped by this test once it has read it; the benchmark drops it when its steps are done.
+          return { url: target.url, db: createDb(target.url, { poolMax: 2 }), drop: async () => void dropsAsked++ };
         },
         () => undefined,
         { slackCommands: 30, slackConcurrency: 5 },
       );
       expect(await held).toBeUndefined();
+      expect(dropsAsked).toBe(1);
       const expected = userPathExpectation(300);
       expect(expected).toEqual({ invoices: 200, charges: 525, accountPackages: 300 });
       expect(f.failed).toBeUndefined();

@@ -122,6 +122,12 @@ async function createDatabase(adminUrl: string, label: string, template = TEMPLA
   return { url, db: createDb(url, { poolMax: 4 }), name };
 }
 
+/** Drops one of the benchmark's databases now (its autovacuum workers stop with it). */
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
+  created.splice(created.indexOf(name), 1);
+}
+
 async function dropDatabases(adminUrl: string): Promise<void> {
   await admin(adminUrl, async (c) => {
     for (const name of created.reverse()) await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
@@ -299,7 +305,11 @@ async function main(): Promise<void> {
       payments = await measurePayments((label, template) => createDatabase(server.adminUrl, label, template), log);
     });
     if (wants('userpath')) await step('user path', async () => {
-      userPath = await measureUserPath(USER_SIZES, (label) => createDatabase(server.adminUrl, label), log, { slackCommands: SLACK_COMMANDS });
+      const fresh = async (label: string) => {
+        const made = await createDatabase(server.adminUrl, label);
+        return { ...made, drop: () => dropDatabase(server.adminUrl, made.name) };
+      };
+      userPath = await measureUserPath(USER_SIZES, fresh, log, { slackCommands: SLACK_COMMANDS });
     });
     if (wants('receivables')) await step('receivables', async () => {
       receivables = await measureReceivables((label) => createDatabase(server.adminUrl, label), log);
