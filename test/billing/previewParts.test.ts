@@ -1,4 +1,5 @@
 import { createBilling, type BillRunReport } from '../../billing';
+import { parseRequest, recordBillRun, systemClock } from '../../billing/billRun/plan';
 import { BENCH_CLOCK, fingerprint, seedBillingData, type SeededData } from '../bench/data';
 import { refuseChargesOf } from '../scheduler/helpers';
 import { useTestDatabase } from '../helpers/db';
@@ -77,5 +78,24 @@ describe('a preview billed in parts', () => {
     expect(rows[0].n).toBe(0);
     await fix();
     expect((await billing.previewBill(request(), { workers: 2 })).totals.invoicesCreated).toBeGreaterThan(200);
+  });
+
+  it("deals the run's batches out to its parts in turn, each family whole in one of them", async () => {
+    const req = parseRequest(request());
+    // Each share recorded as a run of its own (never billed), its batches read back.
+    const plan = async (share: { part: number; parts: number }) => {
+      const { runId } = await recordBillRun(t.db, req, systemClock, { familiesPerBatch: 40 }, share);
+      const rows = await t.db('bill_run_batches').where('bill_run_id', runId).orderBy('batch_no').select('batch_no', 'account_ids');
+      return rows.map((r: { batch_no: number; account_ids: string[] }) => ({ batch: Number(r.batch_no), accounts: r.account_ids.map(String) }));
+    };
+    const whole = await plan({ part: 0, parts: 1 });
+    expect(whole.length).toBeGreaterThan(6);
+    for (const parts of [2, 3]) {
+      const shares = [];
+      for (let part = 0; part < parts; part++) shares.push(await plan({ part, parts }));
+      shares.forEach((share, part) => expect(share.map((b) => b.batch)).toEqual(whole.map((b) => b.batch).filter((b) => b % parts === part)));
+      // The same batches, with the same accounts, as the whole run's.
+      expect(shares.flat().sort((a, b) => a.batch - b.batch)).toEqual(whole);
+    }
   });
 });
