@@ -4,6 +4,7 @@ import { describeSkip, SkipReason } from '../eligibility';
 import { UnknownBillRunError } from '../errors';
 import { Money } from '../money';
 import type { Db } from '../db';
+import { firstBilledAccounts } from './firstAccounts';
 
 /**
  * The report of a bill run: what it billed, skipped and invoiced, read from what it wrote
@@ -123,7 +124,7 @@ export async function readReport(db: Db, runId: number, detailLimit: number): Pr
   const limit = detailLimit > 0 ? detailLimit : 0;
   // The three lists are independent reads: on a pool they run side by side, each on a
   // connection of its own; in a transaction (a preview's part), one after another on its one.
-  const lists = [() => billedRows(db, run, limit), () => skippedRows(db, run, limit), () => invoiceRows(db, runId, limit)];
+  const lists = [() => billedRows(db, run, limit, totals.accountsBilled), () => skippedRows(db, run, limit), () => invoiceRows(db, runId, limit)];
   const [billed, skipped, invoices] = !limit
     ? [[], [], []]
     : (db as Knex.Transaction).isTransaction
@@ -141,21 +142,25 @@ export async function readReport(db: Db, runId: number, detailLimit: number): Pr
   };
 }
 
-/** The run's first billed packages in account and package order, with their charges (limit + 1 rows at most). */
-async function billedRows(db: Db, run: { id: number; period_start: string; period_end: string }, limit: number): Promise<any[]> {
-  const runId = run.id;
+/**
+ * The run's first billed packages in account and package order, with their charges (limit + 1
+ * rows at most). Accounts are in case-insensitive name order (lower(name), unique), as in every
+ * list of the report.
+ */
+async function billedRows(
+  db: Db,
+  run: { id: number; period_start: string; period_end: string },
+  limit: number,
+  accountsBilled: number,
+): Promise<any[]> {
+  // Every account billed has at least one row, so the first rows in name order are those of
+  // the first accounts in name order: only their charges are grouped and sorted.
+  const first = await firstBilledAccounts(db, run, limit + 1, accountsBilled);
+  if (!first.length) return [];
   const { rows } = await db.raw(
-    // Every account billed has at least one row, so the first rows in name order are those
-    // of the first accounts in name order: only their charges are grouped and sorted.
-    `WITH first_accounts AS MATERIALIZED (
-       SELECT a.id, a.name, a.currency FROM accounts a
-       WHERE a.id IN (SELECT account_id FROM transactions WHERE bill_run_id = :run AND kind = 'charge')
-       ORDER BY a.name
-       LIMIT :limit
-     )
-     SELECT a.name AS account, p.name AS package, t.period_start, t.period_end, sum(t.amount) AS amount,
+    `SELECT a.name AS account, p.name AS package, t.period_start, t.period_end, sum(t.amount) AS amount,
             a.currency, ap.next_bill_date
-     FROM first_accounts a
+     FROM accounts a
      JOIN account_packages ap ON ap.account_id = a.id
      JOIN packages p ON p.id = ap.package_id
      -- Each package's charges of the billing period, looked up through transactions_charge_once;
@@ -166,11 +171,11 @@ async function billedRows(db: Db, run: { id: number; period_start: string; perio
        WHERE t.account_package_id = ap.id AND t.kind = 'charge' AND t.period_start BETWEEN :ps AND :pe
        OFFSET 0
      ) t
-     WHERE t.bill_run_id = :run
+     WHERE a.id = ANY(:first::bigint[]) AND t.bill_run_id = :run
      GROUP BY a.name, p.name, t.period_start, t.period_end, a.currency, ap.next_bill_date, ap.id
-     ORDER BY a.name, p.name, t.period_start
+     ORDER BY lower(a.name), p.name, t.period_start
      LIMIT :limit`,
-    { run: runId, limit: limit + 1, ps: run.period_start, pe: run.period_end },
+    { run: run.id, first, limit: limit + 1, ps: run.period_start, pe: run.period_end },
   );
   return rows;
 }
@@ -191,7 +196,7 @@ async function skippedRows(db: Db, run: { id: number; period_start: string; peri
        ORDER BY t.period_start DESC LIMIT 1
      ) prior ON s.reason = 'already billed'
      WHERE s.bill_run_id = ?
-     ORDER BY a.name, p.name
+     ORDER BY lower(a.name), p.name
      LIMIT ?`,
     [run.period_start, run.period_end, runId, limit + 1],
   );
@@ -381,14 +386,14 @@ function addTotals(a: BillRunReport['totals'], b: BillRunReport['totals']): Bill
 }
 
 /**
- * Rows in the order the database sorts their keys (its collation, as the report's own ORDER BY
- * names), ties kept in the order given.
+ * Rows in the order the database sorts their keys (its collation and its lower(), as the
+ * report's own ORDER BY: accounts by lower(name)), ties kept in the order given.
  */
 async function inDatabaseOrder<T>(db: Db, rows: T[], key: (row: T) => [string, string, string]): Promise<T[]> {
   if (rows.length < 2) return rows;
   const keys = rows.map(key);
   const { rows: order } = await db.raw(
-    `SELECT k FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS x(a, b, c, k) ORDER BY a, b, c, k`,
+    `SELECT k FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS x(a, b, c, k) ORDER BY lower(a), b, c, k`,
     [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
   );
   return order.map((o: { k: number | string }) => rows[Number(o.k) - 1]);
