@@ -125,13 +125,12 @@ async function createDatabase(adminUrl: string, label: string, template = TEMPLA
 /** Drops one of the benchmark's databases now (its autovacuum workers stop with it). */
 async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
-  created.splice(created.indexOf(name), 1);
+  const at = created.indexOf(name);
+  if (at >= 0) created.splice(at, 1);
 }
 
 async function dropDatabases(adminUrl: string): Promise<void> {
-  await admin(adminUrl, async (c) => {
-    for (const name of created.reverse()) await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
-  });
+  for (const name of [...created].reverse()) await dropDatabase(adminUrl, name);
 }
 
 // ---------------------------------------------------------------------------------------------
