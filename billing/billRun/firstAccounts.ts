@@ -15,7 +15,7 @@ import type { Db } from '../db';
  * the charges are read whole after all.
  */
 
-/** Accounts read in one step of the walk, and the most steps before the charges are read whole. */
+/** Accounts read in one step of the walk, and the most steps before the charges are read whole (tests make them small). */
 export const WALK = { page: 1000, pages: 10 };
 
 /** Ids of the first `limit` accounts the run charged, in the report's account order. */
