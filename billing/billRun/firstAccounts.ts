@@ -1,4 +1,6 @@
 import type { Db } from '../db';
+import type { RunRow } from './plan';
+import { rowsKnown } from './statistics';
 
 /**
  * The first accounts a run billed, in the report's account order (case-insensitive name order:
@@ -18,10 +20,13 @@ import type { Db } from '../db';
 /** Accounts read in one step of the walk, and the most steps before the charges are read whole (tests make them small). */
 export const WALK = { page: 1000, pages: 10 };
 
+/** A run as the report reads it: its id and billing period. */
+export type RunPeriod = Pick<RunRow, 'id' | 'period_start' | 'period_end'>;
+
 /** Ids of the first `limit` accounts the run charged, in the report's account order. */
 export async function firstBilledAccounts(
   db: Db,
-  run: { id: number; period_start: string; period_end: string },
+  run: RunPeriod,
   limit: number,
   accountsBilled: number,
 ): Promise<string[]> {
@@ -46,13 +51,13 @@ export async function firstBilledAccounts(
  * The number of accounts is the statistics' estimate (kept by every write of many accounts).
  */
 async function walkPays(db: Db, limit: number, accountsBilled: number): Promise<boolean> {
-  const { rows: [c] } = await db.raw(`SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'accounts'::regclass`);
-  const accounts = Math.max(Number(c?.n ?? 0), accountsBilled);
+  const { accounts: known = 0 } = await rowsKnown(db, ['accounts']);
+  const accounts = Math.max(known, accountsBilled);
   return (limit * accounts) / accountsBilled <= (WALK.page * WALK.pages) / 2;
 }
 
 /** The walk; null when its pages did not hold `limit` billed accounts and accounts remain. */
-async function walk(db: Db, run: { id: number; period_start: string; period_end: string }, limit: number): Promise<string[] | null> {
+async function walk(db: Db, run: RunPeriod, limit: number): Promise<string[] | null> {
   const found: string[] = [];
   let after = '';
   for (let step = 0; step < WALK.pages; step++) {

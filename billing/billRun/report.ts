@@ -4,7 +4,7 @@ import { describeSkip, SkipReason } from '../eligibility';
 import { UnknownBillRunError } from '../errors';
 import { Money } from '../money';
 import type { Db } from '../db';
-import { firstBilledAccounts } from './firstAccounts';
+import { firstBilledAccounts, type RunPeriod } from './firstAccounts';
 
 /**
  * The report of a bill run: what it billed, skipped and invoiced, read from what it wrote
@@ -149,7 +149,7 @@ export async function readReport(db: Db, runId: number, detailLimit: number): Pr
  */
 async function billedRows(
   db: Db,
-  run: { id: number; period_start: string; period_end: string },
+  run: RunPeriod,
   limit: number,
   accountsBilled: number,
 ): Promise<any[]> {
@@ -181,7 +181,7 @@ async function billedRows(
 }
 
 /** The run's first skipped packages in account and package order, with the earlier charge that made them skip. */
-async function skippedRows(db: Db, run: { id: number; period_start: string; period_end: string }, limit: number): Promise<any[]> {
+async function skippedRows(db: Db, run: RunPeriod, limit: number): Promise<any[]> {
   const runId = run.id;
   const { rows } = await db.raw(
     `SELECT a.name AS account, p.name AS package, s.reason, s.next_bill_date,

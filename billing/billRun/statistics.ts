@@ -42,15 +42,20 @@ export const analyzeSampled = (tables: string, target: number): string =>
 export async function analyzeChanged(db: Db, changed: Record<string, number>): Promise<string[]> {
   const candidates = Object.keys(changed).filter((t) => changed[t] >= ANALYZE_MIN_ROWS);
   if (candidates.length === 0) return [];
-  const { rows } = await db.raw(
-    `SELECT c.relname AS name, c.reltuples AS tuples FROM pg_class c
-     WHERE c.oid = ANY(SELECT to_regclass(t) FROM unnest(?::text[]) AS t)`,
-    [candidates],
-  );
-  const tables = (rows as { name: string; tuples: number }[])
-    .filter((r) => Number(r.tuples) < 0 || changed[r.name] >= ANALYZE_SHARE * Number(r.tuples))
-    .map((r) => r.name)
+  const known = await rowsKnown(db, candidates);
+  const tables = Object.keys(known)
+    .filter((t) => known[t] < 0 || changed[t] >= ANALYZE_SHARE * known[t])
     .sort();
   if (tables.length) await db.raw(analyzeSampled(tables.map(() => '??').join(', '), ANALYZE_TARGET), tables);
   return tables;
+}
+
+/** The rows each table's statistics know of (pg_class.reltuples; -1: never analyzed), by table name. */
+export async function rowsKnown(db: Db, tables: string[]): Promise<Record<string, number>> {
+  const { rows } = await db.raw(
+    `SELECT c.relname AS name, c.reltuples AS tuples FROM pg_class c
+     WHERE c.oid = ANY(SELECT to_regclass(t) FROM unnest(?::text[]) AS t)`,
+    [tables],
+  );
+  return Object.fromEntries((rows as { name: string; tuples: number }[]).map((r) => [r.name, Number(r.tuples)]));
 }
