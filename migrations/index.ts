@@ -39,6 +39,7 @@ import * as m182 from './20261122_182_ledger_notes_updated_invoices_as_written';
 import * as m183 from './20261122_183_application_rules_checked_as_written';
 import * as m184 from './20261122_184_account_keys_per_statement';
 import * as m185 from './20261122_185_payment_key_check_when_statistics_are_stale';
+import * as m186 from './20261122_186_batch_accounts_stored_uncompressed';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -82,4 +83,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_183_application_rules_checked_as_written', migration: m183 },
   { name: '20261122_184_account_keys_per_statement', migration: m184 },
   { name: '20261122_185_payment_key_check_when_statistics_are_stale', migration: m185 },
+  { name: '20261122_186_batch_accounts_stored_uncompressed', migration: m186 },
 ];
