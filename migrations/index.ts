@@ -40,6 +40,7 @@ import * as m183 from './20261122_183_application_rules_checked_as_written';
 import * as m184 from './20261122_184_account_keys_per_statement';
 import * as m185 from './20261122_185_payment_key_check_when_statistics_are_stale';
 import * as m186 from './20261122_186_batch_accounts_stored_uncompressed';
+import * as m187 from './20261122_187_batch_counts';
 
 /** Every migration, in the order it runs. Append new ones at the end; never edit old ones. */
 export const migrations: { name: string; migration: Knex.Migration }[] = [
@@ -84,4 +85,5 @@ export const migrations: { name: string; migration: Knex.Migration }[] = [
   { name: '20261122_184_account_keys_per_statement', migration: m184 },
   { name: '20261122_185_payment_key_check_when_statistics_are_stale', migration: m185 },
   { name: '20261122_186_batch_accounts_stored_uncompressed', migration: m186 },
+  { name: '20261122_187_batch_counts', migration: m187 },
 ];

@@ -247,6 +247,19 @@ const batchStatement = (numbering: InvoiceNumbering): string => `WITH m AS MATER
        SELECT id, 'reversed', :actor, jsonb_build_object('status', 'reversal pending'),
               jsonb_build_object('status', 'reversed', 'reversal_invoice_id', invoice_id, 'reversed_amount', reversed_amount::text)
        FROM reversal_done
+     ),
+     -- What the batch billed, for its run's totals (totals.ts): the charges and reversed credits
+     -- inserted above, the invoices numbered and their amount per currency.
+     counted AS (
+       UPDATE bill_run_batches SET counts = jsonb_build_object(
+         'accountsBilled', (SELECT count(*) FROM (SELECT DISTINCT account_id FROM lines) x),
+         'packagesBilled', (SELECT count(*) FROM (SELECT DISTINCT account_package_id FROM lines) x),
+         'charges', (SELECT count(*) FROM lines),
+         'reversalsApplied', (SELECT count(*) FROM reversing r JOIN new_invoices i ON i.bill_to = r.bill_to),
+         'invoicesCreated', (SELECT count(*) FROM totals),
+         'invoiced', (SELECT COALESCE(jsonb_object_agg(currency, total::text), '{}')
+                      FROM (SELECT currency, sum(total) AS total FROM totals GROUP BY currency) x))
+       WHERE bill_run_id = :run AND batch_no = :batch
      )
      -- What the batch goes on with: the credits to disburse automatically, the new invoices (for unapplied payments).
      SELECT 'credit' AS what, id, NULL::bigint AS account_id FROM issued WHERE auto_disburse
@@ -279,6 +292,7 @@ export async function billBatch(trx: Knex.Transaction, run: RunRow, batchNo: num
     billPackages: run.bill_packages,
     generateInvoice: run.generate_invoice,
     run: run.id,
+    batch: batchNo,
     ps: run.period_start,
     pe: run.period_end,
     posting: run.posting_date,

@@ -5,6 +5,7 @@ import { UnknownBillRunError } from '../errors';
 import { Money } from '../money';
 import type { Db } from '../db';
 import { firstBilledAccounts, type RunPeriod } from './firstAccounts';
+import { countTotals, type RunTotals } from './totals';
 
 /**
  * The report of a bill run: what it billed, skipped and invoiced, read from what it wrote
@@ -57,19 +58,7 @@ export interface BillRunReport {
     batchesDone: number;
     batchesTotal: number;
   };
-  totals: {
-    accountsBilled: number;
-    packagesBilled: number;
-    packagesSkipped: number;
-    charges: number;
-    invoicesCreated: number;
-    invoicedByCurrency: Record<string, string>;
-    creditsIssued: number;
-    creditsDisbursed: number;
-    reversalsApplied: number;
-    /** What the invoicers had unapplied on payments, applied to this run's invoices, by currency (absent on runs from before payments). */
-    paymentsApplied?: Record<string, string>;
-  };
+  totals: RunTotals;
   billed: BilledPackage[];
   skipped: SkippedPackage[];
   invoices: InvoiceSummary[];
@@ -272,49 +261,6 @@ function shapeReport({ run, prefix, batches, totals, limit, billed, skipped, inv
       status: r.status,
     })),
     truncated,
-  };
-}
-
-/** What a run has done so far, counted from what it wrote. */
-export async function countTotals(db: Db, runId: number): Promise<BillRunReport['totals']> {
-  const { rows: [t] } = await db.raw(
-    `WITH lines AS (
-       SELECT count(DISTINCT account_id) FILTER (WHERE kind = 'charge') AS accounts_billed,
-              count(DISTINCT account_package_id) FILTER (WHERE kind = 'charge') AS packages_billed,
-              count(*) FILTER (WHERE kind = 'charge') AS charges,
-              count(*) FILTER (WHERE kind = 'reversed credit') AS reversals_applied
-       FROM transactions WHERE bill_run_id = :id
-     )
-     SELECT lines.*,
-       (SELECT count(*) FROM bill_run_skips WHERE bill_run_id = :id) AS packages_skipped,
-       (SELECT count(*) FROM invoices WHERE bill_run_id = :id) AS invoices_created,
-       (SELECT count(*) FROM credits c JOIN invoices i ON i.id = c.issued_invoice_id WHERE i.bill_run_id = :id) AS credits_issued,
-       (SELECT count(*) FROM disbursements d JOIN credits c ON c.id = d.credit_id JOIN invoices i ON i.id = c.issued_invoice_id
-          WHERE i.bill_run_id = :id AND d.automatic) AS credits_disbursed
-     FROM lines`,
-    { id: runId },
-  );
-  const byCurrency = await db('invoices').where('bill_run_id', runId).groupBy('currency').select('currency', db.raw('sum(total) AS total'));
-  const invoicedByCurrency: Record<string, string> = {};
-  for (const r of byCurrency) invoicedByCurrency[r.currency] = Money.exact(r.total, r.currency).toString();
-  const paid = await db('payment_applications as pa')
-    .join('invoices as i', 'i.id', 'pa.invoice_id')
-    .where({ 'i.bill_run_id': runId, 'pa.automatic': true, 'pa.kind': 'applied' })
-    .groupBy('i.currency')
-    .select('i.currency', db.raw('sum(pa.amount) AS amount'));
-  const paymentsApplied: Record<string, string> = {};
-  for (const r of paid) paymentsApplied[r.currency] = Money.exact(r.amount, r.currency).toString();
-  return {
-    accountsBilled: Number(t.accounts_billed),
-    packagesBilled: Number(t.packages_billed),
-    packagesSkipped: Number(t.packages_skipped),
-    charges: Number(t.charges),
-    invoicesCreated: Number(t.invoices_created),
-    invoicedByCurrency,
-    creditsIssued: Number(t.credits_issued),
-    creditsDisbursed: Number(t.credits_disbursed),
-    reversalsApplied: Number(t.reversals_applied),
-    paymentsApplied,
   };
 }
 

@@ -4,7 +4,8 @@ import type { Db } from '../db';
 import { billBatch } from './batch';
 import { TAKE_NUMBERS, type InvoiceNumbering } from './numbering';
 import { loadRun, type RunOptions } from './plan';
-import { countTotals, type BillRunReport } from './report';
+import type { BillRunReport } from './report';
+import { countTotals } from './totals';
 import { analyzeChanged } from './statistics';
 
 /**
@@ -116,8 +117,9 @@ async function completeRun(db: Db, runId: number): Promise<BillRunReport['totals
     if (pending) return null; // another process is still billing a batch; it completes the run
     const locked = await trx('bill_runs').where({ id: runId, status: 'running' }).forUpdate().first('id');
     if (!locked) return null;
-    // Counting the run's accounts and packages sorts every charge of the run: with the default
-    // 4 MB of work memory, 100,000 accounts spilled to disk (0.19 s against 0.09 s).
+    // A run with batches from before their counts is counted from its charges, which sorts them
+    // all: with the default 4 MB of work memory, 100,000 accounts spilled to disk (0.19 s
+    // against 0.09 s). Otherwise its totals are its batches' counts summed (totals.ts).
     await trx.raw(`SET LOCAL work_mem = '64MB'`);
     const totals = await countTotals(trx, runId);
     await trx('bill_runs').where('id', runId).update({ status: 'completed', finished_at: trx.fn.now(), summary: JSON.stringify(totals) });

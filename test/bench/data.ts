@@ -356,6 +356,17 @@ function fromMinorUnits(minor: bigint, scale: number): string {
   return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
+/** The name of the last account (by id) with a package due in the data set's period: its family is billed in the last batch. */
+export async function lastDueAccount(db: Knex, data: SeededData): Promise<string> {
+  const last = await db('accounts as a')
+    .join('account_packages as ap', 'ap.account_id', 'a.id')
+    .where({ 'a.status': 'active', 'ap.status': 'active' })
+    .whereBetween('ap.next_bill_date', [data.period.start, data.period.end])
+    .orderBy('a.id', 'desc')
+    .first('a.name');
+  return last.name;
+}
+
 /**
  * What "wrote nothing" means for a preview: every table's row count, the invoice numbering,
  * and a digest of the columns a run changes (next bill dates, credit states, invoice balances).

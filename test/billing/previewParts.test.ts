@@ -1,6 +1,6 @@
 import { createBilling, type BillRunReport } from '../../billing';
 import { parseRequest, recordBillRun, systemClock } from '../../billing/billRun/plan';
-import { BENCH_CLOCK, fingerprint, seedBillingData, type SeededData } from '../bench/data';
+import { BENCH_CLOCK, fingerprint, lastDueAccount, seedBillingData, type SeededData } from '../bench/data';
 import { refuseChargesOf } from '../scheduler/helpers';
 import { useTestDatabase } from '../helpers/db';
 
@@ -61,13 +61,7 @@ describe('a preview billed in parts', () => {
   it('fails as the run would when a part fails, and leaves nothing of the other parts behind', async () => {
     const billing = createBilling(t.db, BENCH_CLOCK);
     // The last account with a package due: its family is in the last part.
-    const last = await t.db('accounts as a')
-      .join('account_packages as ap', 'ap.account_id', 'a.id')
-      .where({ 'a.status': 'active', 'ap.status': 'active' })
-      .whereBetween('ap.next_bill_date', [data.period.start, data.period.end])
-      .orderBy('a.id', 'desc')
-      .first('a.name');
-    const fix = await refuseChargesOf(t.db, last.name);
+    const fix = await refuseChargesOf(t.db, await lastDueAccount(t.db, data));
     const before = await fingerprint(t.db);
     await expect(billing.previewBill(request(), { workers: 2 })).rejects.toThrow('the ledger refused the charge');
     expect(await fingerprint(t.db)).toEqual(before);
