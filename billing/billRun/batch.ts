@@ -261,10 +261,15 @@ const batchStatement = (numbering: InvoiceNumbering): string => `WITH m AS MATER
                       FROM (SELECT currency, sum(total) AS total FROM totals GROUP BY currency) x))
        WHERE bill_run_id = :run AND batch_no = :batch
      )
-     -- What the batch goes on with: the credits to disburse automatically, the new invoices (for unapplied payments).
+     -- What the batch goes on with: the credits to disburse automatically, and the new invoices
+     -- of the invoicers with payments to apply (most have none: a look-up each in the partial
+     -- index payments_unapplied_idx, instead of every invoice sent back for a query of its own).
+     -- The batch holds the invoicers' row locks, which a payment's writer takes first, so what
+     -- this statement sees of their payments holds until the batch commits.
      SELECT 'credit' AS what, id, NULL::bigint AS account_id FROM issued WHERE auto_disburse
      UNION ALL
-     SELECT 'invoice', id, account_id FROM invoiced`;
+     SELECT 'invoice', i.id, i.account_id FROM invoiced i
+     WHERE EXISTS (SELECT 1 FROM payments p WHERE p.account_id = i.account_id AND p.status = 'recorded' AND p.unapplied > 0)`;
 
 /** A row the batch statement returns. */
 interface BatchOutput {
@@ -309,7 +314,8 @@ export async function billBatch(trx: Knex.Transaction, run: RunRow, batchNo: num
       .sort((a: number, b: number) => a - b),
     run.started_by,
   );
-  // What the invoicers had unapplied on payments goes onto their new invoices (payments/ledger.ts).
+  // What the invoicers had unapplied on payments goes onto their new invoices (payments/ledger.ts):
+  // the statement returned the invoices of those invoicers only.
   const invoices = output.filter((r: BatchOutput) => r.what === 'invoice');
   await applyUnappliedPayments(trx, invoices.map((i: BatchOutput) => ({ id: Number(i.id), invoicer: Number(i.account_id) })), run.started_by);
 }
