@@ -114,8 +114,16 @@ async function perform(deps: SlackDeps, args: SlashArgs): Promise<void> {
     await respond(ephemeral(`:warning: ${error.message}`));
     return;
   }
-  // A form's view opens first, on the trigger (valid 3 s): the role check and the audit are database work.
+  // A form's view opens first, on the trigger (valid 3 s), whatever the commands before it: the
+  // role check and the audit are database work, done in the command's turn (tasks.ts).
   const opened = isModal(command) ? await openLoading(args.client, slash.trigger_id, command) : null;
+  await deps.tasks.inTurn(() => performChecked(deps, args, command, audit, opened));
+}
+
+/** A parsed command's role check, audit, work and reply. */
+async function performChecked(deps: SlackDeps, args: SlashArgs, command: Command, audit: AuditContext, opened: OpenedView | null): Promise<void> {
+  const { command: slash, respond } = args;
+  const requestKey = commandRequestKey(slash);
   const refused = await authorize(deps, audit, command);
   if (refused) {
     if (opened && isModal(command)) await tellInView(args.client, opened, command, refused);
