@@ -85,7 +85,7 @@ async function summedCounts(db: Db, runId: number): Promise<Billed | null> {
 }
 
 /** What the run's batches billed, counted from every charge, reversed credit and invoice it wrote. */
-export async function countedFromRows(db: Db, runId: number): Promise<Billed> {
+async function countedFromRows(db: Db, runId: number): Promise<Billed> {
   const { rows: [t] } = await db.raw(
     `SELECT count(DISTINCT account_id) FILTER (WHERE kind = 'charge') AS accounts_billed,
             count(DISTINCT account_package_id) FILTER (WHERE kind = 'charge') AS packages_billed,
