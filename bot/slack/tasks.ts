@@ -1,8 +1,4 @@
 /**
- * Work a listener does after it has acknowledged Slack (a bill run, a credit change): tracked
- * so that shutdown, and tests, can wait for it to finish.
- */
-/**
  * How many slash commands' work (the role check, the audit, the command, the reply) runs at once
  * (BackgroundWork.inTurn), and how long one holds its turn at most (a bill run or an import then
  * lets the next begin). Every command is acknowledged before its work: with the work of a burst
@@ -11,6 +7,10 @@
  */
 export const TURNS = { atOnce: 2, heldMs: 250 };
 
+/**
+ * Work a listener does after it has acknowledged Slack (a bill run, a credit change): tracked
+ * so that shutdown, and tests, can wait for it to finish; a slash command's work in its turn.
+ */
 export class BackgroundWork {
   private readonly running = new Set<Promise<void>>();
   private taken = 0;

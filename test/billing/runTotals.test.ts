@@ -29,14 +29,13 @@ async function countedHere(db: Knex, runId: number): Promise<Totals> {
        (SELECT count(*) FROM transactions WHERE bill_run_id = :id AND kind = 'reversed credit')::int AS "reversalsApplied"`,
     { id: runId },
   );
+  // Amounts as text at each currency's scale (USD cents, JPY whole yen), never as a number.
   const { rows: invoiced } = await db.raw(
-    `SELECT currency, sum(total)::text AS total FROM invoices WHERE bill_run_id = ? GROUP BY currency`,
+    `SELECT currency, round(sum(total), CASE currency WHEN 'JPY' THEN 0 ELSE 2 END)::text AS total
+     FROM invoices WHERE bill_run_id = ? GROUP BY currency`,
     [runId],
   );
-  const scale: Record<string, number> = { USD: 2, JPY: 0 };
-  const invoicedByCurrency = Object.fromEntries(
-    invoiced.map((r: { currency: string; total: string }) => [r.currency, Number(r.total).toFixed(scale[r.currency])]),
-  );
+  const invoicedByCurrency = Object.fromEntries(invoiced.map((r: { currency: string; total: string }) => [r.currency, r.total]));
   return { ...t, invoicedByCurrency, paymentsApplied: {} };
 }
 
