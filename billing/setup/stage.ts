@@ -31,6 +31,8 @@ type Column = unknown[];
 export class SetupStage<R> implements SetupSink<R> {
   private accounts: Column[] = [];
   private accountPackages: Column[] = [];
+  /** The chunk being written (see flush). */
+  private writing: Promise<void> = Promise.resolve();
   /** Rows staged, per sheet. */
   readonly staged: Record<StagedSheet, number> = { accounts: 0, accountPackages: 0 };
 
@@ -89,20 +91,33 @@ export class SetupStage<R> implements SetupSink<R> {
     values.forEach((v, i) => this.accountPackages[i]!.push(v));
   }
 
-  /** Writes what is pending once a chunk is full (or all of it when `all`). */
+  /**
+   * Sends what is pending once a chunk is full (or all of it when `all`) without waiting for it
+   * to be written: the reader parses the next rows while PostgreSQL writes these (the two on
+   * two cores instead of taking turns). One chunk at most is in flight: a flush first waits
+   * for the one before, and throws if it failed; `finish` waits for the last.
+   */
   async flush(all = false): Promise<void> {
     const min = all ? 1 : STAGE_CHUNK;
+    const writes: [string, Column[]][] = [];
     if (pending(this.accounts) >= min) {
-      const columns = this.accounts;
-      this.accounts = newColumns(columns.length);
-      this.staged.accounts += pending(columns);
-      await this.trx.raw(STAGE_ACCOUNTS, columns as Knex.Value[]);
+      writes.push([STAGE_ACCOUNTS, this.accounts]);
+      this.staged.accounts += pending(this.accounts);
+      this.accounts = newColumns(this.accounts.length);
     }
-    if (pending(this.accountPackages) < min) return;
-    const columns = this.accountPackages;
-    this.accountPackages = newColumns(columns.length);
-    this.staged.accountPackages += pending(columns);
-    await this.trx.raw(STAGE_ACCOUNT_PACKAGES, columns as Knex.Value[]);
+    if (pending(this.accountPackages) >= min) {
+      writes.push([STAGE_ACCOUNT_PACKAGES, this.accountPackages]);
+      this.staged.accountPackages += pending(this.accountPackages);
+      this.accountPackages = newColumns(this.accountPackages.length);
+    }
+    if (!writes.length) return;
+    await this.writing;
+    this.writing = (async () => {
+      for (const [sql, columns] of writes) await this.trx.raw(sql, columns as Knex.Value[]);
+    })();
+    // Its failure is thrown by the next flush or by finish; when the reading fails first, the
+    // transaction rolls back with the reader's error and this one is not wanted.
+    this.writing.catch(() => undefined);
   }
 
   /** Stages the rows of a plan held in memory. */
@@ -120,6 +135,7 @@ export class SetupStage<R> implements SetupSink<R> {
   /** After the last row: writes what is pending, indexes and analyzes the staged rows. */
   async finish(): Promise<void> {
     await this.flush(true);
+    await this.writing;
     await this.trx.raw(STAGED);
   }
 }
