@@ -290,7 +290,12 @@ export async function billBatch(trx: Knex.Transaction, run: RunRow, batchNo: num
   // synchronously, which writes out every batch committed before it. A crash of Postgres or of
   // the machine can undo the last batches' commits only as a whole (each is one transaction with
   // its batch's done flag), and the run resumes with them; the README's "Limits" says so.
-  await trx.raw(`SET LOCAL work_mem = '64MB'; SET LOCAL random_page_cost = 1.1; SET LOCAL synchronous_commit = off`);
+  // Every table a batch reads, it reads by key (an index): no sequential scans, whatever the
+  // statistics say. A table the statistics call empty is otherwise scanned whole inside a loop
+  // (the exactly-once check: once per charge), and while the other worker fills it, each scan
+  // is longer than the last (a 400,000-account run after a preview and a VACUUM of the empty
+  // transactions table: one batch 57 s instead of 0.5 s; RESULTS.md, "Session 12").
+  await trx.raw(`SET LOCAL work_mem = '64MB'; SET LOCAL random_page_cost = 1.1; SET LOCAL synchronous_commit = off; SET LOCAL enable_seqscan = off`);
   const members = await lockFamilies(trx, batchNo, run.id);
   const { rows: output } = await trx.raw(batchStatement(numbering), {
     ...members,
