@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import type { Client } from 'pg';
 import { createBilling } from '../../billing';
 import { importSetupWorkbook } from '../../sheets';
 import { ALL_GROUPS_CONFIGURATION, SETUP_PERIOD, writeSetupWorkbook } from '../bench/workbook';
@@ -39,7 +40,7 @@ describe("a bill run's batch plans", () => {
       pool: {
         min: 0,
         max: 4,
-        afterCreate: (conn: { on(e: 'notice', f: (n: { message?: string }) => void): void; query(sql: string, cb: (e: Error | null) => void): void }, done: (e: Error | null, c: unknown) => void) => {
+        afterCreate: (conn: Client, done: (e: Error | null, c: Client) => void) => {
           conn.on('notice', (n) => {
             if (n.message?.includes('Query Text')) plans.push(n.message);
           });

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { createBilling, type BillRunReport } from '../../billing';
+import { createBilling, Money, type BillRunReport } from '../../billing';
 import { countTotals } from '../../billing/billRun/totals';
 import { BENCH_CLOCK, lastDueAccount, seedBillingData, type SeededData } from '../bench/data';
 import { refuseChargesOf } from '../scheduler/helpers';
@@ -29,13 +29,14 @@ async function countedHere(db: Knex, runId: number): Promise<Totals> {
        (SELECT count(*) FROM transactions WHERE bill_run_id = :id AND kind = 'reversed credit')::int AS "reversalsApplied"`,
     { id: runId },
   );
-  // Amounts as text at each currency's scale (USD cents, JPY whole yen), never as a number.
+  // Summed as numeric text, then in Money's form (each currency's minor unit), never as a number.
   const { rows: invoiced } = await db.raw(
-    `SELECT currency, round(sum(total), CASE currency WHEN 'JPY' THEN 0 ELSE 2 END)::text AS total
-     FROM invoices WHERE bill_run_id = ? GROUP BY currency`,
+    `SELECT currency, sum(total)::text AS total FROM invoices WHERE bill_run_id = ? GROUP BY currency`,
     [runId],
   );
-  const invoicedByCurrency = Object.fromEntries(invoiced.map((r: { currency: string; total: string }) => [r.currency, r.total]));
+  const invoicedByCurrency = Object.fromEntries(
+    invoiced.map((r: { currency: string; total: string }) => [r.currency, Money.exact(r.total, r.currency).toString()]),
+  );
   return { ...t, invoicedByCurrency, paymentsApplied: {} };
 }
 
