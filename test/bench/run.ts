@@ -26,7 +26,9 @@
  * BENCH_STEPS (default all; `startup` measures startup only, `userpath` the user's path only,
  * `receivables` the aging report and a statement only: ./receivables.ts, `pdfs` the zip of PDFs only),
  * `payments` the payments import only: ./payments.ts, BENCH_PAYMENT_ROWS rows, default 100000),
- * BENCH_USER_SIZES (default 100000,200000,400000) and BENCH_MILLION=1 (adds 1000000) for it.
+ * BENCH_USER_SIZES (default 100000,200000,400000) and BENCH_MILLION=1 (adds 1000000) for it,
+ * BENCH_USER_PASSES (default 1: passes over every N; the targets take each step's lowest time,
+ * ./userPathPasses.ts).
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -54,6 +56,7 @@ const SIZES = numbers(process.env.BENCH_SIZES, [10_000, 50_000, 100_000]).sort((
 const IMPORT_ROWS = numbers(process.env.BENCH_IMPORT_ROWS, [100_000])[0];
 const EXPORT_INVOICES = numbers(process.env.BENCH_EXPORT_INVOICES, [100_000])[0];
 const SLACK_COMMANDS = numbers(process.env.BENCH_SLACK_COMMANDS, [200])[0];
+const USER_PASSES = numbers(process.env.BENCH_USER_PASSES, [1])[0];
 const FAMILIES_PER_BATCH = process.env.BENCH_FAMILIES_PER_BATCH ? Number(process.env.BENCH_FAMILIES_PER_BATCH) : undefined;
 const WORKERS = process.env.BENCH_WORKERS ? Number(process.env.BENCH_WORKERS) : undefined;
 const JSON_FILE = process.env.BENCH_JSON ?? path.join(__dirname, 'results.json');
@@ -308,7 +311,7 @@ async function main(): Promise<void> {
         const made = await createDatabase(server.adminUrl, label);
         return { ...made, drop: () => dropDatabase(server.adminUrl, made.name) };
       };
-      userPath = await measureUserPath(USER_SIZES, fresh, log, { slackCommands: SLACK_COMMANDS });
+      userPath = await measureUserPath(USER_SIZES, fresh, log, { slackCommands: SLACK_COMMANDS, passes: USER_PASSES });
     });
     if (wants('receivables')) await step('receivables', async () => {
       receivables = await measureReceivables((label) => createDatabase(server.adminUrl, label), log);
@@ -425,7 +428,7 @@ async function main(): Promise<void> {
   const json = {
     date: started.toISOString(),
     command: 'npm run bench',
-    settings: { sizes: SIZES, importRows: IMPORT_ROWS, exportInvoices: EXPORT_INVOICES, slackCommands: SLACK_COMMANDS, userSizes: USER_SIZES, familiesPerBatch: FAMILIES_PER_BATCH ?? 'default', workers: WORKERS ?? 'default' },
+    settings: { sizes: SIZES, importRows: IMPORT_ROWS, exportInvoices: EXPORT_INVOICES, slackCommands: SLACK_COMMANDS, userSizes: USER_SIZES, userPasses: USER_PASSES, familiesPerBatch: FAMILIES_PER_BATCH ?? 'default', workers: WORKERS ?? 'default' },
     machine,
     runs,
     preview,

@@ -27,7 +27,9 @@
  * A step that fails (a refused import, say) is reported with its sentence, and the rest of
  * that N is skipped. The runs' invoices and charges, the preview's and the export's are checked
  * against what the workbook's construction says they must be. BENCH_USER_STEPS=import stops
- * each N after step 2 (the import's time and peak memory only). The output: ./userPathReport.ts.
+ * each N after step 2 (the import's time and peak memory only). BENCH_USER_PASSES=k goes over
+ * every N k times, steps 2-4 and 6 in the passes after the first, each N in a new database again;
+ * the figures over the passes: ./userPathPasses.ts. The output: ./userPathReport.ts.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,13 +40,17 @@ import type { Knex } from 'knex';
 import { EXPORT_SHEETS } from '../../sheets/limits';
 import { buildIfStale } from '../setup/build';
 import { fingerprint } from './data';
-import { measureAcksDuring, type AckLatency } from './slack';
+import { measureAcksDuring } from './slack';
+import type { StepFigure, UserPathFigures } from './userPathFigures';
+import { bestOfPasses } from './userPathPasses';
 import { ALL_GROUPS_CONFIGURATION, NEXT_PERIOD, SETUP_PERIOD, nextMonthExpectation, userPathExpectation, writeSetupWorkbook } from './workbook';
 import { expectedSheets, readSheetRows, type SheetRows } from './xlsxSheets';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'billbot.js');
 const PRELOAD = path.join(__dirname, 'maxrss.cjs');
+
+export type { StepFigure, UserPathFigures };
 
 export const USER_SIZES = userSizes(process.env.BENCH_USER_SIZES, process.env.BENCH_MILLION === '1');
 /** BENCH_USER_STEPS=import: the import alone (its time and peak memory), no run or export. */
@@ -55,35 +61,6 @@ function userSizes(text: string | undefined, million: boolean): number[] {
   const sizes = given.length ? given : [100_000, 200_000, 400_000];
   if (million && !sizes.includes(1_000_000)) sizes.push(1_000_000);
   return [...new Set(sizes)].sort((a, b) => a - b);
-}
-
-export interface StepFigure {
-  seconds: number;
-  /** Peak resident memory of the process, MB (NaN when the preload could not report it). */
-  peakMb: number;
-}
-
-export interface UserPathFigures {
-  accounts: number;
-  /** Size of the setup workbook, MB. */
-  workbookMb: number;
-  expected: { invoices: number; charges: number; accountPackages: number };
-  import?: StepFigure;
-  /** `billbot bill ... --preview` before the run: what it reported, and whether the database was left as it was. */
-  preview?: StepFigure & { invoices: number; charges: number; wroteNothing: boolean };
-  /** `runSeconds`: the run itself, from its start to its end as the database recorded them (the process's start and end aside). */
-  run?: StepFigure & { runId: number; invoices: number; charges: number; runSeconds: number };
-  /** The run's invoices and transactions, and the sheets of the file as read back (rows below each header). */
-  export?: StepFigure & { invoices: number; transactions: number; sheets: SheetRows[] };
-  /** Slack acknowledgements during the next month's run by the CLI, and that run. */
-  slack?: AckLatency & { run: StepFigure & { invoices: number; charges: number } };
-  floor?: { seconds: number; transactions: number; invoices: number; accountPackages: number };
-  /** Run seconds over floor seconds. */
-  ratioToFloor?: number;
-  /** The step that failed and its sentence; the steps after it were skipped. */
-  failed?: { step: string; error: string };
-  /** Results that differ from the workbook's construction. */
-  problems: string[];
 }
 
 interface Cli {
@@ -341,7 +318,7 @@ type FreshDatabase = { url: string; db: Knex; drop: () => Promise<void> };
  * server: 36.2 and 38.0 s alone, 45.8 s right after a 200,000 import and two runs in another
  * database, 41.0 s when that database was dropped first). Within one N nothing is maintained.
  */
-async function oneSize(n: number, fresh: () => Promise<FreshDatabase>, log: (m: string) => void, options: Required<UserPathOptions>): Promise<UserPathFigures> {
+async function oneSize(n: number, fresh: () => Promise<FreshDatabase>, log: (m: string) => void, options: Required<UserPathOptions>, steps: Step[]): Promise<UserPathFigures> {
   const folder = path.join(os.tmpdir(), `billbot-bench-userpath-${randomBytes(6).toString('hex')}`);
   await fs.mkdir(folder);
   const figures: UserPathFigures = { accounts: n, workbookMb: 0, expected: userPathExpectation(n), problems: [] };
@@ -356,7 +333,6 @@ async function oneSize(n: number, fresh: () => Promise<FreshDatabase>, log: (m: 
     const { url, db, drop } = await fresh();
     try {
       const ctx: Ctx = { n, url, db, folder, workbook, figures, options, log, cli: (args) => billbot(args, url, folder) };
-      const steps = IMPORT_ONLY ? [importStep] : [importStep, previewStep, runStep, exportStep, floorStep, slackStep];
       for (const step of steps) {
         const failed = await step(ctx);
         if (failed) return fail(failed.step, failed.error);
@@ -378,6 +354,12 @@ export interface UserPathOptions {
   /** Slack commands sent during the next month's run (BENCH_SLACK_COMMANDS, default 200), this many at a time (20). */
   slackCommands?: number;
   slackConcurrency?: number;
+  /**
+   * Passes over every N (BENCH_USER_PASSES, default 1): the first measures every step, each later
+   * one the steps the doubling targets compare (import, preview, run and its floor), each N in a
+   * new database again; the figures over them are ./userPathPasses.ts's.
+   */
+  passes?: number;
 }
 
 /** Every N of `sizes`, each in a database of its own made by `fresh(label)`. */
@@ -388,8 +370,14 @@ export async function measureUserPath(
   options: UserPathOptions = {},
 ): Promise<UserPathFigures[]> {
   await buildIfStale();
-  const all = { slackCommands: options.slackCommands ?? 200, slackConcurrency: options.slackConcurrency ?? 20 };
-  const out: UserPathFigures[] = [];
-  for (const n of sizes) out.push(await oneSize(n, () => fresh(`user${n}`), log, all));
-  return out;
+  const all = { slackCommands: options.slackCommands ?? 200, slackConcurrency: options.slackConcurrency ?? 20, passes: options.passes ?? 1 };
+  const byPass: UserPathFigures[][] = [];
+  for (let pass = 1; pass <= all.passes; pass++) {
+    const steps = IMPORT_ONLY ? [importStep] : pass === 1 ? [importStep, previewStep, runStep, exportStep, floorStep, slackStep] : [importStep, previewStep, runStep, floorStep];
+    const say = pass === 1 ? log : (m: string) => log(`pass ${pass}: ${m}`);
+    const out: UserPathFigures[] = [];
+    for (const n of sizes) out.push(await oneSize(n, () => fresh(pass === 1 ? `user${n}` : `user${n}_${pass}`), say, all, steps));
+    byPass.push(out);
+  }
+  return sizes.map((_, i) => bestOfPasses(byPass.map((p) => p[i])));
 }

@@ -2,7 +2,7 @@
  * The user-path benchmark's output (./userPath.ts measures): its table, and each of the issue's
  * targets against its figure. A figure that was not measured is a target not met.
  */
-import type { StepFigure, UserPathFigures } from './userPath';
+import type { StepFigure, UserPathFigures } from './userPathFigures';
 
 export interface UserPathTarget {
   figure: string;
@@ -17,23 +17,24 @@ export const ACK_P99_MS = 250;
 const fmt = (n: number | undefined, digits = 2) => (n === undefined ? '-' : Number.isFinite(n) ? n.toFixed(digits) : String(n));
 const sMb = (s?: StepFigure) => (s ? `${fmt(s.seconds)} / ${s.peakMb}` : '-');
 
-/** The rows of the section's table (the first is the header). */
+/** The rows of the section's table (the first is the header); with passes, each pass's row under the figures over them. */
 export function userPathRows(figures: UserPathFigures[]): string[][] {
+  const row = (label: string, f: UserPathFigures) => [
+    label,
+    String(f.accounts),
+    sMb(f.import),
+    sMb(f.preview),
+    sMb(f.run),
+    sMb(f.export),
+    fmt(f.floor?.seconds),
+    fmt(f.ratioToFloor, 1),
+    fmt(f.slack?.run.seconds),
+    f.slack ? `${fmt(f.slack.p50Ms, 0)} / ${fmt(f.slack.p99Ms, 0)} / ${fmt(f.slack.maxMs, 0)}` : '-',
+    f.failed ? `${f.failed.step} FAILED` : f.problems.length ? 'NO' : 'yes',
+  ];
   return [
     ['user path', 'N', 'import s/MB', 'preview s/MB', 'run s/MB', 'export s/MB', 'floor s', 'run/floor', 'next run s', 'acks p50/p99/max ms', 'right'],
-    ...figures.map((f) => [
-      '',
-      String(f.accounts),
-      sMb(f.import),
-      sMb(f.preview),
-      sMb(f.run),
-      sMb(f.export),
-      fmt(f.floor?.seconds),
-      fmt(f.ratioToFloor, 1),
-      fmt(f.slack?.run.seconds),
-      f.slack ? `${fmt(f.slack.p50Ms, 0)} / ${fmt(f.slack.p99Ms, 0)} / ${fmt(f.slack.maxMs, 0)}` : '-',
-      f.failed ? `${f.failed.step} FAILED` : f.problems.length ? 'NO' : 'yes',
-    ]),
+    ...figures.flatMap((f) => (f.passes ? [row('over passes', f), ...f.passes.map((p, i) => row(`  pass ${i + 1}`, p))] : [row('', f)])),
   ];
 }
 
