@@ -13,13 +13,15 @@ import type { StepFigure, UserPathFigures } from './userPathFigures';
 
 type Timed = 'import' | 'preview' | 'run';
 
-/** The lowest time and the highest peak memory of one step over the passes that measured it; the first pass's other fields. */
+/** The figure of the lowest time (the first of equal ones). */
+const fastest = <T extends { seconds: number }>(figures: T[]): T => figures.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+
+/** One step over the passes that measured it: the fastest pass's figure, with the highest peak memory of them all. */
 function bestStep<K extends Timed>(passes: UserPathFigures[], step: K): UserPathFigures[K] {
   const measured = passes.map((p) => p[step]).filter((s): s is NonNullable<UserPathFigures[K]> => s !== undefined);
   if (!measured.length) return undefined;
-  const fastest = measured.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const peakMb = Math.max(...measured.map((s: StepFigure) => s.peakMb));
-  return { ...fastest, peakMb } as UserPathFigures[K];
+  return { ...fastest(measured), peakMb } as UserPathFigures[K];
 }
 
 /** One N's figures over its passes (the first pass measured every step; later ones may measure fewer). */
@@ -35,7 +37,7 @@ export function bestOfPasses(passes: UserPathFigures[]): UserPathFigures {
   if (best.run) best.run = { ...best.run, runSeconds: Math.min(...passes.filter((p) => p.run).map((p) => p.run!.runSeconds)) };
   if (best.preview) best.preview = { ...best.preview, wroteNothing: passes.every((p) => !p.preview || p.preview.wroteNothing) };
   const floors = passes.map((p) => p.floor).filter((f) => f !== undefined);
-  best.floor = floors.length ? floors.reduce((a, b) => (b.seconds < a.seconds ? b : a)) : undefined;
+  best.floor = floors.length ? fastest(floors) : undefined;
   best.ratioToFloor = best.run && best.floor ? best.run.seconds / best.floor.seconds : undefined;
   passes.forEach((p, i) => {
     best.problems.push(...p.problems.map((x) => (i === 0 ? x : `pass ${i + 1}: ${x}`)));
